@@ -1,0 +1,107 @@
+/* Volumes: create, list (summary, detail), show, update, delete, summary. Thin: validate, call, render. */
+import type { Request, Response } from 'restify';
+import { InvalidInputError, NotFoundError, BadRequestError } from '../../errors';
+import type { CreateVolumeInput } from '../../volume/service';
+import { VOLUME_SORT_COLUMNS } from '../../db/queries/volumes';
+import type { ApiDeps } from '../deps';
+import { parseListParams, truthy } from '../list-params';
+import { MV } from '../microversions';
+import { ctxOf, param, queryOf, viewOf } from '../request';
+import { validateVolumeCreate, validateVolumeCreateLegacy, validateVolumeUpdate, validateVolumeUpdateLegacy } from '../schemas/volumes';
+import * as view from '../views/volumes';
+
+const SORT_ALIASES = { display_name: 'name', display_description: 'description' };
+
+/** Cinder trims leading and trailing spaces of names and descriptions. */
+function trimmed(value: string | null | undefined): string | null | undefined {
+  return typeof value === 'string' ? value.trim() : value;
+}
+
+function toCreateInput(body: ReturnType<typeof validateVolumeCreate>): CreateVolumeInput {
+  const v = body.volume;
+  let size: number | undefined;
+  if (v.size !== undefined && v.size !== null) {
+    size = Number(v.size);
+    if (size < 1) throw new InvalidInputError(`Volume size '${v.size}' must be an integer and greater than 0`);
+  }
+  if (v.multiattach === true || (typeof v.multiattach === 'string' && truthy(v.multiattach))) {
+    throw new InvalidInputError('The multiattach flag is not supported on create: use a volume type with multiattach="<is> True".');
+  }
+  if (v.imageRef) throw new InvalidInputError('Creating a volume from an image is not supported by this service (no image service).');
+  if (v.backup_id) throw new NotFoundError(`Backup ${v.backup_id} could not be found.`);
+  if (v.consistencygroup_id) throw new NotFoundError(`ConsistencyGroup ${v.consistencygroup_id} could not be found.`);
+  if (v.group_id) throw new NotFoundError(`Group ${v.group_id} could not be found.`);
+  return {
+    size,
+    name: trimmed(v.name !== undefined ? v.name : v.display_name),
+    description: trimmed(v.description !== undefined ? v.description : v.display_description),
+    volume_type: v.volume_type,
+    availability_zone: v.availability_zone,
+    metadata: v.metadata,
+    snapshot_id: v.snapshot_id,
+    source_volid: v.source_volid,
+  };
+}
+
+export function volumeController(deps: ApiDeps) {
+  const maxLimit = deps.config.max_limit;
+
+  async function list(req: Request, res: Response, render: typeof view.summaryList): Promise<void> {
+    const query = queryOf(req);
+    const params = parseListParams(query, req.apiVersion!, maxLimit, VOLUME_SORT_COLUMNS, SORT_ALIASES);
+    const result = await deps.volumes.list(ctxOf(req), params, req.apiVersion!);
+    res.send(200, render(viewOf(req), { records: result.records, count: result.count, limit: params.limit, query }));
+  }
+
+  return {
+    async create(req: Request, res: Response): Promise<void> {
+      const strict = req.apiVersion!.atLeast(MV.SUPPORT_VOLUME_SCHEMA_CHANGES);
+      const body = (strict ? validateVolumeCreate : validateVolumeCreateLegacy)(req.body);
+      const record = await deps.volumes.create(ctxOf(req), toCreateInput(body));
+      res.send(202, { volume: view.detail(viewOf(req), record, { adminKeys: false }) });
+    },
+
+    async listSummary(req: Request, res: Response): Promise<void> {
+      await list(req, res, view.summaryList);
+    },
+
+    async listDetail(req: Request, res: Response): Promise<void> {
+      await list(req, res, view.detailList);
+    },
+
+    async show(req: Request, res: Response): Promise<void> {
+      const record = await deps.volumes.get(ctxOf(req), param(req, 'volume_id'));
+      res.send(200, { volume: view.detail(viewOf(req), record, { adminKeys: true }) });
+    },
+
+    async update(req: Request, res: Response): Promise<void> {
+      const strict = req.apiVersion!.atLeast(MV.SUPPORT_VOLUME_SCHEMA_CHANGES);
+      const { volume: v } = (strict ? validateVolumeUpdate : validateVolumeUpdateLegacy)(req.body);
+      const name = v.name !== undefined ? v.name : v.display_name;
+      const description = v.description !== undefined ? v.description : v.display_description;
+      const record = await deps.volumes.update(ctxOf(req), param(req, 'volume_id'), {
+        name: trimmed(name),
+        description: trimmed(description),
+        metadata: v.metadata,
+      });
+      res.send(200, { volume: view.detail(viewOf(req), record, { adminKeys: false }) });
+    },
+
+    async remove(req: Request, res: Response): Promise<void> {
+      const query = queryOf(req);
+      const force = truthy(query.force);
+      if (force && !req.apiVersion!.atLeast(MV.VOLUME_DELETE_FORCE)) {
+        throw new BadRequestError('The force parameter of volume delete needs microversion 3.23 or later.');
+      }
+      await deps.volumes.delete(ctxOf(req), param(req, 'volume_id'), { force, cascade: truthy(query.cascade) });
+      res.send(202);
+    },
+
+    async summary(req: Request, res: Response): Promise<void> {
+      const s = await deps.volumes.summary(ctxOf(req), truthy(queryOf(req).all_tenants));
+      const body: Record<string, unknown> = { total_count: s.total_count, total_size: s.total_size };
+      if (req.apiVersion!.atLeast(MV.VOLUME_SUMMARY_METADATA)) body.metadata = s.metadata;
+      res.send(200, { 'volume-summary': body });
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/*
+ * Our additions to Restify's request, and the small accessors controllers use. Restify's own typings
+ * (written for restify 8) stay behind this module.
+ */
+import type { Request } from 'restify';
+import type { RequestContext } from '../context';
+import type { ApiVersion } from './microversions';
+import type { ViewContext } from './views/view-context';
+
+declare module 'restify' {
+  interface Request {
+    /** Negotiated microversion (3.0 when the header is absent). */
+    apiVersion?: ApiVersion;
+    /** The authenticated caller; set by the auth step of /v3 routes. */
+    context?: RequestContext;
+    /** Our route name (CamelCase), for audit records and metrics. */
+    routeName?: string;
+    /** An inbound X-OpenStack-Request-ID kept as the global id. */
+    globalRequestId?: string;
+    /** Public base URL of this request, without trailing slash. */
+    baseUrl?: string;
+  }
+}
+
+export function ctxOf(req: Request): RequestContext {
+  if (!req.context) throw new Error('route reached without authentication');
+  return req.context;
+}
+
+export function viewOf(req: Request): ViewContext {
+  const ctx = ctxOf(req);
+  const pathProjectId = (req.params as Record<string, string | undefined>).project_id;
+  return { version: req.apiVersion!, isAdmin: ctx.isAdmin, projectId: ctx.projectId, baseUrl: req.baseUrl!, pathProjectId };
+}
+
+/** Query parameters as Cinder sees them (repeated keys keep their last value, like webob's GET dict). */
+export function queryOf(req: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  const search = new URL(req.url ?? '/', 'http://localhost').searchParams;
+  for (const [k, v] of search) out[k] = v;
+  return out;
+}
+
+export function param(req: Request, name: string): string {
+  return (req.params as Record<string, string>)[name];
+}

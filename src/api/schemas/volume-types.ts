@@ -1,0 +1,51 @@
+/* Volume type, extra spec and default-type request schemas (cinder/api/schemas/volume_types.py, default_types.py). */
+import { Type } from '@sinclair/typebox';
+import { validator } from './validator';
+import { BooleanLike } from './parameter-types';
+
+const TypeName = Type.String({ minLength: 1, maxLength: 255, pattern: '\\S' });
+const TypeDescription = Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: 255 });
+const ExtraSpecs = Type.Unsafe<Record<string, string>>({
+  type: 'object',
+  patternProperties: { '^[a-zA-Z0-9-_:. /]{1,255}$': { type: 'string', maxLength: 255 } },
+  additionalProperties: false,
+});
+
+export const validateTypeCreate = validator(
+  Type.Object(
+    {
+      volume_type: Type.Object(
+        {
+          name: TypeName,
+          description: Type.Optional(TypeDescription),
+          extra_specs: Type.Optional(ExtraSpecs),
+          'os-volume-type-access:is_public': Type.Optional(BooleanLike),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const validateTypeUpdate = validator(
+  Type.Object(
+    {
+      volume_type: Type.Object(
+        { name: Type.Optional(TypeName), description: Type.Optional(TypeDescription), is_public: Type.Optional(BooleanLike) },
+        { additionalProperties: false, minProperties: 1 },
+      ),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const validateExtraSpecsBody = validator(Type.Object({ extra_specs: ExtraSpecs }, { additionalProperties: false }));
+export const validateExtraSpecKeyBody = validator(Type.Unsafe<Record<string, string>>({ ...ExtraSpecs, minProperties: 1, maxProperties: 1 }));
+
+export const validateDefaultTypeSet = validator(
+  Type.Object(
+    { default_type: Type.Object({ volume_type: Type.String({ minLength: 1, maxLength: 255 }) }, { additionalProperties: false }) },
+    { additionalProperties: false },
+  ),
+);

@@ -1,0 +1,28 @@
+/* Quota-set and limits views (cinder/api/contrib/quotas.py, cinder/api/views/limits.py). */
+import type { Usage } from '../../volume/quota';
+
+export function quotaSet(projectId: string | undefined, values: Record<string, number | Usage>): Record<string, unknown> {
+  return { quota_set: projectId === undefined ? { ...values } : { ...values, id: projectId } };
+}
+
+export function absoluteLimits(usage: Record<string, Usage>): Record<string, unknown> {
+  const limit = (k: string) => usage[k]?.limit ?? -1;
+  const used = (k: string) => usage[k]?.in_use ?? 0;
+  return {
+    limits: {
+      rate: [],
+      absolute: {
+        maxTotalVolumes: limit('volumes'),
+        maxTotalSnapshots: limit('snapshots'),
+        maxTotalVolumeGigabytes: limit('gigabytes'),
+        maxTotalBackups: limit('backups'),
+        maxTotalBackupGigabytes: limit('backup_gigabytes'),
+        totalVolumesUsed: used('volumes'),
+        totalGigabytesUsed: used('gigabytes'),
+        totalSnapshotsUsed: used('snapshots'),
+        totalBackupsUsed: used('backups'),
+        totalBackupGigabytesUsed: used('backup_gigabytes'),
+      },
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/*
+ * Volume views (cinder/api/v3/views/volumes.py). One detail builder serves show, detail lists, create and
+ * update; `adminKeys` decides whether the os-vol-* keys appear (show and detail lists only), so the
+ * shapes cannot drift apart.
+ */
+import { renderTimestamp } from '../../db/time';
+import type { VolumeRecord } from '../../volume/service';
+import { publicStatus } from '../../volume/states';
+import { MV } from '../microversions';
+import { nextLinks, resourceLinks, type Link, type ViewContext } from './view-context';
+
+/** Admin metadata keys Cinder shows among `metadata`. */
+const VISIBLE_ADMIN_METADATA = ['readonly', 'attached_mode'];
+
+export function summary(v: ViewContext, r: VolumeRecord): Record<string, unknown> {
+  return { id: r.row.id, name: r.row.name, links: resourceLinks(v, 'volumes', r.row.id) };
+}
+
+export function detail(v: ViewContext, r: VolumeRecord, opts: { adminKeys: boolean }): Record<string, unknown> {
+  const row = r.row;
+  const metadata: Record<string, string> = { ...r.metadata };
+  for (const key of VISIBLE_ADMIN_METADATA) if (key in r.adminMetadata) metadata[key] = r.adminMetadata[key];
+  const out: Record<string, unknown> = {
+    id: row.id,
+    status: publicStatus(row.status),
+    size: row.size,
+    availability_zone: row.availability_zone,
+    created_at: renderTimestamp(row.created_at),
+    updated_at: renderTimestamp(row.updated_at),
+    name: row.name,
+    description: row.description,
+    volume_type: r.typeName,
+    snapshot_id: row.snapshot_id,
+    source_volid: row.source_volid,
+    metadata,
+    links: resourceLinks(v, 'volumes', row.id),
+    user_id: row.user_id,
+    bootable: row.bootable ? 'true' : 'false',
+    encrypted: Boolean(row.encrypted),
+    replication_status: row.replication_status,
+    consistencygroup_id: null,
+    multiattach: Boolean(row.multiattach),
+    attachments: [],
+  };
+  if (v.isAdmin) {
+    out.migration_status = row.migration_status;
+    if (opts.adminKeys) {
+      out['os-vol-host-attr:host'] = row.host;
+      out['os-vol-mig-status-attr:migstat'] = row.migration_status;
+      out['os-vol-mig-status-attr:name_id'] = null;
+    }
+    if (v.version.atLeast(MV.VOLUME_DETAIL_PROVIDER_ID)) out.provider_id = null;
+    if (v.version.atLeast(MV.VOLUME_CLUSTER_NAME)) out.cluster_name = null;
+  }
+  if (opts.adminKeys && (v.isAdmin || row.project_id === v.projectId)) out['os-vol-tenant-attr:tenant_id'] = row.project_id;
+  if (v.version.atLeast(MV.GROUP_VOLUME)) out.group_id = null;
+  if (v.version.atLeast(MV.VOLUME_SHARED_TARGETS_AND_SERVICE_FIELDS)) {
+    // The file backend exports no shared targets, so false at every version (no null to translate).
+    out.shared_targets = false;
+    out.service_uuid = null;
+  }
+  if (v.version.atLeast(MV.VOLUME_TYPE_ID_IN_VOLUME_DETAIL)) out.volume_type_id = row.volume_type_id;
+  if (v.version.atLeast(MV.USE_QUOTA)) out.consumes_quota = Boolean(row.consumes_quota);
+  return out;
+}
+
+export interface ListPage {
+  records: VolumeRecord[];
+  count?: number;
+  limit: number;
+  query: Record<string, string | string[] | undefined>;
+}
+
+function list(v: ViewContext, page: ListPage, path: string, item: (r: VolumeRecord) => Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { volumes: page.records.map(item) };
+  const links: Link[] | undefined = nextLinks(v, path, page.query, page.records.map((r) => r.row), page.limit, page.count);
+  if (links) out.volumes_links = links;
+  if (page.count !== undefined) out.count = page.count;
+  return out;
+}
+
+export function summaryList(v: ViewContext, page: ListPage): Record<string, unknown> {
+  return list(v, page, 'volumes', (r) => summary(v, r));
+}
+
+export function detailList(v: ViewContext, page: ListPage): Record<string, unknown> {
+  return list(v, page, 'volumes/detail', (r) => detail(v, r, { adminKeys: true }));
+}

@@ -1,0 +1,42 @@
+/*
+ * Builds a process's parts from its configuration: store (migrated), services, auth strategy, backend and
+ * worker loop. Entry points (standalone.ts, server.ts, worker.ts) and tests call this, so they all wire
+ * the same way.
+ */
+import type { ApiDeps } from './api/deps';
+import { createApp, type App } from './api/app';
+import { createAuthStrategy } from './api/middleware/auth';
+import type { Config } from './config';
+import { openStore, type Store } from './db/store';
+import type { Logger } from './log';
+import { createBackend } from './volume/backends';
+import { QuotaService } from './volume/quota';
+import { VolumeService } from './volume/service';
+import { TypeService } from './volume/type-service';
+import { WorkerLoop } from './volume/worker-loop';
+
+export interface Services {
+  config: Config;
+  log: Logger;
+  store: Store;
+  quota: QuotaService;
+  types: TypeService;
+  volumes: VolumeService;
+}
+
+export async function buildServices(config: Config, log: Logger): Promise<Services> {
+  const store = await openStore(config);
+  const quota = new QuotaService(config);
+  const types = new TypeService(store, config);
+  const volumes = new VolumeService(store, types, quota, config);
+  return { config, log, store, quota, types, volumes };
+}
+
+export function buildApp(services: Services): App {
+  const deps: ApiDeps = { ...services, auth: createAuthStrategy(services.config) };
+  return createApp(deps);
+}
+
+export function buildWorker(services: Services, log: Logger): WorkerLoop {
+  return new WorkerLoop(services.store, createBackend(services.config), services.quota, services.config, log);
+}

@@ -1,0 +1,273 @@
+/*
+ * Configuration: one typed module for every process (API, worker, standalone).
+ *
+ * Precedence: built-in defaults, then an optional JSON file (`--config FILE` or VOLUME_API_CONFIG),
+ * then environment variables. Every leaf key has exactly one environment name: its dotted path
+ * upper-cased and joined by `_` behind `VOLUME_API_` (`auth.strategy` -> VOLUME_API_AUTH_STRATEGY).
+ * The merged object is validated against one TypeBox schema; a bad value stops the process with a
+ * message naming the key and the value. Computed values (database URL, backend path) are filled in
+ * after validation, in `computeDerived`, so there is one place that knows how they relate.
+ *
+ * Run `node dist/config.js [--config FILE]` to print the effective configuration.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Type, type Static, type TSchema, Kind } from '@sinclair/typebox';
+import Ajv from 'ajv';
+
+const QuotaLimit = (def: number, description: string) =>
+  Type.Integer({ minimum: -1, default: def, description });
+
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address the API listens on.' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8776, description: 'TCP port the API listens on (0 picks a free port).' }),
+    data_dir: Type.String({ minLength: 1, default: './data', description: 'Directory for the SQLite database and the file backend (relative to the working directory).' }),
+    database_url: Type.String({
+      default: '',
+      description: 'Store location: `sqlite:PATH` (or a bare path). Empty means `sqlite:<data_dir>/volume-api.sqlite`.',
+    }),
+    log_level: Type.Union(
+      ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].map((l) => Type.Literal(l)),
+      { default: 'info', description: 'Bunyan log level.' },
+    ),
+    public_endpoint: Type.String({
+      default: '',
+      description: 'Base URL clients use (e.g. `https://volume.example.com`); used in links and version documents. Empty: derived from the request.',
+    }),
+    trusted_proxies: Type.Array(Type.String(), {
+      default: ['127.0.0.1', '::1'],
+      description: 'Peer addresses whose `X-Forwarded-Proto`/`X-Forwarded-Host`/`X-OpenStack-Request-ID` headers are believed. Comma-separated in the environment.',
+    }),
+    storage_availability_zone: Type.String({ minLength: 1, default: 'nova', description: 'Availability zone of this service; the default for new volumes.' }),
+    default_volume_type: Type.String({ minLength: 1, default: '__DEFAULT__', description: 'Volume type (name) for volumes created without one and without a project default.' }),
+    max_body_size: Type.Integer({ minimum: 1024, default: 114688, description: 'Largest request body in bytes; larger bodies get 413.' }),
+    max_limit: Type.Integer({ minimum: 1, default: 1000, description: 'Largest page size for list requests (Cinder `osapi_max_limit`).' }),
+    keep_alive_timeout_ms: Type.Integer({
+      minimum: 1000,
+      default: 75000,
+      description: 'Idle keep-alive timeout of client connections. Above Python clients\' reuse window and proxies\' idle timeouts.',
+    }),
+    auth: Type.Object(
+      {
+        strategy: Type.Union([Type.Literal('noauth')], { default: 'noauth', description: 'Authentication strategy: `noauth` (Cinder\'s: token `user:project`, caller is admin).' }),
+      },
+      { default: {} },
+    ),
+    backend: Type.Object(
+      {
+        name: Type.Union([Type.Literal('file')], { default: 'file', description: 'Backend driver.' }),
+        path: Type.String({ default: '', description: 'File backend: directory holding one sparse file per volume. Empty means `<data_dir>/volumes`.' }),
+      },
+      { default: {} },
+    ),
+    quota: Type.Object(
+      {
+        volumes: QuotaLimit(10, 'Default quota: number of volumes per project (-1: unlimited).'),
+        snapshots: QuotaLimit(10, 'Default quota: number of snapshots per project.'),
+        gigabytes: QuotaLimit(1000, 'Default quota: GB of volumes and snapshots per project.'),
+        backups: QuotaLimit(10, 'Default quota: number of backups per project.'),
+        backup_gigabytes: QuotaLimit(1000, 'Default quota: GB of backups per project.'),
+        groups: QuotaLimit(10, 'Default quota: number of groups per project.'),
+        per_volume_gigabytes: QuotaLimit(-1, 'Default quota: largest single volume in GB.'),
+      },
+      { default: {} },
+    ),
+    worker: Type.Object(
+      {
+        poll_interval_ms: Type.Integer({ minimum: 10, default: 2000, description: 'Fallback poll interval of the volume worker (new operations wake it at once).' }),
+        lease_seconds: Type.Integer({ minimum: 1, default: 30, description: 'Lease a worker holds on a claimed operation; an expired lease lets another worker resume it.' }),
+        max_attempts: Type.Integer({ minimum: 1, default: 3, description: 'Attempts before an operation is failed and its volume set to an error status.' }),
+      },
+      { default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type FileConfig = Static<typeof ConfigSchema>;
+
+/** The effective configuration, with derived values resolved to absolute paths. */
+export interface Config extends FileConfig {
+  /** Absolute data directory. */
+  readonly data_dir: string;
+  /** Resolved database URL (never empty). */
+  readonly database_url: string;
+  readonly backend: FileConfig['backend'] & { readonly path: string };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const ENV_PREFIX = 'VOLUME_API_';
+
+interface Leaf {
+  path: string[];
+  schema: TSchema;
+}
+
+function leaves(schema: TSchema, prefix: string[] = []): Leaf[] {
+  if (schema[Kind] === 'Object') {
+    return Object.entries(schema.properties as Record<string, TSchema>).flatMap(([k, s]) => leaves(s, [...prefix, k]));
+  }
+  return [{ path: prefix, schema }];
+}
+
+/** Every configurable key with its schema: the source of docs/configuration.md and of env names. */
+export const CONFIG_KEYS: readonly Leaf[] = leaves(ConfigSchema);
+
+export function envName(keyPath: readonly string[]): string {
+  return ENV_PREFIX + keyPath.join('_').toUpperCase();
+}
+
+function setPath(target: Record<string, unknown>, keyPath: string[], value: unknown): void {
+  let node = target;
+  for (const k of keyPath.slice(0, -1)) {
+    if (typeof node[k] !== 'object' || node[k] === null) node[k] = {};
+    node = node[k] as Record<string, unknown>;
+  }
+  node[keyPath[keyPath.length - 1]] = value;
+}
+
+function getPath(source: unknown, keyPath: readonly string[]): unknown {
+  let node = source;
+  for (const k of keyPath) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[k];
+  }
+  return node;
+}
+
+/** Environment values are text; arrays are comma-separated. Numbers are coerced by Ajv. */
+function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const leaf of CONFIG_KEYS) {
+    const raw = env[envName(leaf.path)];
+    if (raw === undefined) continue;
+    const value =
+      leaf.schema[Kind] === 'Array'
+        ? raw
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s.length > 0)
+        : raw;
+    setPath(out, leaf.path, value);
+  }
+  return out;
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    if (v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)) {
+      out[k] = deepMerge(b as Record<string, unknown>, v as Record<string, unknown>);
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true, strict: false });
+const validateConfig = ajv.compile(ConfigSchema);
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${file} must hold a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Finds `--config FILE` / `--config=FILE` in argv, else VOLUME_API_CONFIG. */
+export function configFileFrom(argv: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--config') {
+      if (!argv[i + 1]) throw new ConfigError('--config needs a file name');
+      return argv[i + 1];
+    }
+    if (argv[i].startsWith('--config=')) return argv[i].slice('--config='.length);
+  }
+  return env.VOLUME_API_CONFIG || undefined;
+}
+
+function computeDerived(cfg: FileConfig, cwd: string): Config {
+  const dataDir = path.resolve(cwd, cfg.data_dir);
+  let databaseUrl = cfg.database_url;
+  if (!databaseUrl) databaseUrl = `sqlite:${path.join(dataDir, 'volume-api.sqlite')}`;
+  const backendPath = cfg.backend.path ? path.resolve(cwd, cfg.backend.path) : path.join(dataDir, 'volumes');
+  return {
+    ...cfg,
+    data_dir: dataDir,
+    database_url: databaseUrl,
+    public_endpoint: cfg.public_endpoint.replace(/\/+$/, ''),
+    backend: { ...cfg.backend, path: backendPath },
+  };
+}
+
+export interface LoadOptions {
+  argv?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Values that win over everything (tests). */
+  overrides?: Record<string, unknown>;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const argv = opts.argv ?? process.argv.slice(2);
+  const file = configFileFrom(argv, env);
+  let merged: Record<string, unknown> = {};
+  if (file) merged = deepMerge(merged, readConfigFile(file));
+  merged = deepMerge(merged, fromEnv(env));
+  if (opts.overrides) merged = deepMerge(merged, opts.overrides);
+  if (!validateConfig(merged)) {
+    const problems = (validateConfig.errors ?? []).map((e) => {
+      if (e.keyword === 'additionalProperties') {
+        const key = [...e.instancePath.split('/').filter(Boolean), String(e.params.additionalProperty)].join('.');
+        return `unknown key ${key}`;
+      }
+      const keyPath = e.instancePath.split('/').filter(Boolean);
+      const key = keyPath.join('.');
+      const leaf = CONFIG_KEYS.find((l) => l.path.join('.') === key);
+      const value = getPath(merged, keyPath);
+      const where = leaf ? ` (env ${envName(leaf.path)})` : '';
+      return `${key}${where} = ${JSON.stringify(value)}: ${e.message}`;
+    });
+    // A union of literals reports one error per member; say each key once.
+    throw new ConfigError(`invalid configuration: ${[...new Set(problems)].join('; ')}`);
+  }
+  return computeDerived(merged as FileConfig, opts.cwd ?? process.cwd());
+}
+
+/** Parses a `sqlite:` database URL into a file path (`:memory:` allowed). */
+export function sqlitePath(databaseUrl: string): string {
+  const m = /^sqlite:(?:\/\/)?(.*)$/.exec(databaseUrl);
+  if (m) return m[1];
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl)) {
+    throw new ConfigError(`database_url = ${JSON.stringify(databaseUrl)}: unsupported scheme (use sqlite:PATH)`);
+  }
+  return databaseUrl;
+}
+
+if (require.main === module) {
+  try {
+    process.stdout.write(JSON.stringify(loadConfig(), null, 2) + '\n');
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}

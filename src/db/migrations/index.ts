@@ -1,0 +1,11 @@
+/*
+ * The numbered, forward-only migrations, in order. Listed here (not read from the directory) so the same
+ * list runs from TypeScript sources under tsx and from dist/. Never edit a migration that has shipped:
+ * add the next number.
+ */
+import type { Migration } from 'kysely';
+import * as m0001 from './0001-initial';
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001-initial': m0001,
+};

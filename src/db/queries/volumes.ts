@@ -1,0 +1,214 @@
+/*
+ * Data access for volumes and their metadata. Listing builds filters, sorting and keyset pagination
+ * (marker) from a validated VolumeListQuery; column names reach SQL only from the fixed sets below.
+ */
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { Db } from '../store';
+import type { Database, NewVolumeRow, VolumeRow, VolumeUpdate } from '../schema';
+
+/** Columns a list may be sorted by, and those a filter may compare. */
+export const VOLUME_SORT_COLUMNS = [
+  'id',
+  'name',
+  'description',
+  'status',
+  'size',
+  'availability_zone',
+  'bootable',
+  'volume_type_id',
+  'project_id',
+  'user_id',
+  'attach_status',
+  'migration_status',
+  'created_at',
+  'updated_at',
+] as const;
+export type VolumeColumn = (typeof VOLUME_SORT_COLUMNS)[number] | 'snapshot_id' | 'source_volid' | 'consumes_quota' | 'multiattach' | 'encrypted' | 'replication_status' | 'host';
+
+const TEXT_NULLABLE = new Set<string>(['name', 'description', 'migration_status', 'updated_at', 'snapshot_id', 'source_volid', 'replication_status', 'host']);
+
+export type FilterOp = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'like';
+
+export interface VolumeFilter {
+  column: VolumeColumn;
+  op: FilterOp;
+  value: string | number | null;
+}
+
+export interface SortKey {
+  column: (typeof VOLUME_SORT_COLUMNS)[number];
+  dir: 'asc' | 'desc';
+}
+
+export interface VolumeListQuery {
+  /** Restrict to one project; undefined lists every project. */
+  projectId?: string;
+  filters: VolumeFilter[];
+  metadata: Record<string, string>;
+  /** A filter that can match nothing (an admin's unknown column): the list is empty. */
+  matchesNothing: boolean;
+  sort: SortKey[];
+  marker?: VolumeRow;
+  limit: number;
+  offset: number;
+}
+
+type Eb = ExpressionBuilder<Database, 'volumes'>;
+
+function col(eb: Eb, column: string): Expression<unknown> {
+  // Nullable text sorts as '' so keyset comparisons never meet NULL.
+  return TEXT_NULLABLE.has(column) ? eb.fn.coalesce(eb.ref(`volumes.${column}` as 'volumes.name'), sql.lit('')) : eb.ref(`volumes.${column}` as 'volumes.id');
+}
+
+const SQL_OPS: Record<Exclude<FilterOp, 'like'>, '=' | '<>' | '>' | '>=' | '<' | '<='> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+
+function where(eb: Eb, q: VolumeListQuery): Expression<SqlBool> {
+  const parts: Expression<SqlBool>[] = [eb('volumes.deleted', '=', 0)];
+  if (q.matchesNothing) parts.push(sql<SqlBool>`1 = 0`);
+  if (q.projectId !== undefined) parts.push(eb('volumes.project_id', '=', q.projectId));
+  for (const f of q.filters) {
+    const ref = eb.ref(`volumes.${f.column}` as 'volumes.id');
+    if (f.op === 'like') parts.push(eb(ref, 'like', `%${String(f.value).replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+    else if (f.value === null) parts.push(f.op === 'neq' ? eb(ref, 'is not', null) : eb(ref, 'is', null));
+    else parts.push(eb(ref, SQL_OPS[f.op], f.value as string));
+  }
+  for (const [key, value] of Object.entries(q.metadata)) {
+    parts.push(
+      eb.exists(
+        eb
+          .selectFrom('volume_metadata as m')
+          .select(sql.lit(1).as('one'))
+          .whereRef('m.volume_id', '=', 'volumes.id')
+          .where('m.key', '=', key)
+          .where('m.value', '=', value),
+      ),
+    );
+  }
+  if (q.marker) parts.push(afterMarker(eb, q.sort, q.marker));
+  return eb.and(parts);
+}
+
+/** Keyset condition "sorts after the marker row" for a list of sort keys ending in id. */
+function afterMarker(eb: Eb, sort: SortKey[], marker: VolumeRow): Expression<SqlBool> {
+  const m = marker as unknown as Record<string, unknown>;
+  const value = (c: string) => (TEXT_NULLABLE.has(c) ? (m[c] ?? '') : m[c]);
+  const ors: Expression<SqlBool>[] = sort.map((key, i) => {
+    const ands: Expression<SqlBool>[] = sort.slice(0, i).map((prev) => eb(col(eb, prev.column), '=', value(prev.column)));
+    ands.push(eb(col(eb, key.column), key.dir === 'asc' ? '>' : '<', value(key.column)));
+    return eb.and(ands);
+  });
+  return eb.or(ors);
+}
+
+export async function listVolumes(db: Db, q: VolumeListQuery): Promise<VolumeRow[]> {
+  let query = db.selectFrom('volumes').selectAll().where((eb) => where(eb, q));
+  for (const key of q.sort) query = query.orderBy((eb) => col(eb, key.column), key.dir);
+  return query.limit(q.limit).offset(q.offset).execute();
+}
+
+export async function countVolumes(db: Db, q: VolumeListQuery): Promise<number> {
+  const row = await db
+    .selectFrom('volumes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where((eb) => where(eb, { ...q, marker: undefined }))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function summarizeVolumes(db: Db, projectId: string | undefined): Promise<{ total_count: number; total_size: number }> {
+  let query = db
+    .selectFrom('volumes')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.coalesce(eb.fn.sum<number>('size'), sql.lit(0)).as('total')])
+    .where('deleted', '=', 0);
+  if (projectId !== undefined) query = query.where('project_id', '=', projectId);
+  const row = await query.executeTakeFirstOrThrow();
+  return { total_count: Number(row.n), total_size: Number(row.total) };
+}
+
+export async function distinctMetadata(db: Db, projectId: string | undefined): Promise<Record<string, string[]>> {
+  let query = db
+    .selectFrom('volume_metadata as m')
+    .innerJoin('volumes as v', 'v.id', 'm.volume_id')
+    .select(['m.key', 'm.value'])
+    .distinct()
+    .where('v.deleted', '=', 0)
+    .orderBy('m.key')
+    .orderBy('m.value');
+  if (projectId !== undefined) query = query.where('v.project_id', '=', projectId);
+  const out: Record<string, string[]> = {};
+  for (const r of await query.execute()) (out[r.key] ??= []).push(r.value);
+  return out;
+}
+
+export async function getVolume(db: Db, id: string): Promise<VolumeRow | undefined> {
+  return db.selectFrom('volumes').selectAll().where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
+}
+
+export async function insertVolume(db: Db, row: NewVolumeRow): Promise<void> {
+  await db.insertInto('volumes').values(row).execute();
+}
+
+/**
+ * Guarded update: changes the row only if it is live and (when given) in one of `fromStatuses`.
+ * Returns whether a row changed, so callers turn a lost race into the right error.
+ */
+export async function updateVolume(db: Db, id: string, changes: VolumeUpdate, fromStatuses?: readonly string[]): Promise<boolean> {
+  let query = db.updateTable('volumes').set(changes).where('id', '=', id).where('deleted', '=', 0);
+  if (fromStatuses) query = query.where('status', 'in', fromStatuses);
+  const res = await query.executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+export async function countVolumesOfType(db: Db, typeId: string): Promise<number> {
+  const row = await db
+    .selectFrom('volumes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('volume_type_id', '=', typeId)
+    .where('deleted', '=', 0)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Metadata of many volumes at once, each in insertion order. */
+export async function metadataFor(db: Db, ids: readonly string[], table: 'volume_metadata' | 'volume_admin_metadata' = 'volume_metadata'): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>(ids.map((id) => [id, {}]));
+  if (ids.length === 0) return out;
+  const rows =
+    table === 'volume_metadata'
+      ? await db.selectFrom('volume_metadata').select(['volume_id', 'key', 'value']).where('volume_id', 'in', ids).orderBy('position').execute()
+      : await db.selectFrom('volume_admin_metadata').select(['volume_id', 'key', 'value']).where('volume_id', 'in', ids).orderBy('key').execute();
+  for (const r of rows) out.get(r.volume_id)![r.key] = r.value;
+  return out;
+}
+
+/** Replaces the whole user metadata set of a volume, keeping the order given. */
+export async function replaceMetadata(db: Db, volumeId: string, metadata: Record<string, string>): Promise<void> {
+  await db.deleteFrom('volume_metadata').where('volume_id', '=', volumeId).execute();
+  const rows = Object.entries(metadata).map(([key, value], position) => ({ volume_id: volumeId, key, value, position }));
+  if (rows.length > 0) await db.insertInto('volume_metadata').values(rows).execute();
+}
+
+/** Sets keys: existing keys keep their position, new ones go last. */
+export async function mergeMetadata(db: Db, volumeId: string, metadata: Record<string, string>): Promise<void> {
+  const current = (await metadataFor(db, [volumeId])).get(volumeId)!;
+  const merged = { ...current, ...metadata };
+  await replaceMetadata(db, volumeId, merged);
+}
+
+export async function deleteMetadataKey(db: Db, volumeId: string, key: string): Promise<boolean> {
+  const res = await db.deleteFrom('volume_metadata').where('volume_id', '=', volumeId).where('key', '=', key).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
+
+/** Soft delete: the row stays for audit with deleted = 1; its metadata goes. */
+export async function markVolumeDeleted(db: Db, id: string, at: string): Promise<boolean> {
+  await db.deleteFrom('volume_metadata').where('volume_id', '=', id).execute();
+  await db.deleteFrom('volume_admin_metadata').where('volume_id', '=', id).execute();
+  const res = await db
+    .updateTable('volumes')
+    .set({ deleted: 1, deleted_at: at, updated_at: at, status: 'deleted' })
+    .where('id', '=', id)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}

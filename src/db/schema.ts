@@ -1,0 +1,117 @@
+/*
+ * Row types of every table, as Kysely sees them. Column names use the API's names (not Cinder's
+ * display_name/display_description), so views copy rather than translate. Timestamps are naive UTC
+ * ISO-8601 text with microseconds (see time.ts), identical on every engine; booleans are 0/1 integers.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface VolumesTable {
+  id: string;
+  project_id: string;
+  user_id: string;
+  name: string | null;
+  description: string | null;
+  size: number;
+  status: string;
+  attach_status: string;
+  availability_zone: string;
+  volume_type_id: string;
+  snapshot_id: string | null;
+  source_volid: string | null;
+  bootable: number;
+  multiattach: number;
+  encrypted: number;
+  replication_status: string | null;
+  migration_status: string | null;
+  host: string | null;
+  /** Where the backend keeps the data (the file backend: its file name). */
+  provider_location: string | null;
+  consumes_quota: number;
+  created_at: string;
+  updated_at: string | null;
+  deleted_at: string | null;
+  deleted: Generated<number>;
+}
+
+export interface VolumeMetadataTable {
+  volume_id: string;
+  key: string;
+  value: string;
+  /** Insertion order: Cinder returns metadata keys in the order they were set (it matters for ETags). */
+  position: number;
+}
+
+export interface VolumeAdminMetadataTable {
+  volume_id: string;
+  key: string;
+  value: string;
+}
+
+export interface VolumeTypesTable {
+  id: string;
+  name: string;
+  description: string | null;
+  is_public: number;
+  created_at: string;
+  updated_at: string | null;
+  deleted_at: string | null;
+  deleted: Generated<number>;
+}
+
+export interface VolumeTypeExtraSpecsTable {
+  volume_type_id: string;
+  key: string;
+  value: string;
+}
+
+export interface DefaultTypesTable {
+  project_id: string;
+  volume_type_id: string;
+}
+
+export interface QuotasTable {
+  project_id: string;
+  resource: string;
+  hard_limit: number;
+}
+
+export interface QuotaUsagesTable {
+  project_id: string;
+  resource: string;
+  in_use: number;
+  reserved: number;
+}
+
+/** The durable work queue: one row per storage operation (see src/volume/worker-loop.ts). */
+export interface OperationsTable {
+  id: string;
+  kind: string;
+  resource_type: string;
+  resource_id: string;
+  state: string;
+  owner: string | null;
+  lease_expires_at: string | null;
+  attempts: number;
+  payload: string;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  volumes: VolumesTable;
+  volume_metadata: VolumeMetadataTable;
+  volume_admin_metadata: VolumeAdminMetadataTable;
+  volume_types: VolumeTypesTable;
+  volume_type_extra_specs: VolumeTypeExtraSpecsTable;
+  default_types: DefaultTypesTable;
+  quotas: QuotasTable;
+  quota_usages: QuotaUsagesTable;
+  operations: OperationsTable;
+}
+
+export type VolumeRow = Selectable<VolumesTable>;
+export type NewVolumeRow = Insertable<VolumesTable>;
+export type VolumeUpdate = Updateable<VolumesTable>;
+export type VolumeTypeRow = Selectable<VolumeTypesTable>;
+export type OperationRow = Selectable<OperationsTable>;

@@ -1,0 +1,42 @@
+/*
+ * SQLite engine specifics: WAL, a busy timeout, and BEGIN IMMEDIATE for every transaction.
+ *
+ * Why IMMEDIATE: several processes (PM2 cluster workers, the volume worker) share one file. A deferred
+ * transaction that reads and then writes fails at once with SQLITE_BUSY when another process wrote in
+ * between; busy_timeout does not cover that lock upgrade. Taking the write lock up front makes writers
+ * queue on busy_timeout instead. The adapter also reports transactional DDL, so Kysely's Migrator runs
+ * all pending migrations inside one such transaction: that is the cross-process migration lock.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { CompiledQuery, SqliteAdapter, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
+
+class ImmediateSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+export class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection): Promise<void> => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+
+  override createAdapter(): SqliteAdapter {
+    return new ImmediateSqliteAdapter();
+  }
+}
+
+export function openSqlite(file: string): SQLite.Database {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new SQLite(file, { timeout: 10000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  return db;
+}

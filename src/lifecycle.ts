@@ -1,0 +1,84 @@
+/*
+ * Process lifecycle shared by the entry points: listen with the HTTP settings Python clients need, say
+ * "ready" to PM2 only once the port is bound and the store is open, and stop gracefully.
+ *
+ * Graceful stop (what makes `pm2 reload` lose no request): on SIGINT/SIGTERM every response starts to
+ * say `Connection: close`; after `drainDelayMs` the listener closes, idle keep-alive sockets are closed
+ * every 100 ms, and whatever is still open after `forceAfterMs` is cut. Then the worker loop and the store
+ * close and the process exits (an explicit exit: PM2's IPC channel would otherwise keep it alive).
+ */
+import type { AddressInfo } from 'node:net';
+import type { App } from './api/app';
+import type { Config } from './config';
+import type { Logger } from './log';
+
+export async function listen(app: App, config: Pick<Config, 'host' | 'port' | 'keep_alive_timeout_ms'>): Promise<AddressInfo> {
+  const http = app.server.server;
+  // Keep idle connections longer than clients and proxies do, so the server never closes a socket a
+  // client is about to reuse; headersTimeout must exceed it (Node's rule).
+  http.keepAliveTimeout = config.keep_alive_timeout_ms;
+  http.headersTimeout = config.keep_alive_timeout_ms + 5000;
+  // No Nagle: responses written in pieces must not wait for delayed ACKs.
+  http.on('connection', (socket) => socket.setNoDelay(true));
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    app.server.listen(config.port, config.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  return http.address() as AddressInfo;
+}
+
+export interface StopOptions {
+  drainDelayMs: number;
+  forceAfterMs: number;
+}
+
+/** Stops accepting, lets in-flight requests finish, closes idle and then all sockets. */
+export async function closeServer(app: App, opts: StopOptions): Promise<void> {
+  app.setDraining(true);
+  await new Promise((r) => setTimeout(r, opts.drainDelayMs));
+  const http = app.server.server;
+  await new Promise<void>((resolve) => {
+    const idle = setInterval(() => http.closeIdleConnections(), 100);
+    const force = setTimeout(() => http.closeAllConnections(), opts.forceAfterMs);
+    http.close(() => {
+      clearInterval(idle);
+      clearTimeout(force);
+      resolve();
+    });
+    http.closeIdleConnections();
+  });
+}
+
+/** Runs `stop` once on SIGINT or SIGTERM, then exits. */
+export function onStopSignal(log: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    stop()
+      .then(() => {
+        log.info('stopped');
+        setTimeout(() => process.exit(0), 200).unref();
+      })
+      .catch((err) => {
+        log.error({ err }, 'error while stopping');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+/** Tells PM2 (wait_ready) that this process serves. */
+export function signalReady(): void {
+  if (typeof process.send === 'function') process.send('ready');
+}
+
+export function cinderCommandLine(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `cinder --os-auth-type noauth --os-endpoint http://${shown}:${port}/v3 --os-user-id admin --os-project-id admin list`;
+}

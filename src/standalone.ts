@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/*
+ * `npm start`: the whole service in one process: API and volume worker, SQLite and the file backend
+ * under ./data, noauth. Same configuration as every other mode.
+ */
+import { loadConfig, ConfigError } from './config';
+import { createLogger } from './log';
+import { buildApp, buildServices, buildWorker } from './bootstrap';
+import { cinderCommandLine, closeServer, listen, onStopSignal, signalReady } from './lifecycle';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('volume-api', config.log_level);
+  const services = await buildServices(config, log);
+  const worker = buildWorker(services, log.child({ component: 'volume-worker' }, true));
+  services.volumes.onEnqueue = () => worker.wake();
+  await worker.start();
+  const app = buildApp(services);
+  const address = await listen(app, config);
+  log.info(
+    { host: address.address, port: address.port, data_dir: config.data_dir, database_url: config.database_url, backend: config.backend.name, auth: config.auth.strategy },
+    `volume-api (standalone) listening on http://${address.address}:${address.port}`,
+  );
+  log.info({ cinder: cinderCommandLine(config.host, address.port) }, `try: ${cinderCommandLine(config.host, address.port)}`);
+  signalReady();
+  onStopSignal(log, async () => {
+    await closeServer(app, { drainDelayMs: 0, forceAfterMs: 8000 });
+    await worker.stop();
+    await services.store.close();
+  });
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`volume-api: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`volume-api: cannot start: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+/*
+ * The backend driver interface: everything the volume worker asks of storage. Drivers are selected by
+ * name (config `backend.name`). Every method is idempotent, because the worker retries an operation whose
+ * previous attempt died halfway (crash recovery): creating what exists, or deleting what is gone, succeeds.
+ */
+
+export interface VolumeRef {
+  id: string;
+  size: number;
+}
+
+export interface SnapshotRef {
+  id: string;
+  volumeId: string;
+  size: number;
+}
+
+export interface Capacity {
+  total_capacity_gb: number;
+  free_capacity_gb: number;
+}
+
+export interface BackendVolume {
+  /** Opaque location the driver finds the data by later (stored as `provider_location`). */
+  providerLocation: string;
+}
+
+export interface VolumeBackend {
+  readonly name: string;
+  /** Prepares the backend (directories, connections). Called once at worker start. */
+  init(): Promise<void>;
+  createVolume(volume: VolumeRef): Promise<BackendVolume>;
+  deleteVolume(volume: VolumeRef): Promise<void>;
+  extendVolume(volume: VolumeRef, newSize: number): Promise<void>;
+  /** A new volume holding the source volume's data, grown to `volume.size`. */
+  cloneVolume(volume: VolumeRef, source: VolumeRef): Promise<BackendVolume>;
+  createSnapshot(snapshot: SnapshotRef): Promise<BackendVolume>;
+  deleteSnapshot(snapshot: SnapshotRef): Promise<void>;
+  /** A new volume holding the snapshot's data, grown to `volume.size`. */
+  createVolumeFromSnapshot(volume: VolumeRef, snapshot: SnapshotRef): Promise<BackendVolume>;
+  /** What a host needs to attach the volume (os-initialize_connection). */
+  connectionInfo(volume: VolumeRef, connector: Record<string, unknown>): Promise<Record<string, unknown>>;
+  capacity(): Promise<Capacity>;
+}

@@ -1,0 +1,121 @@
+/*
+ * Quotas: limits (project overrides over configured defaults), usage counters, and the check-and-consume
+ * step that runs inside the caller's transaction, right beside the insert or resize it pays for. On
+ * SQLite that transaction holds the write lock (BEGIN IMMEDIATE), so concurrent creates in several
+ * processes see each other's usage and can never exceed a limit together.
+ */
+import type { Config } from '../config';
+import type { Db } from '../db/store';
+import * as q from '../db/queries/quotas';
+import { listTypes } from '../db/queries/volume-types';
+import { InvalidInputError, QuotaExceededError, BadRequestError } from '../errors';
+
+export const BASE_RESOURCES = ['volumes', 'snapshots', 'gigabytes', 'backups', 'backup_gigabytes', 'groups', 'per_volume_gigabytes'] as const;
+export const PER_TYPE_PREFIXES = ['volumes', 'gigabytes', 'snapshots'] as const;
+
+export interface Usage {
+  limit: number;
+  in_use: number;
+  reserved: number;
+}
+
+export class QuotaService {
+  constructor(private readonly config: Config) {}
+
+  /** Default limits of every key, base keys first and then per-type keys, sorted as Cinder prints them. */
+  async defaults(db: Db): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const r of BASE_RESOURCES) out[r] = this.config.quota[r];
+    for (const t of await listTypes(db, undefined)) for (const p of PER_TYPE_PREFIXES) out[`${p}_${t.name}`] = -1;
+    return sortKeys(out);
+  }
+
+  async limits(db: Db, projectId: string): Promise<Record<string, number>> {
+    const limits = await this.defaults(db);
+    for (const [resource, limit] of await q.projectLimits(db, projectId)) if (resource in limits) limits[resource] = limit;
+    return limits;
+  }
+
+  async usage(db: Db, projectId: string): Promise<Record<string, Usage>> {
+    const limits = await this.limits(db, projectId);
+    const used = await q.projectUsage(db, projectId);
+    const out: Record<string, Usage> = {};
+    for (const [resource, limit] of Object.entries(limits)) {
+      const u = used.get(resource);
+      out[resource] = { limit, in_use: u?.in_use ?? 0, reserved: u?.reserved ?? 0 };
+    }
+    return out;
+  }
+
+  /**
+   * Checks and consumes quota for a new volume of `size` GB of type `typeName`. Must run inside the
+   * transaction that inserts the volume. Throws 413 with Cinder's message on the first limit exceeded.
+   */
+  async consumeVolume(trx: Db, projectId: string, typeName: string, size: number): Promise<void> {
+    const usage = await this.usage(trx, projectId);
+    const perVolume = usage.per_volume_gigabytes.limit;
+    if (perVolume >= 0 && size > perVolume) {
+      throw new QuotaExceededError('VolumeSizeExceedsLimit', `Requested volume size ${size}G is larger than maximum allowed limit ${perVolume}G.`);
+    }
+    for (const resource of ['gigabytes', `gigabytes_${typeName}`]) {
+      const u = usage[resource];
+      if (u && u.limit >= 0 && u.in_use + u.reserved + size > u.limit) {
+        throw new QuotaExceededError(
+          'VolumeSizeExceedsAvailableQuota',
+          `Requested volume or snapshot exceeds allowed ${resource} quota. Requested ${size}G, quota is ${u.limit}G and ${u.in_use + u.reserved}G has been consumed.`,
+        );
+      }
+    }
+    for (const resource of ['volumes', `volumes_${typeName}`]) {
+      const u = usage[resource];
+      if (u && u.limit >= 0 && u.in_use + u.reserved + 1 > u.limit) {
+        throw new QuotaExceededError('VolumeLimitExceeded', `Maximum number of volumes allowed (${u.limit}) exceeded for quota '${resource}'.`);
+      }
+    }
+    await this.add(trx, projectId, typeName, 1, size);
+  }
+
+  /** Gives back what a volume consumed (after its deletion completes). */
+  async releaseVolume(trx: Db, projectId: string, typeName: string, size: number): Promise<void> {
+    await this.add(trx, projectId, typeName, -1, -size);
+  }
+
+  private async add(trx: Db, projectId: string, typeName: string, volumes: number, gigabytes: number): Promise<void> {
+    await q.addUsage(trx, projectId, 'volumes', volumes);
+    await q.addUsage(trx, projectId, `volumes_${typeName}`, volumes);
+    await q.addUsage(trx, projectId, 'gigabytes', gigabytes);
+    await q.addUsage(trx, projectId, `gigabytes_${typeName}`, gigabytes);
+  }
+
+  /** PUT os-quota-sets: validates every key and value first, then writes them all. */
+  async update(trx: Db, projectId: string, changes: Record<string, unknown>): Promise<Record<string, number>> {
+    const usage = await this.usage(trx, projectId);
+    const bad = Object.keys(changes).filter((k) => !(k in usage));
+    if (bad.length > 0) throw new InvalidInputError(`Bad key(s) in quota set: ${bad.join(', ')}`);
+    const parsed: Record<string, number> = {};
+    for (const [key, raw] of Object.entries(changes)) {
+      const value = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+      if (typeof value !== 'number' || !Number.isInteger(value)) {
+        throw new BadRequestError(`Invalid input for field/attribute ${key}. Value: ${JSON.stringify(raw)}. ${JSON.stringify(raw)} is not of type 'integer', 'string'`);
+      }
+      if (value < -1 || value > 2147483647) {
+        throw new InvalidInputError(`Quota limit ${value} for ${key} must be -1 or between 0 and 2147483647.`);
+      }
+      const inUse = usage[key].in_use + usage[key].reserved;
+      if (value !== -1 && key !== 'per_volume_gigabytes' && value < inUse) {
+        throw new BadRequestError(`Quota ${key} limit must be equal or greater than existing resources. Current usage is ${inUse} and the requested limit is ${value}.`);
+      }
+      parsed[key] = value;
+    }
+    for (const [key, value] of Object.entries(parsed)) await q.setProjectLimit(trx, projectId, key, value);
+    return this.limits(trx, projectId);
+  }
+
+  async reset(trx: Db, projectId: string): Promise<void> {
+    await q.deleteProjectLimits(trx, projectId);
+  }
+}
+
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

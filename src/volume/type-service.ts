@@ -1,0 +1,166 @@
+/*
+ * Volume types, extra specs and default types (per project, 3.62). The configured default type is the
+ * fallback for volumes created without a type and without a project default.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config';
+import type { RequestContext } from '../context';
+import type { Store, Db } from '../db/store';
+import type { VolumeTypeRow } from '../db/schema';
+import * as types from '../db/queries/volume-types';
+import { countVolumesOfType } from '../db/queries/volumes';
+import { nowIso } from '../db/time';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, VolumeTypeExtraSpecsNotFoundError, VolumeTypeNotFoundByNameError, VolumeTypeNotFoundError } from '../errors';
+
+export interface VolumeTypeWithSpecs extends VolumeTypeRow {
+  extra_specs: Record<string, string>;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+export function requireAdmin(ctx: RequestContext): void {
+  if (!ctx.isAdmin) throw new ForbiddenError();
+}
+
+export class TypeService {
+  constructor(
+    private readonly store: Store,
+    private readonly config: Pick<Config, 'default_volume_type'>,
+  ) {}
+
+  private async withSpecs(db: Db, rows: VolumeTypeRow[]): Promise<VolumeTypeWithSpecs[]> {
+    const specs = await types.extraSpecsFor(db, rows.map((r) => r.id));
+    return rows.map((r) => ({ ...r, extra_specs: specs.get(r.id) ?? {} }));
+  }
+
+  async list(ctx: RequestContext, isPublic: boolean | undefined): Promise<VolumeTypeWithSpecs[]> {
+    // Non-admins see public types only (type access lists are not implemented).
+    const rows = await types.listTypes(this.store.db, ctx.isAdmin ? isPublic : true);
+    return this.withSpecs(this.store.db, rows);
+  }
+
+  async get(ctx: RequestContext, id: string, db: Db = this.store.db): Promise<VolumeTypeWithSpecs> {
+    if (id === 'default') return this.effectiveDefault(ctx, db);
+    const row = await types.getType(db, id);
+    if (!row || (!row.is_public && !ctx.isAdmin)) throw new VolumeTypeNotFoundError(id);
+    return (await this.withSpecs(db, [row]))[0];
+  }
+
+  /** Finds a type by name or id, as `volume_type` on volume create allows. */
+  async resolve(db: Db, nameOrId: string): Promise<VolumeTypeRow> {
+    const row = (await types.getTypeByName(db, nameOrId)) ?? (UUID_RE.test(nameOrId) ? await types.getType(db, nameOrId.toLowerCase()) : undefined);
+    if (!row) throw new VolumeTypeNotFoundByNameError(nameOrId);
+    return row;
+  }
+
+  /** The project's 3.62 default, else the configured default type. */
+  async defaultTypeFor(db: Db, projectId: string): Promise<VolumeTypeRow> {
+    const projectDefault = await types.getDefaultTypeId(db, projectId);
+    if (projectDefault) {
+      const row = await types.getType(db, projectDefault);
+      if (row) return row;
+    }
+    const row = await types.getTypeByName(db, this.config.default_volume_type);
+    if (!row) throw new Error(`configured default_volume_type ${this.config.default_volume_type} does not exist`);
+    return row;
+  }
+
+  private async effectiveDefault(ctx: RequestContext, db: Db): Promise<VolumeTypeWithSpecs> {
+    return (await this.withSpecs(db, [await this.defaultTypeFor(db, ctx.projectId)]))[0];
+  }
+
+  async create(ctx: RequestContext, input: { name: string; description?: string | null; is_public?: boolean; extra_specs?: Record<string, string> }): Promise<VolumeTypeWithSpecs> {
+    requireAdmin(ctx);
+    return this.store.transaction(async (trx) => {
+      if (await types.getTypeByName(trx, input.name)) throw new ConflictError(`Volume Type ${input.name} already exists.`);
+      const id = randomUUID();
+      await types.insertType(trx, { id, name: input.name, description: input.description ?? null, is_public: input.is_public === false ? 0 : 1, created_at: nowIso() });
+      if (input.extra_specs) await types.setExtraSpecs(trx, id, input.extra_specs);
+      return this.get(ctx, id, trx);
+    });
+  }
+
+  async update(ctx: RequestContext, id: string, input: { name?: string; description?: string | null; is_public?: boolean }): Promise<VolumeTypeWithSpecs> {
+    requireAdmin(ctx);
+    return this.store.transaction(async (trx) => {
+      const row = await types.getType(trx, id);
+      if (!row) throw new VolumeTypeNotFoundError(id);
+      if (input.name !== undefined && input.name !== row.name) {
+        if (await types.getTypeByName(trx, input.name)) throw new ConflictError(`Volume Type ${input.name} already exists.`);
+        if (row.name === this.config.default_volume_type) throw new BadRequestError('The default volume type cannot be renamed.');
+      }
+      await types.updateType(trx, id, {
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        ...(input.is_public !== undefined ? { is_public: input.is_public ? 1 : 0 } : {}),
+        updated_at: nowIso(),
+      });
+      return this.get(ctx, id, trx);
+    });
+  }
+
+  async delete(ctx: RequestContext, id: string): Promise<void> {
+    requireAdmin(ctx);
+    await this.store.transaction(async (trx) => {
+      const row = await types.getType(trx, id);
+      if (!row) throw new VolumeTypeNotFoundError(id);
+      if ((await countVolumesOfType(trx, id)) > 0) throw new BadRequestError('Target volume type is still in use.');
+      if (row.name === this.config.default_volume_type) throw new BadRequestError('Default volume type can not be deleted');
+      if (await types.isProjectDefault(trx, id)) throw new BadRequestError(`Volume type ${id} is the default type of a project and cannot be deleted.`);
+      if ((await types.listTypes(trx, undefined)).length <= 1) throw new BadRequestError('The only volume type cannot be deleted.');
+      await types.markTypeDeleted(trx, id, nowIso());
+    });
+  }
+
+  async extraSpecs(ctx: RequestContext, id: string): Promise<Record<string, string>> {
+    return (await this.get(ctx, id)).extra_specs;
+  }
+
+  async extraSpec(ctx: RequestContext, id: string, key: string): Promise<string> {
+    const specs = await this.extraSpecs(ctx, id);
+    if (!(key in specs)) throw new VolumeTypeExtraSpecsNotFoundError(id, key);
+    return specs[key];
+  }
+
+  async setExtraSpecs(ctx: RequestContext, id: string, specs: Record<string, string>): Promise<void> {
+    requireAdmin(ctx);
+    await this.store.transaction(async (trx) => {
+      if (!(await types.getType(trx, id))) throw new VolumeTypeNotFoundError(id);
+      await types.setExtraSpecs(trx, id, specs);
+    });
+  }
+
+  async deleteExtraSpec(ctx: RequestContext, id: string, key: string): Promise<void> {
+    requireAdmin(ctx);
+    await this.store.transaction(async (trx) => {
+      if (!(await types.getType(trx, id))) throw new VolumeTypeNotFoundError(id);
+      if (!(await types.deleteExtraSpec(trx, id, key))) throw new VolumeTypeExtraSpecsNotFoundError(id, key);
+    });
+  }
+
+  async listDefaults(ctx: RequestContext): Promise<{ project_id: string; volume_type_id: string }[]> {
+    requireAdmin(ctx);
+    return types.listDefaultTypes(this.store.db);
+  }
+
+  async getDefault(ctx: RequestContext, projectId: string): Promise<{ project_id: string; volume_type_id: string }> {
+    requireAdmin(ctx);
+    const typeId = await types.getDefaultTypeId(this.store.db, projectId);
+    if (!typeId) throw new NotFoundError(`Default type for project ${projectId} could not be found.`);
+    return { project_id: projectId, volume_type_id: typeId };
+  }
+
+  async setDefault(ctx: RequestContext, projectId: string, nameOrId: string): Promise<{ project_id: string; volume_type_id: string }> {
+    requireAdmin(ctx);
+    return this.store.transaction(async (trx) => {
+      const type = await this.resolve(trx, nameOrId);
+      await types.setDefaultType(trx, projectId, type.id);
+      return { project_id: projectId, volume_type_id: type.id };
+    });
+  }
+
+  async unsetDefault(ctx: RequestContext, projectId: string): Promise<void> {
+    requireAdmin(ctx);
+    if (!(await types.deleteDefaultType(this.store.db, projectId))) throw new NotFoundError(`Default type for project ${projectId} could not be found.`);
+  }
+}

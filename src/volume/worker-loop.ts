@@ -1,0 +1,181 @@
+/*
+ * The volume worker loop: claims operations from the durable queue and runs them.
+ *
+ * Design notes.
+ * - Claiming is a guarded UPDATE (state and attempt count must still be what we read), so any number of
+ *   workers, in any processes, can race for the same row and exactly one wins.
+ * - A claim is a lease (config worker.lease_seconds), renewed while the operation runs. A worker that
+ *   dies leaves a lease that expires; the next worker to look claims the row again and retries it. Every
+ *   backend method is idempotent, so a retry after a crash halfway through finishes the job.
+ * - Faster recovery on one host: at start, a worker frees the leases of owners on this host whose process
+ *   no longer exists (owner ids are `host/pid/random`), instead of waiting for them to expire.
+ * - Finishing is one transaction: the operation row (guarded by owner) and the resource's status. If the
+ *   lease was lost meanwhile, nothing is written and the new owner finishes instead.
+ * - After worker.max_attempts the operation fails and the resource goes to its error status, so no volume
+ *   stays in a transitional status forever.
+ * - New operations wake the loop at once (`wake()`, called by the service in the same process); polling
+ *   every worker.poll_interval_ms only covers operations enqueued by other processes.
+ */
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config';
+import type { Store } from '../db/store';
+import type { OperationRow } from '../db/schema';
+import * as ops from '../db/queries/operations';
+import { nowIso } from '../db/time';
+import type { Logger } from '../log';
+import type { VolumeBackend } from './backends';
+import { OPERATION_HANDLERS } from './operations';
+import { LeaseLostError, type OperationContext } from './operations/types';
+import type { QuotaService } from './quota';
+
+export class WorkerLoop {
+  readonly owner = `${os.hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  private running = false;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private readonly ctx: OperationContext;
+
+  constructor(
+    private readonly store: Store,
+    private readonly backend: VolumeBackend,
+    quota: QuotaService,
+    private readonly config: Pick<Config, 'worker'>,
+    private readonly log: Logger,
+  ) {
+    this.ctx = { store, backend, quota, log, owner: this.owner, now: () => nowIso(), host: `${os.hostname()}@${backend.name}#${backend.name}` };
+  }
+
+  async start(): Promise<void> {
+    await this.backend.init();
+    await this.reclaimOrphans();
+    this.running = true;
+    this.loopDone = this.loop();
+    this.log.info({ owner: this.owner, backend: this.backend.name }, 'volume worker started');
+  }
+
+  /** Stops claiming; resolves when the operation in progress (if any) has finished. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loopDone;
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Runs claimable operations until none is left (tests and crash recovery use it directly). */
+  async drain(): Promise<number> {
+    let n = 0;
+    while (await this.runOne()) n++;
+    return n;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      this.woken = false;
+      let didWork = false;
+      try {
+        didWork = await this.runOne();
+      } catch (err) {
+        this.log.error({ err }, 'worker loop error');
+      }
+      if (didWork || !this.running) continue;
+      if (this.woken) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.config.worker.poll_interval_ms);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = null;
+    }
+  }
+
+  /** Claims and runs one operation; false when there was nothing to claim. */
+  async runOne(): Promise<boolean> {
+    const op = await this.claim();
+    if (!op) return false;
+    const handler = OPERATION_HANDLERS[op.kind];
+    const log = this.log.child({ op_id: op.id, op_kind: op.kind, [`${op.resource_type}_id`]: op.resource_id, attempt: op.attempts });
+    const ctx = { ...this.ctx, log };
+    if (!handler) {
+      log.error('unknown operation kind');
+      await handlerless(ctx, op);
+      return true;
+    }
+    if (op.attempts > this.config.worker.max_attempts) {
+      log.error('operation failed: out of attempts');
+      await handler.fail(ctx, op, op.error ?? 'out of attempts').catch((err) => log.error({ err }, 'cannot record failure'));
+      return true;
+    }
+    const renew = setInterval(
+      () => void ops.renewLease(this.store.db, op.id, this.owner, nowIso(), this.leaseUntil()).catch((err) => log.warn({ err }, 'lease renewal failed')),
+      (this.config.worker.lease_seconds * 1000) / 3,
+    );
+    const started = Date.now();
+    try {
+      await handler.run(ctx, op);
+      log.info({ duration_ms: Date.now() - started }, 'operation succeeded');
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        log.warn('lease lost; another worker finishes this operation');
+      } else if (op.attempts >= this.config.worker.max_attempts) {
+        log.error({ err }, 'operation failed');
+        await handler.fail(ctx, op, String((err as Error).message ?? err)).catch((e) => log.error({ err: e }, 'cannot record failure'));
+      } else {
+        log.warn({ err }, 'operation attempt failed; will retry');
+        // Let the lease run out before the retry, so a flapping backend is not hammered.
+        await ops.renewLease(this.store.db, op.id, this.owner, nowIso(), nowIso(new Date(Date.now() + 1000))).catch(() => undefined);
+      }
+    } finally {
+      clearInterval(renew);
+    }
+    return true;
+  }
+
+  private leaseUntil(): string {
+    return nowIso(new Date(Date.now() + this.config.worker.lease_seconds * 1000));
+  }
+
+  private async claim(): Promise<OperationRow | undefined> {
+    for (;;) {
+      const now = nowIso();
+      const candidate = await ops.nextClaimable(this.store.db, now);
+      if (!candidate) return undefined;
+      if (await ops.claimOperation(this.store.db, candidate, this.owner, now, this.leaseUntil())) {
+        return { ...candidate, state: 'running', owner: this.owner, attempts: candidate.attempts + 1 };
+      }
+      // Another worker won this row: look again.
+    }
+  }
+
+  private async reclaimOrphans(): Promise<void> {
+    const host = os.hostname();
+    const running = await this.store.db.selectFrom('operations').select(['id', 'owner']).where('state', '=', 'running').execute();
+    for (const op of running) {
+      const [opHost, pid] = (op.owner ?? '').split('/');
+      if (opHost !== host || !pid || processAlive(Number(pid))) continue;
+      await this.store.db.updateTable('operations').set({ lease_expires_at: nowIso(new Date(0)) }).where('id', '=', op.id).where('owner', '=', op.owner).execute();
+      this.log.info({ op_id: op.id, dead_owner: op.owner }, 'reclaiming operation of a dead worker');
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function handlerless(ctx: OperationContext, op: OperationRow): Promise<void> {
+  await ops.finishOperation(ctx.store.db, op.id, ctx.owner, 'failed', ctx.now(), `unknown operation kind ${op.kind}`);
+}
