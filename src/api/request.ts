@@ -2,7 +2,7 @@
  * Our additions to Restify's request, and the small accessors controllers use. Restify's own typings
  * (written for restify 8) stay behind this module.
  */
-import type { Request } from 'restify';
+import type { Request, Response } from 'restify';
 import type { RequestContext } from '../context';
 import type { ApiVersion } from './microversions';
 import type { ViewContext } from './views/view-context';
@@ -43,4 +43,10 @@ export function queryOf(req: Request): Record<string, string> {
 
 export function param(req: Request, name: string): string {
   return (req.params as Record<string, string>)[name];
+}
+
+/** An empty success response as Cinder sends it (202 from DELETE and actions, 200 from metadata DELETE). */
+export function sendEmpty(res: Response, status: number): void {
+  if (status !== 204) res.setHeader('Content-Length', '0');
+  res.send(status);
 }

@@ -6,7 +6,7 @@ import { requireAdmin } from '../../volume/type-service';
 import type { ApiDeps } from '../deps';
 import { truthy } from '../list-params';
 import { MV } from '../microversions';
-import { ctxOf, param, queryOf } from '../request';
+import { ctxOf, param, queryOf, sendEmpty } from '../request';
 import { validateQuotaUpdate } from '../schemas/quotas';
 import { absoluteLimits, quotaSet } from '../views/quotas';
 
@@ -44,7 +44,7 @@ export function quotaController(deps: ApiDeps) {
     async reset(req: Request, res: Response): Promise<void> {
       requireAdmin(ctxOf(req));
       await deps.store.transaction((trx) => deps.quota.reset(trx, param(req, 'target_project_id')));
-      res.send(200);
+      sendEmpty(res, 200);
     },
 
     async limits(req: Request, res: Response): Promise<void> {

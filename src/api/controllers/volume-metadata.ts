@@ -3,7 +3,7 @@ import type { Request, Response } from 'restify';
 import { BadRequestError, PreconditionFailedError } from '../../errors';
 import type { ApiDeps } from '../deps';
 import { MV } from '../microversions';
-import { ctxOf, param } from '../request';
+import { ctxOf, param, sendEmpty } from '../request';
 import { validateMetaKeyBody, validateMetadataBody } from '../schemas/volumes';
 import { metadataBody, metadataEtag } from '../views/metadata';
 
@@ -56,7 +56,7 @@ export function volumeMetadataController(deps: ApiDeps) {
 
     async deleteKey(req: Request, res: Response): Promise<void> {
       await deps.volumes.deleteMetadataKey(ctxOf(req), param(req, 'volume_id'), param(req, 'key'));
-      res.send(200);
+      sendEmpty(res, 200);
     },
   };
 }

@@ -2,7 +2,7 @@
 import type { Request, Response } from 'restify';
 import { BadRequestError } from '../../errors';
 import type { ApiDeps } from '../deps';
-import { ctxOf, param, queryOf, viewOf } from '../request';
+import { ctxOf, param, queryOf, viewOf, sendEmpty } from '../request';
 import { toBoolean } from '../schemas/parameter-types';
 import { validateDefaultTypeSet, validateExtraSpecKeyBody, validateExtraSpecsBody, validateTypeCreate, validateTypeUpdate } from '../schemas/volume-types';
 import { volumeType, volumeTypeList } from '../views/volume-types';
@@ -52,7 +52,7 @@ export function volumeTypeController(deps: ApiDeps) {
 
     async remove(req: Request, res: Response): Promise<void> {
       await deps.types.delete(ctxOf(req), param(req, 'type_id'));
-      res.send(202);
+      sendEmpty(res, 202);
     },
 
     async listExtraSpecs(req: Request, res: Response): Promise<void> {
@@ -80,7 +80,7 @@ export function volumeTypeController(deps: ApiDeps) {
 
     async deleteExtraSpec(req: Request, res: Response): Promise<void> {
       await deps.types.deleteExtraSpec(ctxOf(req), param(req, 'type_id'), param(req, 'key'));
-      res.send(202);
+      sendEmpty(res, 202);
     },
 
     async listDefaults(req: Request, res: Response): Promise<void> {
@@ -98,7 +98,7 @@ export function volumeTypeController(deps: ApiDeps) {
 
     async unsetDefault(req: Request, res: Response): Promise<void> {
       await deps.types.unsetDefault(ctxOf(req), param(req, 'target_project_id'));
-      res.send(204);
+      sendEmpty(res, 204);
     },
   };
 }

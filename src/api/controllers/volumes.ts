@@ -6,7 +6,7 @@ import { VOLUME_SORT_COLUMNS } from '../../db/queries/volumes';
 import type { ApiDeps } from '../deps';
 import { parseListParams, truthy } from '../list-params';
 import { MV } from '../microversions';
-import { ctxOf, param, queryOf, viewOf } from '../request';
+import { ctxOf, param, queryOf, viewOf, sendEmpty } from '../request';
 import { validateVolumeCreate, validateVolumeCreateLegacy, validateVolumeUpdate, validateVolumeUpdateLegacy } from '../schemas/volumes';
 import * as view from '../views/volumes';
 
@@ -94,7 +94,7 @@ export function volumeController(deps: ApiDeps) {
         throw new BadRequestError('The force parameter of volume delete needs microversion 3.23 or later.');
       }
       await deps.volumes.delete(ctxOf(req), param(req, 'volume_id'), { force, cascade: truthy(query.cascade) });
-      res.send(202);
+      sendEmpty(res, 202);
     },
 
     async summary(req: Request, res: Response): Promise<void> {

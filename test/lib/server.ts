@@ -1,0 +1,124 @@
+/*
+ * Test helpers: the real service (createApp + worker loop + SQLite + file backend) on 127.0.0.1 with an
+ * ephemeral port and a temporary data dir, plus a small HTTP client that speaks Cinder (token,
+ * microversion header) and returns status, headers and the parsed body.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/log';
+import { buildApp, buildServices, buildWorker, type Services } from '../../src/bootstrap';
+import { closeServer, listen } from '../../src/lifecycle';
+import type { App } from '../../src/api/app';
+import type { WorkerLoop } from '../../src/volume/worker-loop';
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Sent as is, instead of JSON.stringify(body). */
+  rawBody?: string;
+  contentType?: string;
+  /** Microversion, e.g. '3.70'; null sends no header. Default: '3.0' (no header). */
+  mv?: string | null;
+  /** X-Auth-Token; null sends none. Default `admin:<project>`. */
+  token?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface TestServer {
+  url: string;
+  projectId: string;
+  config: Config;
+  dataDir: string;
+  services: Services;
+  worker: WorkerLoop;
+  app: App;
+  request(method: string, urlPath: string, opts?: RequestOptions): Promise<Reply>;
+  /** Polls GET /v3/volumes/{id} until its status is one of `statuses` (or it is gone, for 'deleted'). */
+  waitForVolume(id: string, statuses: string[], timeoutMs?: number): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+export const PROJECT_ID = '1d0b8f6ce2b24c2f9b4b0d9fc4d7a6e1';
+
+export function tmpDir(prefix = 'volume-api-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startServer(overrides: Record<string, unknown> = {}, opts: { worker?: boolean } = {}): Promise<TestServer> {
+  const dataDir = tmpDir();
+  const config = loadConfig({ argv: [], env: {}, overrides: { host: '127.0.0.1', port: 0, data_dir: dataDir, log_level: 'info', ...overrides } });
+  const logStream = fs.createWriteStream(path.join(dataDir, 'test.log'));
+  const log = createLogger('volume-api', config.log_level, logStream);
+  const services = await buildServices(config, log);
+  const worker = buildWorker(services, log.child({ component: 'volume-worker' }, true));
+  services.volumes.onEnqueue = () => worker.wake();
+  if (opts.worker !== false) await worker.start();
+  const app = buildApp(services);
+  const address = await listen(app, config);
+  const url = `http://127.0.0.1:${address.port}`;
+
+  async function request(method: string, urlPath: string, o: RequestOptions = {}): Promise<Reply> {
+    const headers: Record<string, string> = { Accept: 'application/json', ...(o.headers ?? {}) };
+    const token = o.token === undefined ? `admin:${PROJECT_ID}` : o.token;
+    if (token !== null) headers['X-Auth-Token'] = token;
+    if (o.mv) headers['OpenStack-API-Version'] = `volume ${o.mv}`;
+    let payload: string | undefined;
+    if (o.rawBody !== undefined) payload = o.rawBody;
+    else if (o.body !== undefined) payload = JSON.stringify(o.body);
+    if (payload !== undefined) headers['Content-Type'] = o.contentType ?? 'application/json';
+    const res = await fetch(url + urlPath, { method, headers, body: payload, redirect: 'manual' });
+    const text = await res.text();
+    let body: unknown = undefined;
+    if (text && (res.headers.get('content-type') ?? '').includes('json')) body = JSON.parse(text);
+    return { status: res.status, headers: res.headers, text, body };
+  }
+
+  async function waitForVolume(id: string, statuses: string[], timeoutMs = 5000): Promise<Reply> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await request('GET', `/v3/volumes/${id}`);
+      if (r.status === 404 && statuses.includes('deleted')) return r;
+      if (r.status === 200 && statuses.includes(r.body.volume.status)) return r;
+      if (Date.now() > deadline) throw new Error(`volume ${id} did not reach ${statuses.join('|')}: last ${r.status} ${r.text}`);
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  }
+
+  return {
+    url,
+    projectId: PROJECT_ID,
+    config,
+    dataDir,
+    services,
+    worker,
+    app,
+    request,
+    waitForVolume,
+    async close() {
+      await closeServer(app, { drainDelayMs: 0, forceAfterMs: 1000 });
+      await worker.stop();
+      await services.store.close();
+      logStream.end();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Keys of a JSON object, recursively for nested objects of the same shape check. */
+export function keysOf(o: Record<string, unknown>): string[] {
+  return Object.keys(o).sort();
+}
+
+/** Reads a Cinder sample body from ../shared/cinder-api-samples (copied into test/samples). */
+export function sample(rel: string): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'samples', rel), 'utf8'));
+}
