@@ -1,7 +1,6 @@
 /*
  * Builds a process's parts from its configuration: store (migrated), services, auth strategy, backend and
- * worker loop. Entry points (standalone.ts, server.ts, worker.ts) and tests call this, so they all wire
- * the same way.
+ * worker loop. The entry point (standalone.ts) and the tests call this, so they wire the same way.
  */
 import type { ApiDeps } from './api/deps';
 import { createApp, type App } from './api/app';

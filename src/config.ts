@@ -8,7 +8,8 @@
  * message naming the key and the value. Computed values (database URL, backend path) are filled in
  * after validation, in `computeDerived`, so there is one place that knows how they relate.
  *
- * Run `node dist/config.js [--config FILE]` to print the effective configuration.
+ * Run `node dist/config.js [--config FILE]` to print the effective configuration; docs/configuration.md
+ * is generated from ConfigSchema (`npm run docs:config`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,7 +38,7 @@ export const ConfigSchema = Type.Object(
     }),
     trusted_proxies: Type.Array(Type.String(), {
       default: ['127.0.0.1', '::1'],
-      description: 'Peer addresses whose `X-Forwarded-Proto`/`X-Forwarded-Host`/`X-OpenStack-Request-ID` headers are believed. Comma-separated in the environment.',
+      description: 'Peer addresses (the web server in front) whose `X-Forwarded-Proto`/`X-Forwarded-Host` headers are believed for links. Comma-separated in the environment.',
     }),
     storage_availability_zone: Type.String({ minLength: 1, default: 'nova', description: 'Availability zone of this service; the default for new volumes.' }),
     default_volume_type: Type.String({ minLength: 1, default: '__DEFAULT__', description: 'Volume type (name) for volumes created without one and without a project default.' }),

@@ -114,6 +114,10 @@ export function parseVolumeFilters(ctx: RequestContext, version: ApiVersion, raw
         out.filters.push({ column: key, op: m ? TIME_OPS[m[1]] : 'eq', value: time });
         break;
       }
+      case 'multiattach':
+      case 'encrypted':
+        out.filters.push({ column: key, op: 'eq', value: parseBool(value, true, key) });
+        break;
       case 'project_id':
         out.projectId = value;
         break;

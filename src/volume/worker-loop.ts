@@ -129,7 +129,7 @@ export class WorkerLoop {
         await handler.fail(ctx, op, String((err as Error).message ?? err)).catch((e) => log.error({ err: e }, 'cannot record failure'));
       } else {
         log.warn({ err }, 'operation attempt failed; will retry');
-        // Let the lease run out before the retry, so a flapping backend is not hammered.
+        // Retry in about a second (when this short lease runs out), not in a tight loop.
         await ops.renewLease(this.store.db, op.id, this.owner, nowIso(), nowIso(new Date(Date.now() + 1000))).catch(() => undefined);
       }
     } finally {

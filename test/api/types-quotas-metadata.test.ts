@@ -37,6 +37,18 @@ describe('API: volume types, default types, quotas, limits and metadata', () => 
       expect((await s.request('GET', `/v3/types/${t.id}`)).status).to.equal(404);
     });
 
+    it('updates a type from the body cinderclient sends (name null), and refuses an update that changes nothing', async () => {
+      const t = (await s.request('POST', '/v3/types', { body: { volume_type: { name: 'to-update' } } })).body.volume_type;
+      const r = await s.request('PUT', `/v3/types/${t.id}`, { mv: '3.70', body: { volume_type: { name: null, description: 'hi' } } });
+      expect(r.status).to.equal(200);
+      expect(r.body.volume_type).to.include({ name: 'to-update', description: 'hi' });
+      const priv = await s.request('PUT', `/v3/types/${t.id}`, { body: { volume_type: { name: null, description: null, is_public: false } } });
+      expect(priv.body.volume_type.is_public).to.equal(false);
+      const none = await s.request('PUT', `/v3/types/${t.id}`, { body: { volume_type: { name: null, description: null } } });
+      expect(none.status).to.equal(400);
+      expect(none.body.badRequest.message).to.equal('Invalid input received: Specify volume type name, description, is_public or a combination thereof.');
+    });
+
     it('manages extra specs: merge, show one (a bare pair), update one, delete one', async () => {
       const t = (await s.request('POST', '/v3/types', { body: { volume_type: { name: 'specs' } } })).body.volume_type;
       const set = await s.request('POST', `/v3/types/${t.id}/extra_specs`, { body: { extra_specs: { a: '1', b: '2' } } });

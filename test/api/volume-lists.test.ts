@@ -109,6 +109,13 @@ describe('API: volume lists (paging, sorting, filters, counts, tenants)', () => 
     expect(names(r.body)).to.deep.equal(['alpha', 'alphabet']);
   });
 
+  it('treats _ and % in like filters as plain characters', async () => {
+    const token = 'admin:cccc3333';
+    for (const name of ['a_b', 'axb', '50%']) await s.request('POST', '/v3/volumes', { token, body: { volume: { size: 1, name } } });
+    expect(names((await s.request('GET', '/v3/volumes?name~=a_b', { token, mv: '3.34' })).body)).to.deep.equal(['a_b']);
+    expect(names((await s.request('GET', `/v3/volumes?name~=${encodeURIComponent('0%')}`, { token, mv: '3.34' })).body)).to.deep.equal(['50%']);
+  });
+
   it('compares created_at from 3.60', async () => {
     const alpha = (await s.request('GET', `/v3/volumes/${ids.alpha}`)).body.volume;
     const r = await s.request('GET', `/v3/volumes?created_at=gt:${encodeURIComponent(alpha.created_at)}&sort=name:asc`, { mv: '3.60' });

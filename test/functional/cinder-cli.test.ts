@@ -368,6 +368,13 @@ describe('cinder CLI (python-cinderclient) against the service', function () {
       expect(r.body).to.deep.equal({ extra_specs: { foo: 'bar' } });
     });
 
+    it('`cinder type-update --description` changes only the description (cinderclient sends "name": null)', async function () {
+      const rows = parseList(await cinderOk('type-update', '--description', 'cli described', tid()));
+      expect(rows[0]).to.include({ ID: tid(), Name: TYPE, Description: 'cli described' });
+      const r = await srv().request('GET', `/v3/types/${tid()}`, { mv: '3.70' });
+      expect(r.body.volume_type.description).to.equal('cli described');
+    });
+
     it('`cinder type-delete` removes the type from `cinder type-list`', async function () {
       const out = await cinderOk('type-delete', TYPE);
       expect(out).to.contain(`Request to delete volume type ${TYPE} has been accepted.`);

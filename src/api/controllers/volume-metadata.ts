@@ -13,7 +13,7 @@ export function volumeMetadataController(deps: ApiDeps) {
     res.send(200, metadataBody(metadata));
   }
 
-  /** If-Match (3.15+): the write happens only if the current set still has the ETag the client saw. */
+  /** If-Match (3.15+, on the PUTs as Cinder): the write happens only if the set still has the ETag the client saw. */
   function ifMatch(req: Request): ((current: Record<string, string>) => void) | undefined {
     const expected = req.header('if-match');
     if (!expected || !req.apiVersion!.atLeast(MV.METADATA_ETAG)) return undefined;
@@ -30,7 +30,7 @@ export function volumeMetadataController(deps: ApiDeps) {
 
     async create(req: Request, res: Response): Promise<void> {
       const { metadata } = validateMetadataBody(req.body);
-      const all = await deps.volumes.writeMetadata(ctxOf(req), param(req, 'volume_id'), metadata, 'merge', ifMatch(req));
+      const all = await deps.volumes.writeMetadata(ctxOf(req), param(req, 'volume_id'), metadata, 'merge');
       res.send(200, metadataBody(all));
     },
 

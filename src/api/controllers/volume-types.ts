@@ -1,6 +1,6 @@
 /* Volume types, extra specs and 3.62 default types. Writes are admin-only (the service checks). */
 import type { Request, Response } from 'restify';
-import { BadRequestError } from '../../errors';
+import { BadRequestError, InvalidInputError } from '../../errors';
 import type { ApiDeps } from '../deps';
 import { ctxOf, param, queryOf, viewOf, sendEmpty } from '../request';
 import { toBoolean } from '../schemas/parameter-types';
@@ -42,10 +42,15 @@ export function volumeTypeController(deps: ApiDeps) {
 
     async update(req: Request, res: Response): Promise<void> {
       const { volume_type: t } = validateTypeUpdate(req.body);
+      const name = t.name ?? undefined;
+      if (name === undefined && (t.description === undefined || t.description === null) && (t.is_public === undefined || t.is_public === null)) {
+        throw new InvalidInputError('Specify volume type name, description, is_public or a combination thereof.');
+      }
+      if (name !== undefined && name.trim() === '') throw new InvalidInputError('Volume type name can not be empty.');
       const updated = await deps.types.update(ctxOf(req), param(req, 'type_id'), {
-        name: t.name?.trim(),
-        description: t.description,
-        is_public: t.is_public === undefined ? undefined : toBoolean(t.is_public),
+        name: name?.trim(),
+        description: t.description ?? undefined,
+        is_public: t.is_public === undefined || t.is_public === null ? undefined : toBoolean(t.is_public),
       });
       res.send(200, { volume_type: volumeType(viewOf(req), updated) });
     },

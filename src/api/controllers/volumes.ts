@@ -1,6 +1,6 @@
 /* Volumes: create, list (summary, detail), show, update, delete, summary. Thin: validate, call, render. */
 import type { Request, Response } from 'restify';
-import { InvalidInputError, NotFoundError, BadRequestError } from '../../errors';
+import { InvalidInputError, NotFoundError } from '../../errors';
 import type { CreateVolumeInput } from '../../volume/service';
 import { VOLUME_SORT_COLUMNS } from '../../db/queries/volumes';
 import type { ApiDeps } from '../deps';
@@ -89,10 +89,8 @@ export function volumeController(deps: ApiDeps) {
 
     async remove(req: Request, res: Response): Promise<void> {
       const query = queryOf(req);
-      const force = truthy(query.force);
-      if (force && !req.apiVersion!.atLeast(MV.VOLUME_DELETE_FORCE)) {
-        throw new BadRequestError('The force parameter of volume delete needs microversion 3.23 or later.');
-      }
+      // Cinder reads `force` only from 3.23 on; below, it is ignored.
+      const force = req.apiVersion!.atLeast(MV.VOLUME_DELETE_FORCE) && truthy(query.force);
       await deps.volumes.delete(ctxOf(req), param(req, 'volume_id'), { force, cascade: truthy(query.cascade) });
       sendEmpty(res, 202);
     },

@@ -78,7 +78,8 @@ function field(e: ErrorObject): string {
 }
 
 export function toBadRequest(errors: ErrorObject[] | null | undefined, body: unknown): BadRequestError {
-  const e = errors?.[0];
+  // Ajv lists the failed branches of an anyOf before the anyOf itself; Cinder reports the anyOf.
+  const e = errors?.find((x) => x.keyword === 'anyOf' || x.keyword === 'oneOf') ?? errors?.[0];
   if (!e) return new BadRequestError('Invalid input');
   const value = valueAt(body, e.instancePath);
   const why = reason(e, value);

@@ -32,8 +32,13 @@ export const validateTypeUpdate = validator(
   Type.Object(
     {
       volume_type: Type.Object(
-        { name: Type.Optional(TypeName), description: Type.Optional(TypeDescription), is_public: Type.Optional(BooleanLike) },
-        { additionalProperties: false, minProperties: 1 },
+        {
+          // cinderclient sends "name": null when only the description or visibility changes.
+          name: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: 255 })),
+          description: Type.Optional(TypeDescription),
+          is_public: Type.Optional(Type.Unsafe<boolean | string | null>({ ...BooleanLike, type: ['boolean', 'string', 'null'], enum: [...(BooleanLike.enum as unknown[]), null] })),
+        },
+        { additionalProperties: false },
       ),
     },
     { additionalProperties: false },

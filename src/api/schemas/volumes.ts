@@ -1,6 +1,6 @@
 /*
- * Volume request schemas (cinder/api/schemas/volumes.py). Below 3.53 unknown keys inside `volume` are
- * ignored; from 3.53 they are refused, as Cinder does.
+ * Volume request schemas (cinder/api/schemas/volumes.py). On create, unknown keys inside `volume` are
+ * ignored below 3.53 and refused from 3.53; update refuses them at every version, as Cinder does.
  */
 import { Type } from '@sinclair/typebox';
 import { validator } from './validator';
@@ -52,7 +52,11 @@ function updateSchema(requireOne: boolean) {
           display_description: Type.Optional(Description),
           metadata: Type.Optional(NullableMetadata),
         },
-        { additionalProperties: false, ...(requireOne ? { minProperties: 1 } : {}) },
+        {
+          additionalProperties: false,
+          // From 3.53 at least one field, reported as Cinder's anyOf ("... not valid under any of the given schemas").
+          ...(requireOne ? { anyOf: ['name', 'description', 'display_name', 'display_description', 'metadata'].map((k) => ({ required: [k] })) } : {}),
+        },
       ),
     },
     { additionalProperties: false },

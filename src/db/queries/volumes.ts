@@ -68,7 +68,7 @@ function where(eb: Eb, q: VolumeListQuery): Expression<SqlBool> {
   if (q.projectId !== undefined) parts.push(eb('volumes.project_id', '=', q.projectId));
   for (const f of q.filters) {
     const ref = eb.ref(`volumes.${f.column}` as 'volumes.id');
-    if (f.op === 'like') parts.push(eb(ref, 'like', `%${String(f.value).replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+    if (f.op === 'like') parts.push(sql<SqlBool>`${ref} like ${`%${String(f.value).replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`);
     else if (f.value === null) parts.push(f.op === 'neq' ? eb(ref, 'is not', null) : eb(ref, 'is', null));
     else parts.push(eb(ref, SQL_OPS[f.op], f.value as string));
   }
