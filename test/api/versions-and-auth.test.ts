@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import net from 'node:net';
 import { startServer, sample, type TestServer } from '../lib/server';
 
 const REQ_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -125,6 +126,36 @@ describe('API: versions, microversions, request ids, noauth, healthcheck', () =>
     const keepAlive = r.headers.get('keep-alive') ?? '';
     const timeout = Number(/timeout=(\d+)/.exec(keepAlive)?.[1]);
     expect(timeout).to.be.greaterThan(60);
+  });
+
+  /** Writes raw HTTP/1.1 requests on one socket; resolves with everything read until the server closes. */
+  function rawExchange(requests: string[]): Promise<{ text: string; closedByServer: boolean }> {
+    return new Promise((resolve, reject) => {
+      const port = Number(new URL(s.url).port);
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(requests.join('')));
+      let text = '';
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve({ text, closedByServer: false });
+      }, 1500);
+      socket.on('data', (d) => (text += d.toString()));
+      socket.on('end', () => {
+        clearTimeout(timer);
+        resolve({ text, closedByServer: true });
+      });
+      socket.on('error', reject);
+    });
+  }
+
+  it('answers several requests on one kept-alive connection, and closes it when asked (Connection: close)', async () => {
+    const get = (extra = '') => `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}\r\n`;
+    const reused = await rawExchange([get(), get()]);
+    expect(reused.text.match(/HTTP\/1\.1 300/g)).to.have.length(2);
+    expect(reused.closedByServer).to.equal(false);
+    const closing = await rawExchange([get('Connection: close\r\n')]);
+    expect(closing.text).to.match(/^HTTP\/1\.1 300/);
+    expect(closing.text.toLowerCase()).to.contain('connection: close');
+    expect(closing.closedByServer).to.equal(true);
   });
 
   it('lists availability zones', async () => {
