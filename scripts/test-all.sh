@@ -36,7 +36,7 @@ step npm run typecheck
 step npm run build
 
 out=$(mktemp)
-npx c8 --src src --include 'src/**' --reporter=text-summary mocha --reporter spec 2>&1 | tee "$out"
+npx c8 --src src --include 'src/**' --reporter=text-summary mocha --reporter spec --no-colors 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
 passed=$(grep -Eo '^ +[0-9]+ passing' "$out" | grep -Eo '[0-9]+' | tail -n 1)
 failed=$(grep -Eo '^ +[0-9]+ failing' "$out" | grep -Eo '[0-9]+' | tail -n 1)
