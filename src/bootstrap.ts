@@ -13,6 +13,7 @@ import { QuotaService } from './volume/quota';
 import { VolumeService } from './volume/service';
 import { TypeService } from './volume/type-service';
 import { WorkerLoop } from './volume/worker-loop';
+import { OperationQueue } from './volume/queue';
 
 export interface Services {
   config: Config;
@@ -21,14 +22,16 @@ export interface Services {
   quota: QuotaService;
   types: TypeService;
   volumes: VolumeService;
+  queue: OperationQueue;
 }
 
 export async function buildServices(config: Config, log: Logger): Promise<Services> {
   const store = await openStore(config);
   const quota = new QuotaService(config);
   const types = new TypeService(store, config);
-  const volumes = new VolumeService(store, types, quota, config);
-  return { config, log, store, quota, types, volumes };
+  const queue = new OperationQueue();
+  const volumes = new VolumeService(store, queue, types, quota, config);
+  return { config, log, store, quota, types, volumes, queue };
 }
 
 export function buildApp(services: Services): App {

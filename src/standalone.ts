@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const log = createLogger('volume-api', config.log_level);
   const services = await buildServices(config, log);
   const worker = buildWorker(services, log.child({ component: 'volume-worker' }, true));
-  services.volumes.onEnqueue = () => worker.wake();
+  services.queue.onEnqueue(() => worker.wake());
   await worker.start();
   const app = buildApp(services);
   const address = await listen(app, config);

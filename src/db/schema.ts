@@ -31,6 +31,8 @@ export interface VolumesTable {
   updated_at: string | null;
   deleted_at: string | null;
   deleted: Generated<number>;
+  /** The status to return to after a transitional one (extend or retype of an in-use volume). */
+  previous_status: string | null;
 }
 
 export interface VolumeMetadataTable {
@@ -96,6 +98,71 @@ export interface OperationsTable {
   error: string | null;
   created_at: string;
   updated_at: string;
+  /** The API request that caused the operation (worker log lines carry it). */
+  request_id: string | null;
+}
+
+export interface SnapshotsTable {
+  id: string;
+  project_id: string;
+  user_id: string;
+  volume_id: string;
+  name: string | null;
+  description: string | null;
+  size: number;
+  status: string;
+  progress: string;
+  volume_type_id: string;
+  provider_location: string | null;
+  consumes_quota: number;
+  created_at: string;
+  updated_at: string | null;
+  deleted_at: string | null;
+  deleted: Generated<number>;
+}
+
+export interface SnapshotMetadataTable {
+  snapshot_id: string;
+  key: string;
+  value: string;
+  position: number;
+}
+
+export interface AttachmentsTable {
+  id: string;
+  volume_id: string;
+  project_id: string;
+  instance_uuid: string | null;
+  attached_host: string | null;
+  mountpoint: string | null;
+  /** reserved, attaching, attached, detached, error_attaching, error_detaching */
+  attach_status: string;
+  attach_mode: string | null;
+  /** JSON text */
+  connector: string | null;
+  /** JSON text */
+  connection_info: string | null;
+  attach_time: string | null;
+  detach_time: string | null;
+  created_at: string;
+  updated_at: string | null;
+  deleted_at: string | null;
+  deleted: Generated<number>;
+}
+
+/** User messages (GET /messages): what went wrong in asynchronous work, for the resource's owner. */
+export interface MessagesTable {
+  id: string;
+  project_id: string;
+  request_id: string | null;
+  resource_type: string;
+  resource_uuid: string | null;
+  event_id: string;
+  message_level: string;
+  user_message: string;
+  created_at: string;
+  expires_at: string;
+  deleted: Generated<number>;
 }
 
 export interface Database {
@@ -108,6 +175,10 @@ export interface Database {
   quotas: QuotasTable;
   quota_usages: QuotaUsagesTable;
   operations: OperationsTable;
+  snapshots: SnapshotsTable;
+  snapshot_metadata: SnapshotMetadataTable;
+  attachments: AttachmentsTable;
+  messages: MessagesTable;
 }
 
 export type VolumeRow = Selectable<VolumesTable>;
@@ -115,3 +186,7 @@ export type NewVolumeRow = Insertable<VolumesTable>;
 export type VolumeUpdate = Updateable<VolumesTable>;
 export type VolumeTypeRow = Selectable<VolumeTypesTable>;
 export type OperationRow = Selectable<OperationsTable>;
+export type SnapshotRow = Selectable<SnapshotsTable>;
+export type NewSnapshotRow = Insertable<SnapshotsTable>;
+export type AttachmentRow = Selectable<AttachmentsTable>;
+export type MessageRow = Selectable<MessagesTable>;

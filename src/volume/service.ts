@@ -9,11 +9,10 @@ import type { RequestContext } from '../context';
 import type { Store, Db } from '../db/store';
 import type { VolumeRow } from '../db/schema';
 import * as vq from '../db/queries/volumes';
-import { enqueueOperation } from '../db/queries/operations';
 import { getTypesByIds } from '../db/queries/volume-types';
 import { nowIso } from '../db/time';
 import { BadRequestError, InvalidInputError, InvalidVolumeError, NotFoundError, VolumeMetadataNotFoundError, VolumeNotFoundError } from '../errors';
-import type { OperationKind } from './operations';
+import type { OperationQueue } from './queue';
 import type { QuotaService } from './quota';
 import type { ListParams } from '../api/list-params';
 import type { ApiVersion } from '../api/microversions';
@@ -52,11 +51,9 @@ export interface VolumeListResult {
 }
 
 export class VolumeService {
-  /** Called after a transaction that enqueued an operation commits (wakes an in-process worker). */
-  onEnqueue: () => void = () => undefined;
-
   constructor(
     private readonly store: Store,
+    private readonly queue: OperationQueue,
     private readonly types: TypeService,
     private readonly quota: QuotaService,
     private readonly config: Pick<Config, 'storage_availability_zone'>,
@@ -139,10 +136,10 @@ export class VolumeService {
         deleted_at: null,
       });
       if (input.metadata) await vq.replaceMetadata(trx, id, input.metadata);
-      await this.enqueue(trx, 'create_volume', id, source ? { source_volid: source.id } : {}, now);
+      await this.queue.enqueue(trx, ctx, { kind: 'create_volume', resourceType: 'volume', resourceId: id, payload: source ? { source_volid: source.id } : {} });
       return (await this.records(trx, [(await vq.getVolume(trx, id))!]))[0];
     });
-    this.onEnqueue();
+    this.queue.notify();
     return record;
   }
 
@@ -210,10 +207,10 @@ export class VolumeService {
         }
         return false;
       }
-      await this.enqueue(trx, 'delete_volume', id, {}, now);
+      await this.queue.enqueue(trx, ctx, { kind: 'delete_volume', resourceType: 'volume', resourceId: id });
       return true;
     });
-    if (enqueued) this.onEnqueue();
+    if (enqueued) this.queue.notify();
   }
 
   // --- metadata -------------------------------------------------------------------------------
@@ -264,9 +261,5 @@ export class VolumeService {
     if (!(ALLOWED_FROM.metadataWrite as readonly string[]).includes(row.status)) {
       throw new InvalidVolumeError(`Volume ${row.id} status must not be maintenance or uploading to change metadata, but current status is: ${row.status}.`);
     }
-  }
-
-  private async enqueue(trx: Db, kind: OperationKind, volumeId: string, payload: unknown, now: string): Promise<void> {
-    await enqueueOperation(trx, { kind, resource_type: 'volume', resource_id: volumeId, payload }, now);
   }
 }

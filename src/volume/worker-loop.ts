@@ -11,22 +11,23 @@
  *   no longer exists (owner ids are `host/pid/random`), instead of waiting for them to expire.
  * - Finishing is one transaction: the operation row (guarded by owner) and the resource's status. If the
  *   lease was lost meanwhile, nothing is written and the new owner finishes instead.
- * - After worker.max_attempts the operation fails and the resource goes to its error status, so no volume
- *   stays in a transitional status forever.
+ * - After worker.max_attempts the operation fails, the resource goes to its error status and the owner
+ *   gets a user message (/messages), in one transaction: nothing stays in a transitional status.
  * - New operations wake the loop at once (`wake()`, called by the service in the same process); polling
  *   every worker.poll_interval_ms only covers operations enqueued by other processes.
  */
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
-import type { Store } from '../db/store';
+import type { Db, Store } from '../db/store';
 import type { OperationRow } from '../db/schema';
 import * as ops from '../db/queries/operations';
 import { nowIso } from '../db/time';
 import type { Logger } from '../log';
 import type { VolumeBackend } from './backends';
 import { OPERATION_HANDLERS } from './operations';
-import { LeaseLostError, type OperationContext } from './operations/types';
+import { LeaseLostError, type OperationContext, type OperationHandler } from './operations/types';
+import { detailFor, recordMessage } from './messages';
 import type { QuotaService } from './quota';
 
 export class WorkerLoop {
@@ -101,16 +102,19 @@ export class WorkerLoop {
     const op = await this.claim();
     if (!op) return false;
     const handler = OPERATION_HANDLERS[op.kind];
-    const log = this.log.child({ op_id: op.id, op_kind: op.kind, [`${op.resource_type}_id`]: op.resource_id, attempt: op.attempts });
+    const log = this.log.child(
+      { op_id: op.id, op_kind: op.kind, [`${op.resource_type}_id`]: op.resource_id, attempt: op.attempts, ...(op.request_id ? { req_id: op.request_id } : {}) },
+      true,
+    );
     const ctx = { ...this.ctx, log };
     if (!handler) {
       log.error('unknown operation kind');
-      await handlerless(ctx, op);
+      await ops.finishOperation(this.store.db, op.id, this.owner, 'failed', nowIso(), `unknown operation kind ${op.kind}`);
       return true;
     }
     if (op.attempts > this.config.worker.max_attempts) {
       log.error('operation failed: out of attempts');
-      await handler.fail(ctx, op, op.error ?? 'out of attempts').catch((err) => log.error({ err }, 'cannot record failure'));
+      await this.fail(ctx, handler, op, op.error ?? 'out of attempts');
       return true;
     }
     const renew = setInterval(
@@ -119,23 +123,57 @@ export class WorkerLoop {
     );
     const started = Date.now();
     try {
-      await handler.run(ctx, op);
+      const result = await handler.execute(ctx, op);
+      await this.store.transaction(async (trx) => {
+        if (!(await ops.finishOperation(trx, op.id, this.owner, 'succeeded', nowIso()))) throw new LeaseLostError(op.id);
+        await handler.complete(ctx, trx, op, result);
+      });
+      await handler.afterComplete?.(ctx, op, result);
       log.info({ duration_ms: Date.now() - started }, 'operation succeeded');
     } catch (err) {
       if (err instanceof LeaseLostError) {
         log.warn('lease lost; another worker finishes this operation');
       } else if (op.attempts >= this.config.worker.max_attempts) {
         log.error({ err }, 'operation failed');
-        await handler.fail(ctx, op, String((err as Error).message ?? err)).catch((e) => log.error({ err: e }, 'cannot record failure'));
+        await this.fail(ctx, handler, op, String((err as Error).message ?? err));
       } else {
         log.warn({ err }, 'operation attempt failed; will retry');
-        // Retry in about a second (when this short lease runs out), not in a tight loop.
-        await ops.renewLease(this.store.db, op.id, this.owner, nowIso(), nowIso(new Date(Date.now() + 1000))).catch(() => undefined);
+        // Record why, and retry in about a second (when this short lease runs out), not in a tight loop.
+        await this.store.db
+          .updateTable('operations')
+          .set({ error: String((err as Error).message ?? err), lease_expires_at: nowIso(new Date(Date.now() + 1000)) })
+          .where('id', '=', op.id)
+          .where('owner', '=', this.owner)
+          .execute()
+          .catch(() => undefined);
       }
     } finally {
       clearInterval(renew);
     }
     return true;
+  }
+
+  /** Last attempt failed: operation row, resource error status and a user message, in one transaction. */
+  private async fail(ctx: OperationContext, handler: OperationHandler, op: OperationRow, error: string): Promise<void> {
+    try {
+      await this.store.transaction(async (trx) => {
+        if (!(await ops.finishOperation(trx, op.id, this.owner, 'failed', nowIso(), error))) throw new LeaseLostError(op.id);
+        await handler.markFailed(ctx, trx, op, error);
+        const projectId = await projectOf(trx, op.resource_type, op.resource_id);
+        if (projectId) {
+          await recordMessage(trx, {
+            projectId,
+            requestId: op.request_id,
+            resourceType: MESSAGE_RESOURCE[op.resource_type] ?? 'VOLUME',
+            resourceId: op.resource_id,
+            action: handler.action,
+            detail: detailFor(error),
+          });
+        }
+      });
+    } catch (err) {
+      ctx.log.error({ err }, 'cannot record the failure');
+    }
   }
 
   private leaseUntil(): string {
@@ -176,6 +214,15 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function handlerless(ctx: OperationContext, op: OperationRow): Promise<void> {
-  await ops.finishOperation(ctx.store.db, op.id, ctx.owner, 'failed', ctx.now(), `unknown operation kind ${op.kind}`);
+const MESSAGE_RESOURCE: Record<string, 'VOLUME' | 'VOLUME_SNAPSHOT' | 'VOLUME_ATTACHMENT'> = {
+  volume: 'VOLUME',
+  snapshot: 'VOLUME_SNAPSHOT',
+  attachment: 'VOLUME_ATTACHMENT',
+};
+
+/** The project owning an operation's resource (deleted rows included), for its user message. */
+async function projectOf(db: Db, resourceType: string, id: string): Promise<string | undefined> {
+  const table = resourceType === 'snapshot' ? 'snapshots' : resourceType === 'attachment' ? 'attachments' : 'volumes';
+  const row = await db.selectFrom(table).select('project_id').where('id', '=', id).executeTakeFirst();
+  return row?.project_id;
 }

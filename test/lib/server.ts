@@ -60,7 +60,7 @@ export async function startServer(overrides: Record<string, unknown> = {}, opts:
   const log = createLogger('volume-api', config.log_level, logStream);
   const services = await buildServices(config, log);
   const worker = buildWorker(services, log.child({ component: 'volume-worker' }, true));
-  services.volumes.onEnqueue = () => worker.wake();
+  services.queue.onEnqueue(() => worker.wake());
   if (opts.worker !== false) await worker.start();
   const app = buildApp(services);
   const address = await listen(app, config);

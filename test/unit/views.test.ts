@@ -39,6 +39,7 @@ const record: VolumeRecord = {
     updated_at: null,
     deleted_at: null,
     deleted: 0,
+    previous_status: null,
   },
   metadata: { k: 'v' },
   adminMetadata: { readonly: 'True', other: 'x' },

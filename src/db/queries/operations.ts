@@ -7,7 +7,7 @@ export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed';
 
 export async function enqueueOperation(
   db: Db,
-  op: { kind: string; resource_type: string; resource_id: string; payload?: unknown },
+  op: { kind: string; resource_type: string; resource_id: string; payload?: unknown; request_id?: string | null },
   now: string,
 ): Promise<string> {
   const id = randomUUID();
@@ -26,6 +26,7 @@ export async function enqueueOperation(
       error: null,
       created_at: now,
       updated_at: now,
+      request_id: op.request_id ?? null,
     })
     .execute();
   return id;

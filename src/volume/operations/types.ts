@@ -1,9 +1,18 @@
-/* What every operation handler gets and provides. One handler per operation kind. */
-import type { Store } from '../../db/store';
+/*
+ * What every operation handler gets and provides. One handler per operation kind.
+ *
+ * The worker loop owns the transactions: a handler's `execute` does the (idempotent) storage work
+ * outside any transaction; then the loop opens one transaction that marks the operation row succeeded
+ * (guarded by its lease owner) and calls `complete` to move the resource to its final status. On the
+ * last failed attempt the loop's transaction marks the row failed, calls `markFailed` (error status) and
+ * records a user message. So status, operation row and message always change together.
+ */
+import type { Store, Db } from '../../db/store';
 import type { OperationRow } from '../../db/schema';
 import type { Logger } from '../../log';
 import type { VolumeBackend } from '../backends';
 import type { QuotaService } from '../quota';
+import type { MessageAction } from '../messages';
 
 export interface OperationContext {
   store: Store;
@@ -18,11 +27,21 @@ export interface OperationContext {
   host: string;
 }
 
-export interface OperationHandler {
-  /** Does the storage work, then finishes the operation and the resource status in one transaction. */
-  run(ctx: OperationContext, op: OperationRow): Promise<void>;
-  /** Gives up after the last attempt: operation failed, resource to its error status, one transaction. */
-  fail(ctx: OperationContext, op: OperationRow, error: string): Promise<void>;
+export interface OperationHandler<Result = unknown> {
+  /** What a user message says the failed operation was (Cinder's message_field Action). */
+  readonly action: MessageAction;
+  /** The storage work. Idempotent: a retry after a crash halfway through must finish the job. */
+  execute(ctx: OperationContext, op: OperationRow): Promise<Result>;
+  /** Inside the finishing transaction: the resource's final status. */
+  complete(ctx: OperationContext, trx: Db, op: OperationRow, result: Result): Promise<void>;
+  /** Inside the failing transaction: the resource's error status. */
+  markFailed(ctx: OperationContext, trx: Db, op: OperationRow, error: string): Promise<void>;
+  /** After the finishing commit (cleanup that must not hold the write lock). */
+  afterComplete?(ctx: OperationContext, op: OperationRow, result: Result): Promise<void>;
+}
+
+export function payloadOf<T>(op: OperationRow): T {
+  return JSON.parse(op.payload) as T;
 }
 
 /** Thrown when the finishing transaction finds the lease gone: another worker owns the operation now. */

@@ -1,0 +1,67 @@
+/*
+ * User messages (Cinder's /messages): when asynchronous work fails, the owner of the resource can read
+ * why. Event ids follow Cinder's scheme `VOLUME_<RESOURCE>_<action id>_<detail id>`
+ * (cinder/message/message_field.py), and user_message is "<action>: <detail>".
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/store';
+import { nowIso } from '../db/time';
+
+export interface MessageAction {
+  id: string;
+  text: string;
+}
+
+/** Cinder's message_field.Action values for the operations we run. */
+export const ACTIONS = {
+  SCHEDULE_ALLOCATE_VOLUME: { id: '001', text: 'schedule allocate volume' },
+  ATTACH_VOLUME: { id: '002', text: 'attach volume' },
+  UPDATE_ATTACHMENT: { id: '004', text: 'update attachment' },
+  EXTEND_VOLUME: { id: '007', text: 'extend volume' },
+  SNAPSHOT_CREATE: { id: '009', text: 'create snapshot' },
+  SNAPSHOT_DELETE: { id: '010', text: 'delete snapshot' },
+  DELETE_VOLUME: { id: '011', text: 'delete volume' },
+  REVERT_VOLUME: { id: '013', text: 'revert volume' },
+  RETYPE_VOLUME: { id: '014', text: 'retype volume' },
+} as const satisfies Record<string, MessageAction>;
+
+/** Cinder's message_field.Detail values we report. */
+export const DETAILS = {
+  UNKNOWN_ERROR: { id: '001', text: 'An unknown error occurred.' },
+  NOT_ENOUGH_SPACE: { id: '010', text: 'Not enough space on the backend storage to complete the operation.' },
+  SOURCE_MISSING: { id: '011', text: 'The source data of the operation could not be found on the backend.' },
+} as const satisfies Record<string, MessageAction>;
+
+/** How long a message is kept (Cinder's message_ttl default: 30 days). */
+export const MESSAGE_TTL_SECONDS = 2592000;
+
+/** Picks the user-facing detail for a failure; internals (paths, stack) never reach the user. */
+export function detailFor(error: string): MessageAction {
+  if (/ENOSPC|no space left|not enough space|insufficient free space/i.test(error)) return DETAILS.NOT_ENOUGH_SPACE;
+  if (/ENOENT/.test(error)) return DETAILS.SOURCE_MISSING;
+  return DETAILS.UNKNOWN_ERROR;
+}
+
+export async function recordMessage(
+  db: Db,
+  m: { projectId: string; requestId: string | null; resourceType: 'VOLUME' | 'VOLUME_SNAPSHOT' | 'VOLUME_ATTACHMENT'; resourceId: string; action: MessageAction; detail: MessageAction },
+): Promise<string> {
+  const id = randomUUID();
+  const now = new Date();
+  await db
+    .insertInto('messages')
+    .values({
+      id,
+      project_id: m.projectId,
+      request_id: m.requestId,
+      resource_type: m.resourceType,
+      resource_uuid: m.resourceId,
+      event_id: `VOLUME_${m.resourceType}_${m.action.id}_${m.detail.id}`,
+      message_level: 'ERROR',
+      user_message: `${m.action.text}: ${m.detail.text}`,
+      created_at: nowIso(now),
+      expires_at: nowIso(new Date(now.getTime() + MESSAGE_TTL_SECONDS * 1000)),
+    })
+    .execute();
+  return id;
+}
