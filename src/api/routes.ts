@@ -64,6 +64,12 @@ export function apiRoutes(deps: ApiDeps): RouteDef[] {
     { name: 'SetDefaultType', method: 'put', path: '/default-types/:target_project_id', handler: types.setDefault, minVersion: MV.VOLUME_TYPE_DEFAULT_OVERRIDES, projectPath: false },
     { name: 'UnsetDefaultType', method: 'del', path: '/default-types/:target_project_id', handler: types.unsetDefault, minVersion: MV.VOLUME_TYPE_DEFAULT_OVERRIDES, projectPath: false },
 
+    // --- snapshots and snapshot metadata (issue 4) ---
+
+    // --- volume actions and attachments (issue 4) ---
+
+    // --- user messages (issue 4) ---
+
     { name: 'ListAvailabilityZones', method: 'get', path: '/os-availability-zone', handler: zones.list },
     { name: 'GetLimits', method: 'get', path: '/limits', handler: quotas.limits },
     { name: 'GetQuotaSet', method: 'get', path: '/os-quota-sets/:target_project_id', handler: quotas.show },

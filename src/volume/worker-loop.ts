@@ -7,8 +7,9 @@
  * - A claim is a lease (config worker.lease_seconds), renewed while the operation runs. A worker that
  *   dies leaves a lease that expires; the next worker to look claims the row again and retries it. Every
  *   backend method is idempotent, so a retry after a crash halfway through finishes the job.
- * - Faster recovery on one host: at start, a worker frees the leases of owners on this host whose process
- *   no longer exists (owner ids are `host/pid/random`), instead of waiting for them to expire.
+ * - At start a worker reconciles the backend with the store (reconcile.ts: files without rows are
+ *   quarantined), then frees the leases of owners on this host whose process no longer exists (owner ids
+ *   are `host/pid/random`) instead of waiting for them to expire.
  * - Finishing is one transaction: the operation row (guarded by owner) and the resource's status. If the
  *   lease was lost meanwhile, nothing is written and the new owner finishes instead.
  * - After worker.max_attempts the operation fails, the resource goes to its error status and the owner
@@ -28,6 +29,7 @@ import type { VolumeBackend } from './backends';
 import { OPERATION_HANDLERS } from './operations';
 import { LeaseLostError, type OperationContext, type OperationHandler } from './operations/types';
 import { detailFor, recordMessage } from './messages';
+import { reconcileBackend } from './reconcile';
 import type { QuotaService } from './quota';
 
 export class WorkerLoop {
@@ -50,6 +52,7 @@ export class WorkerLoop {
 
   async start(): Promise<void> {
     await this.backend.init();
+    await reconcileBackend(this.store, this.backend, this.log);
     await this.reclaimOrphans();
     this.running = true;
     this.loopDone = this.loop();

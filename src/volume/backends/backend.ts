@@ -38,7 +38,23 @@ export interface VolumeBackend {
   deleteSnapshot(snapshot: SnapshotRef): Promise<void>;
   /** A new volume holding the snapshot's data, grown to `volume.size`. */
   createVolumeFromSnapshot(volume: VolumeRef, snapshot: SnapshotRef): Promise<BackendVolume>;
+  /** Puts the snapshot's data back into its volume (the volume keeps its size). */
+  revertToSnapshot(volume: VolumeRef, snapshot: SnapshotRef): Promise<void>;
   /** What a host needs to attach the volume (os-initialize_connection). */
   connectionInfo(volume: VolumeRef, connector: Record<string, unknown>): Promise<Record<string, unknown>>;
   capacity(): Promise<Capacity>;
+  /** Everything the backend holds, for reconciliation against the store. */
+  inventory(): Promise<BackendEntry[]>;
+  /** Moves an entry aside (never deletes it): reconciliation found no row for it. */
+  quarantine(entry: BackendEntry): Promise<string>;
+}
+
+export interface BackendEntry {
+  kind: 'volume' | 'snapshot' | 'partial';
+  /** Resource id (volume or snapshot id); for partial files, the id they were being made for. */
+  id: string;
+  /** Driver-specific name (the file backend: the file name). */
+  name: string;
+  /** Partial files: the pid of the process that was writing it. */
+  pid?: number;
 }

@@ -4,16 +4,28 @@
  * filesystems that can reflink (XFS, Btrfs) share blocks, others get a copy that keeps holes as holes
  * (Node's copyFile writes every zero of a sparse file, which is slow and fills the disk). Files are written
  * to a temporary name and renamed, so a crash never leaves a half-made file under a volume's name.
+ *
+ * Safety: file names are built only from UUIDs (anything else is refused before touching the disk), and
+ * sources are opened only if they are regular files, so no request can make the driver follow a path or
+ * a symlink outside its directory.
  */
 import fs from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
-import type { BackendVolume, Capacity, SnapshotRef, VolumeBackend, VolumeRef } from './backend';
+import type { BackendEntry, BackendVolume, Capacity, SnapshotRef, VolumeBackend, VolumeRef } from './backend';
 
 export const GiB = 1024 ** 3;
 
 const run = promisify(execFile);
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Only UUIDs become file names: no separators, no `..`, nothing outside the directory. */
+function safeId(id: string): string {
+  if (!UUID_RE.test(id)) throw new Error(`refusing unsafe resource id ${JSON.stringify(id)}`);
+  return id;
+}
 
 /** Sparse-preserving, reflink-when-possible copy. */
 async function copySparse(from: string, to: string): Promise<void> {
@@ -26,11 +38,15 @@ export class FileBackend implements VolumeBackend {
   constructor(readonly dir: string) {}
 
   volumePath(id: string): string {
-    return path.join(this.dir, `volume-${id}`);
+    return path.join(this.dir, `volume-${safeId(id)}`);
   }
 
   snapshotPath(id: string): string {
-    return path.join(this.dir, `snapshot-${id}`);
+    return path.join(this.dir, `snapshot-${safeId(id)}`);
+  }
+
+  get quarantineDir(): string {
+    return path.join(this.dir, 'quarantine');
   }
 
   async init(): Promise<void> {
@@ -55,7 +71,10 @@ export class FileBackend implements VolumeBackend {
   }
 
   async extendVolume(volume: VolumeRef, newSize: number): Promise<void> {
-    await fs.truncate(this.volumePath(volume.id), newSize * GiB);
+    const file = this.volumePath(volume.id);
+    const { size } = await fs.stat(file);
+    // Only ever grow: a retried extend finds the file already grown, and data is never cut.
+    if (size < newSize * GiB) await fs.truncate(file, newSize * GiB);
   }
 
   async cloneVolume(volume: VolumeRef, source: VolumeRef): Promise<BackendVolume> {
@@ -64,7 +83,9 @@ export class FileBackend implements VolumeBackend {
 
   async createSnapshot(snapshot: SnapshotRef): Promise<BackendVolume> {
     const file = this.snapshotPath(snapshot.id);
-    await this.atomically(file, (tmp) => copySparse(this.volumePath(snapshot.volumeId), tmp));
+    const source = this.volumePath(snapshot.volumeId);
+    if (!(await fs.lstat(source)).isFile()) throw new Error(`${path.basename(source)} is not a regular file`);
+    await this.atomically(file, (tmp) => copySparse(source, tmp));
     return { providerLocation: path.basename(file) };
   }
 
@@ -76,6 +97,10 @@ export class FileBackend implements VolumeBackend {
     return this.copyInto(this.snapshotPath(snapshot.id), volume);
   }
 
+  async revertToSnapshot(volume: VolumeRef, snapshot: SnapshotRef): Promise<void> {
+    await this.copyInto(this.snapshotPath(snapshot.id), volume, { exactSize: true });
+  }
+
   async connectionInfo(volume: VolumeRef): Promise<Record<string, unknown>> {
     return { driver_volume_type: 'local', data: { device_path: this.volumePath(volume.id) } };
   }
@@ -85,12 +110,33 @@ export class FileBackend implements VolumeBackend {
     return { total_capacity_gb: Math.floor((s.blocks * s.bsize) / GiB), free_capacity_gb: Math.floor((s.bavail * s.bsize) / GiB) };
   }
 
-  private async copyInto(sourceFile: string, volume: VolumeRef): Promise<BackendVolume> {
+  async inventory(): Promise<BackendEntry[]> {
+    const out: BackendEntry[] = [];
+    for (const name of await fs.readdir(this.dir)) {
+      const m = /^(volume|snapshot)-([0-9a-f-]{36})(?:\.tmp-(\d+))?$/.exec(name);
+      if (!m) continue;
+      if (m[3]) out.push({ kind: 'partial', id: m[2], name, pid: Number(m[3]) });
+      else out.push({ kind: m[1] as 'volume' | 'snapshot', id: m[2], name });
+    }
+    return out;
+  }
+
+  async quarantine(entry: BackendEntry): Promise<string> {
+    await fs.mkdir(this.quarantineDir, { recursive: true });
+    const target = path.join(this.quarantineDir, `${entry.name}.${Date.now()}`);
+    await fs.rename(path.join(this.dir, path.basename(entry.name)), target);
+    return target;
+  }
+
+  /** Copies a volume or snapshot file into a volume, grown to its size (or exactly its size). */
+  private async copyInto(sourceFile: string, volume: VolumeRef, opts: { exactSize?: boolean } = {}): Promise<BackendVolume> {
+    const st = await fs.lstat(sourceFile);
+    if (!st.isFile()) throw new Error(`${path.basename(sourceFile)} is not a regular file`);
     const file = this.volumePath(volume.id);
     await this.atomically(file, async (tmp) => {
       await copySparse(sourceFile, tmp);
       const { size } = await fs.stat(tmp);
-      if (size < volume.size * GiB) await fs.truncate(tmp, volume.size * GiB);
+      if (size < volume.size * GiB || (opts.exactSize && size !== volume.size * GiB)) await fs.truncate(tmp, volume.size * GiB);
     });
     return { providerLocation: path.basename(file) };
   }

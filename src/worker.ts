@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/*
+ * `volume-worker`: the operation loop as its own process, against the shared store. Run one (or more)
+ * beside the API processes; claiming is atomic, so several workers never run one operation twice.
+ * Operations enqueued by API processes are found by polling (config worker.poll_interval_ms).
+ */
+import { loadConfig, ConfigError } from './config';
+import { createLogger } from './log';
+import { buildServices, buildWorker } from './bootstrap';
+import { onStopSignal, signalReady } from './lifecycle';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('volume-worker', config.log_level);
+  const services = await buildServices(config, log);
+  const worker = buildWorker(services, log);
+  await worker.start();
+  log.info({ owner: worker.owner, database_url: config.database_url, backend: config.backend.name, backend_path: config.backend.path }, 'volume-worker running');
+  signalReady();
+  onStopSignal(log, async () => {
+    await worker.stop();
+    await services.store.close();
+  });
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`volume-worker: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`volume-worker: cannot start: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
