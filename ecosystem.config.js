@@ -1,28 +1,99 @@
 /*
- * PM2 ecosystem: the single source of truth for process names, ports and log paths (deploy/ reads it).
+ * PM2 ecosystem: the single source of truth for the production processes on one host.
  *
- * Today the service runs as one process that holds the API and the volume worker (src/standalone.ts),
- * so this file starts exactly that. The production layout (volume-api in cluster mode beside a separate
- * volume-worker, log rotation) replaces it with the PM2 issue.
+ *   pm2 start ecosystem.config.js --env production
+ *
+ * - `volume-api`: the API (src/server.ts) in cluster mode, VOLUME_API_INSTANCES instances (default: one
+ *   per CPU core) sharing one port;
+ * - `volume-worker`: the operation loop (src/worker.ts), one process in fork mode.
+ *
+ * Hosts override without editing this file: VOLUME_API_PORT, VOLUME_API_DATA_DIR, VOLUME_API_DATABASE_URL,
+ * VOLUME_API_LOG_LEVEL, VOLUME_API_INSTANCES, VOLUME_API_LOG_DIR and any other VOLUME_API_* key are read
+ * from the environment of `pm2 start` (PM2 also passes that environment to the apps).
+ *
+ * Other tooling (log rotation setup, upgrade, the web-server generators, the benchmark) reads this file
+ * through deploy/lib/ecosystem.ts, so nothing repeats the app names, the port or the log paths.
  */
+const os = require('node:os');
+const path = require('node:path');
+
+const env = process.env;
+const port = env.VOLUME_API_PORT || '8776';
+const logDir = path.resolve(__dirname, env.VOLUME_API_LOG_DIR || 'logs');
+const instances = Number(env.VOLUME_API_INSTANCES || os.cpus().length || 2);
+
+/** Settings both apps share; the environment of `pm2 start` wins where it sets a key. */
+function sharedEnv() {
+  const base = {
+    VOLUME_API_PORT: port,
+    VOLUME_API_DATA_DIR: env.VOLUME_API_DATA_DIR || './data',
+    VOLUME_API_LOG_LEVEL: env.VOLUME_API_LOG_LEVEL || 'info',
+    // The worker finds operations queued by the API processes by polling the shared store.
+    VOLUME_API_WORKER_POLL_INTERVAL_MS: env.VOLUME_API_WORKER_POLL_INTERVAL_MS || '250',
+  };
+  if (env.VOLUME_API_DATABASE_URL) base.VOLUME_API_DATABASE_URL = env.VOLUME_API_DATABASE_URL;
+  return base;
+}
+
+const common = {
+  cwd: __dirname,
+  node_args: ['--enable-source-maps', '--disable-warning=DEP0111'],
+  // One log file per app whatever the instance count, so rotation and the vhost generators see fixed paths.
+  merge_logs: true,
+  // Lines are Bunyan JSON with their own `time`; a PM2 prefix would break `pm2 logs | bunyan`.
+  time: false,
+  autorestart: true,
+  min_uptime: 5000,
+  max_restarts: 16,
+  exp_backoff_restart_delay: 100,
+};
+
 module.exports = {
   apps: [
     {
+      ...common,
       name: 'volume-api',
-      script: 'dist/standalone.js',
-      exec_mode: 'fork',
-      instances: 1,
-      node_args: ['--enable-source-maps', '--disable-warning=DEP0111'],
-      // The process says "ready" once the port is bound and the store is open.
+      script: 'dist/server.js',
+      exec_mode: 'cluster',
+      instances,
+      // "ready" is sent once the port is bound and the store is open.
       wait_ready: true,
       listen_timeout: 15000,
-      // Graceful stop drains in-flight requests (src/lifecycle.ts) well within this.
+      // Graceful stop: 1 s of Connection: close, then close; well within this.
+      kill_timeout: 8000,
+      max_memory_restart: env.VOLUME_API_MAX_MEMORY || '300M',
+      out_file: path.join(logDir, 'volume-api.log'),
+      error_file: path.join(logDir, 'volume-api.error.log'),
+      env: sharedEnv(),
+      env_production: { ...sharedEnv(), NODE_ENV: 'production' },
+    },
+    {
+      ...common,
+      name: 'volume-worker',
+      script: 'dist/worker.js',
+      exec_mode: 'fork',
+      instances: 1,
+      wait_ready: true,
+      listen_timeout: 15000,
+      // On stop the worker finishes its operation or hands its lease back before this.
       kill_timeout: 10000,
-      env: {
-        VOLUME_API_HOST: '0.0.0.0',
-        VOLUME_API_PORT: '8776',
-        VOLUME_API_DATA_DIR: './data',
-      },
+      max_memory_restart: env.VOLUME_API_WORKER_MAX_MEMORY || '300M',
+      out_file: path.join(logDir, 'volume-worker.log'),
+      error_file: path.join(logDir, 'volume-worker.error.log'),
+      env: sharedEnv(),
+      env_production: { ...sharedEnv(), NODE_ENV: 'production' },
     },
   ],
+
+  /*
+   * Log rotation policy, applied by `npm run logrotate:setup` (deploy/scripts/logrotate.ts) as a
+   * logrotate(8) configuration that renames the files and then runs `pm2 reloadLogs`: lossless, unlike
+   * pm2-logrotate's copy-then-truncate, which loses lines under load (docs/operations.md).
+   */
+  log_rotation: {
+    max_size: env.VOLUME_API_LOG_MAX_SIZE || '50M',
+    retain: Number(env.VOLUME_API_LOG_RETAIN || 14),
+    compress: true,
+    interval: 'daily',
+  },
 };

@@ -4,6 +4,7 @@
  */
 import type { ApiDeps } from './api/deps';
 import { createApp, type App } from './api/app';
+import type { ApiMetrics } from './metrics';
 import { createAuthStrategy } from './api/middleware/auth';
 import type { Config } from './config';
 import { openStore, type Store } from './db/store';
@@ -34,9 +35,9 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   return { config, log, store, quota, types, volumes, queue };
 }
 
-export function buildApp(services: Services): App {
+export function buildApp(services: Services, metrics?: ApiMetrics): App {
   const deps: ApiDeps = { ...services, auth: createAuthStrategy(services.config) };
-  return createApp(deps);
+  return createApp(deps, metrics);
 }
 
 export function buildWorker(services: Services, log: Logger): WorkerLoop {

@@ -8,6 +8,10 @@ import { loadConfig, ConfigError } from './config';
 import { createLogger } from './log';
 import { buildServices, buildWorker } from './bootstrap';
 import { onStopSignal, signalReady } from './lifecycle';
+import { startWorkerMetrics } from './metrics';
+
+/** Below the ecosystem's kill_timeout (10 s) for volume-worker. */
+const STOP_GRACE_MS = 7000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,9 +20,12 @@ async function main(): Promise<void> {
   const worker = buildWorker(services, log);
   await worker.start();
   log.info({ owner: worker.owner, database_url: config.database_url, backend: config.backend.name, backend_path: config.backend.path }, 'volume-worker running');
+  const stopMetrics = startWorkerMetrics(services.store);
   signalReady();
   onStopSignal(log, async () => {
-    await worker.stop();
+    stopMetrics();
+    // Finish the current operation if it ends soon; otherwise hand its lease back before PM2's kill_timeout.
+    await worker.stop(STOP_GRACE_MS);
     await services.store.close();
   });
 }

@@ -8,6 +8,7 @@
  */
 import restify, { type Request, type Response, type Next, type Server } from 'restify';
 import type { ApiDeps } from './deps';
+import type { ApiMetrics } from '../metrics';
 import { formatJson, formatText } from './formatter';
 import { auditRequest } from './middleware/audit';
 import { authenticate } from './middleware/auth';
@@ -35,7 +36,7 @@ function named(name: string) {
   };
 }
 
-export function createApp(deps: ApiDeps): App {
+export function createApp(deps: ApiDeps, metrics?: ApiMetrics): App {
   const server = restify.createServer({
     name: 'volume-api',
     log: deps.log,
@@ -45,6 +46,13 @@ export function createApp(deps: ApiDeps): App {
   let draining = false;
 
   server.pre(requestId());
+  if (metrics) {
+    server.pre(function countRequest(_req: Request, _res: Response, next: Next) {
+      metrics.requestStarted();
+      next();
+    });
+    server.on('after', (req: Request, res: Response) => metrics.requestFinished(res.statusCode, Date.now() - req.time()));
+  }
   server.pre(function defaultHeaders(_req: Request, res: Response, next: Next) {
     // JSON unless a handler says otherwise, whatever the client's Accept header.
     res.setHeader('Content-Type', 'application/json');

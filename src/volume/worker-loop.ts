@@ -38,6 +38,9 @@ export class WorkerLoop {
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private loopDone: Promise<void> = Promise.resolve();
+  /** Id of the operation being run, if any. */
+  private current: string | null = null;
+  private renewTimer: NodeJS.Timeout | undefined;
   private readonly ctx: OperationContext;
 
   constructor(
@@ -60,11 +63,28 @@ export class WorkerLoop {
   }
 
   /** Stops claiming; resolves when the operation in progress (if any) has finished. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming. Waits up to `graceMs` for the operation in progress; if it is still running then,
+   * hands its lease back (expires it now) so the next worker resumes it at once instead of a lease later.
+   */
+  async stop(graceMs = Infinity): Promise<void> {
     this.running = false;
     this.wake();
-    await this.loopDone;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      this.loopDone.then(() => false),
+      new Promise<boolean>((resolve) => {
+        if (Number.isFinite(graceMs)) timer = setTimeout(() => resolve(true), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut && this.current) {
+      clearInterval(this.renewTimer);
+      await ops.renewLease(this.store.db, this.current, this.owner, nowIso(), nowIso(new Date(0))).catch(() => undefined);
+      this.log.warn({ op_id: this.current }, 'stopped during an operation: lease handed back');
+    }
   }
+
 
   wake(): void {
     this.woken = true;
@@ -125,6 +145,8 @@ export class WorkerLoop {
       (this.config.worker.lease_seconds * 1000) / 3,
     );
     const started = Date.now();
+    this.current = op.id;
+    this.renewTimer = renew;
     try {
       const result = await handler.execute(ctx, op);
       await this.store.transaction(async (trx) => {
@@ -152,6 +174,7 @@ export class WorkerLoop {
       }
     } finally {
       clearInterval(renew);
+      this.current = null;
     }
     return true;
   }

@@ -1,0 +1,71 @@
+/*
+ * The one reader of ecosystem.config.js for deploy tooling (log rotation setup, upgrade, web-server
+ * generators, benchmark): app names, port, instances, script paths and log files come from the file
+ * itself, evaluated with the given environment, so nothing repeats them.
+ */
+import path from 'node:path';
+
+export interface EcosystemApp {
+  name: string;
+  script: string;
+  exec_mode: 'cluster' | 'fork';
+  instances: number;
+  out_file: string;
+  error_file: string;
+  cwd: string;
+  env: Record<string, string>;
+  env_production?: Record<string, string>;
+  kill_timeout?: number;
+}
+
+export interface LogRotationPolicy {
+  max_size: string;
+  retain: number;
+  compress: boolean;
+  interval: 'daily' | 'weekly' | 'monthly' | 'hourly';
+}
+
+export interface Ecosystem {
+  file: string;
+  dir: string;
+  apps: EcosystemApp[];
+  log_rotation: LogRotationPolicy;
+  api: EcosystemApp;
+  worker: EcosystemApp;
+  /** The port the API apps listen on. */
+  port: number;
+}
+
+export const DEFAULT_ECOSYSTEM = path.resolve(__dirname, '..', '..', 'ecosystem.config.js');
+
+/**
+ * Loads the ecosystem file as PM2 would, with `env` as the environment of `pm2 start` (the file reads
+ * VOLUME_API_* from it). Fresh on every call: no require cache.
+ */
+export function loadEcosystem(file = DEFAULT_ECOSYSTEM, env: NodeJS.ProcessEnv = process.env): Ecosystem {
+  const resolved = path.resolve(file);
+  const saved = { ...process.env };
+  try {
+    for (const k of Object.keys(process.env)) if (k.startsWith('VOLUME_API_')) delete process.env[k];
+    Object.assign(process.env, env);
+    delete require.cache[require.resolve(resolved)];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const loaded = require(resolved) as { apps: EcosystemApp[]; log_rotation: LogRotationPolicy };
+    const api = loaded.apps.find((a) => a.name === 'volume-api');
+    const worker = loaded.apps.find((a) => a.name === 'volume-worker');
+    if (!api || !worker) throw new Error(`${resolved} must define the apps volume-api and volume-worker`);
+    return {
+      file: resolved,
+      dir: path.dirname(resolved),
+      apps: loaded.apps,
+      log_rotation: loaded.log_rotation,
+      api,
+      worker,
+      port: Number(api.env.VOLUME_API_PORT),
+    };
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+    delete require.cache[require.resolve(resolved)];
+  }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/*
+ * `volume-api` under PM2: the API alone (cluster mode, N instances on one port), beside a separate
+ * `volume-worker` process. Says "ready" once the port is bound and the store is open; on SIGINT/SIGTERM
+ * drains as the PM2 reload recipe needs (1 s of `Connection: close`, then close), so `pm2 reload` loses
+ * no request.
+ */
+import { loadConfig, ConfigError } from './config';
+import { createLogger } from './log';
+import { buildApp, buildServices } from './bootstrap';
+import { closeServer, listen, onStopSignal, signalReady } from './lifecycle';
+import { createApiMetrics } from './metrics';
+
+/** Long enough for keep-alive clients and proxies to see `Connection: close` and move on. */
+const DRAIN_DELAY_MS = 1000;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('volume-api', config.log_level);
+  const services = await buildServices(config, log);
+  const app = buildApp(services, createApiMetrics());
+  const address = await listen(app, config);
+  log.info({ host: address.address, port: address.port, database_url: config.database_url, auth: config.auth.strategy }, `volume-api listening on http://${address.address}:${address.port}`);
+  signalReady();
+  onStopSignal(log, async () => {
+    await closeServer(app, { drainDelayMs: DRAIN_DELAY_MS, forceAfterMs: 6000 });
+    await services.store.close();
+  });
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`volume-api: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`volume-api: cannot start: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
