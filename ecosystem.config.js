@@ -22,9 +22,11 @@ const port = env.VOLUME_API_PORT || '8776';
 const logDir = path.resolve(__dirname, env.VOLUME_API_LOG_DIR || 'logs');
 const instances = Number(env.VOLUME_API_INSTANCES || os.cpus().length || 2);
 
-/** Settings both apps share; the environment of `pm2 start` wins where it sets a key. */
-function sharedEnv() {
+/** An app's environment; the environment of `pm2 start` wins where it sets a key. */
+function appEnv(logFile) {
   const base = {
+    // The app writes its JSON log itself, so rotation can rename + reopen losslessly (docs/operations.md).
+    VOLUME_API_LOG_FILE: path.join(logDir, logFile),
     VOLUME_API_PORT: port,
     VOLUME_API_DATA_DIR: env.VOLUME_API_DATA_DIR || './data',
     VOLUME_API_LOG_LEVEL: env.VOLUME_API_LOG_LEVEL || 'info',
@@ -38,8 +40,10 @@ function sharedEnv() {
 const common = {
   cwd: __dirname,
   node_args: ['--enable-source-maps', '--disable-warning=DEP0111'],
-  // One log file per app whatever the instance count, so rotation and the vhost generators see fixed paths.
+  // One file per app whatever the instance count. stdout goes to PM2's bus only (`pm2 logs` shows it):
+  // the app writes the same lines to VOLUME_API_LOG_FILE itself, which PM2 cannot reopen without loss.
   merge_logs: true,
+  out_file: '/dev/null',
   // Lines are Bunyan JSON with their own `time`; a PM2 prefix would break `pm2 logs | bunyan`.
   time: false,
   autorestart: true,
@@ -62,10 +66,9 @@ module.exports = {
       // Graceful stop: 1 s of Connection: close, then close; well within this.
       kill_timeout: 8000,
       max_memory_restart: env.VOLUME_API_MAX_MEMORY || '300M',
-      out_file: path.join(logDir, 'volume-api.log'),
       error_file: path.join(logDir, 'volume-api.error.log'),
-      env: sharedEnv(),
-      env_production: { ...sharedEnv(), NODE_ENV: 'production' },
+      env: appEnv('volume-api.log'),
+      env_production: { ...appEnv('volume-api.log'), NODE_ENV: 'production' },
     },
     {
       ...common,
@@ -78,17 +81,17 @@ module.exports = {
       // On stop the worker finishes its operation or hands its lease back before this.
       kill_timeout: 10000,
       max_memory_restart: env.VOLUME_API_WORKER_MAX_MEMORY || '300M',
-      out_file: path.join(logDir, 'volume-worker.log'),
       error_file: path.join(logDir, 'volume-worker.error.log'),
-      env: sharedEnv(),
-      env_production: { ...sharedEnv(), NODE_ENV: 'production' },
+      env: appEnv('volume-worker.log'),
+      env_production: { ...appEnv('volume-worker.log'), NODE_ENV: 'production' },
     },
   ],
 
   /*
    * Log rotation policy, applied by `npm run logrotate:setup` (deploy/scripts/logrotate.ts) as a
-   * logrotate(8) configuration that renames the files and then runs `pm2 reloadLogs`: lossless, unlike
-   * pm2-logrotate's copy-then-truncate, which loses lines under load (docs/operations.md).
+   * logrotate(8) configuration that renames the files and then runs `pm2 trigger <app> logs:reopen`:
+   * lossless, unlike pm2-logrotate's copy-then-truncate and PM2's own `reloadLogs` (both lose lines
+   * under load, measured: docs/operations.md).
    */
   log_rotation: {
     max_size: env.VOLUME_API_LOG_MAX_SIZE || '50M',

@@ -12,8 +12,11 @@ import type { Logger } from './log';
 import { createBackend } from './volume/backends';
 import { QuotaService } from './volume/quota';
 import { VolumeService } from './volume/service';
+import { SnapshotService } from './volume/snapshot-service';
 import { TypeService } from './volume/type-service';
 import { WorkerLoop } from './volume/worker-loop';
+import { VolumeActionService } from './volume/action-service';
+import { AttachmentService } from './volume/attachment-service';
 import { OperationQueue } from './volume/queue';
 
 export interface Services {
@@ -23,7 +26,11 @@ export interface Services {
   quota: QuotaService;
   types: TypeService;
   volumes: VolumeService;
+  snapshots: SnapshotService;
   queue: OperationQueue;
+  /** Volume actions (POST /volumes/{id}/action) and the attachments API. */
+  actions: VolumeActionService;
+  attachments: AttachmentService;
 }
 
 export async function buildServices(config: Config, log: Logger): Promise<Services> {
@@ -32,7 +39,12 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   const types = new TypeService(store, config);
   const queue = new OperationQueue();
   const volumes = new VolumeService(store, queue, types, quota, config);
-  return { config, log, store, quota, types, volumes, queue };
+  const snapshots = new SnapshotService(store, queue, quota);
+  // The API asks the backend only for connection info (os-initialize_connection, attachments).
+  const backend = createBackend(config);
+  const actions = new VolumeActionService(store, queue, types, quota, volumes, backend);
+  const attachments = new AttachmentService(store, volumes, backend);
+  return { config, log, store, quota, types, volumes, snapshots, queue, actions, attachments };
 }
 
 export function buildApp(services: Services, metrics?: ApiMetrics): App {

@@ -32,6 +32,10 @@ export const ConfigSchema = Type.Object(
       ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].map((l) => Type.Literal(l)),
       { default: 'info', description: 'Bunyan log level.' },
     ),
+    log_file: Type.String({
+      default: '',
+      description: 'Also write the JSON log to this file (appending; reopened on SIGUSR2 or the PM2 action `logs:reopen`, so rotation by renaming loses no line). Empty: stdout only.',
+    }),
     public_endpoint: Type.String({
       default: '',
       description: 'Base URL clients use (e.g. `https://volume.example.com`); used in links and version documents. Empty: derived from the request.',
@@ -79,6 +83,12 @@ export const ConfigSchema = Type.Object(
         poll_interval_ms: Type.Integer({ minimum: 10, default: 2000, description: 'Fallback poll interval of the volume worker (new operations wake it at once).' }),
         lease_seconds: Type.Integer({ minimum: 1, default: 30, description: 'Lease a worker holds on a claimed operation; an expired lease lets another worker resume it.' }),
         max_attempts: Type.Integer({ minimum: 1, default: 3, description: 'Attempts before an operation is failed and its volume set to an error status.' }),
+        test_delay_ms: Type.Integer({
+          minimum: 0,
+          default: 0,
+          description:
+            'Testing aid: after each operation\'s storage work, wait this long before recording the result (widens the window in which tests kill a worker). Never set in production.',
+        }),
       },
       { default: {} },
     ),

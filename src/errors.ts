@@ -123,6 +123,25 @@ export class VolumeTypeExtraSpecsNotFoundError extends NotFoundError {
   }
 }
 
+export class SnapshotNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`Snapshot ${id} could not be found.`);
+  }
+}
+
+export class SnapshotMetadataNotFoundError extends NotFoundError {
+  constructor(id: string, key: string) {
+    super(`Snapshot ${id} has no metadata with key ${key}.`);
+  }
+}
+
+/** "Invalid snapshot: ..." (cinder.exception.InvalidSnapshot): wrong snapshot status for the operation. */
+export class InvalidSnapshotError extends BadRequestError {
+  constructor(reason: string) {
+    super(`Invalid snapshot: ${reason}`);
+  }
+}
+
 /** "Invalid input received: ..." (cinder.exception.InvalidInput). */
 export class InvalidInputError extends BadRequestError {
   constructor(reason: string) {

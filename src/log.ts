@@ -1,21 +1,84 @@
 /*
- * Logging: one Bunyan logger per process, JSON on stdout (PM2 or the service manager captures and
- * rotates it). Request lines carry `req_id` (and `global_req_id` when the client sent one); worker lines
- * carry `op_id` and `volume_id`.
+ * Logging: one Bunyan logger per process, JSON on stdout. Request lines carry `req_id` (and
+ * `global_req_id` when the client sent one); worker lines carry `op_id` and the resource id.
+ *
+ * With config `log_file` the same records also go to that file, through a stream that can be reopened
+ * (`reopenLogFiles`, on SIGUSR2 or PM2's `pm2 trigger <app> logs:reopen`). Rotation is then: rename the
+ * file, ask for a reopen. Writes before the reopen land in the renamed file, writes after it in the new
+ * one, none are lost: the old stream is ended (flushed) only after the new one takes over. Several
+ * processes may append to one file: each record is one write to an O_APPEND descriptor.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
 import bunyan from 'bunyan';
 
 export type Logger = bunyan;
 
-export function createLogger(name: 'volume-api' | 'volume-worker', level: string, stream: NodeJS.WritableStream = process.stdout): Logger {
+/** A file stream that can switch to a freshly opened file of the same name without losing a write. */
+export class ReopenableFileStream extends Writable {
+  private current: fs.WriteStream;
+
+  constructor(readonly file: string) {
+    super();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.current = this.open();
+  }
+
+  private open(): fs.WriteStream {
+    const s = fs.createWriteStream(this.file, { flags: 'a' });
+    s.on('error', (err) => process.stderr.write(`log file ${this.file}: ${err.message}\n`));
+    return s;
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    if (this.current.write(chunk)) done();
+    else this.current.once('drain', () => done());
+  }
+
+  reopen(): void {
+    const old = this.current;
+    this.current = this.open();
+    old.end();
+  }
+
+  override _final(done: (err?: Error | null) => void): void {
+    this.current.end(() => done());
+  }
+}
+
+const fileStreams = new Set<ReopenableFileStream>();
+
+/** Reopens every log file of this process (after an external rename). */
+export function reopenLogFiles(): number {
+  for (const s of fileStreams) s.reopen();
+  return fileStreams.size;
+}
+
+export function createLogger(
+  name: 'volume-api' | 'volume-worker',
+  level: string,
+  stream: NodeJS.WritableStream = process.stdout,
+  file?: string,
+): Logger {
+  const streams: bunyan.Stream[] = [{ level: level as bunyan.LogLevel, stream }];
+  if (file) {
+    const fileStream = new ReopenableFileStream(file);
+    fileStreams.add(fileStream);
+    streams.push({ level: level as bunyan.LogLevel, stream: fileStream });
+  }
   return bunyan.createLogger({
     name,
-    level: level as bunyan.LogLevel,
-    stream,
+    streams,
     serializers: {
       err: bunyan.stdSerializers.err,
       req: (req: { method?: string; url?: string; headers?: Record<string, unknown>; socket?: { remoteAddress?: string } }) =>
         req && { method: req.method, url: req.url, remote_address: req.socket?.remoteAddress, user_agent: req.headers?.['user-agent'] },
     },
   });
+}
+
+/** SIGUSR2 reopens the log files (logrotate's postrotate for non-PM2 setups). */
+export function reopenLogFilesOnSignal(log: Logger): void {
+  process.on('SIGUSR2', () => log.info({ files: reopenLogFiles() }, 'log files reopened'));
 }

@@ -31,12 +31,22 @@ export function underPm2(env: NodeJS.ProcessEnv = process.env): boolean {
 
 type Io = typeof import('@pm2/io');
 
+let loadedIo: Io | undefined;
+
 function loadIo(): Io {
-  // Required lazily: @pm2/io initialises itself on load.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const io = require('@pm2/io') as Io;
-  io.init({ catchExceptions: false });
-  return io;
+  if (!loadedIo) {
+    // Required lazily (it initialises itself on load), and initialised once: a second init resets actions.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loadedIo = require('@pm2/io') as Io;
+    loadedIo.init({ catchExceptions: false });
+  }
+  return loadedIo;
+}
+
+/** A custom action for `pm2 trigger <app> <name>` (no-op outside PM2). */
+export function registerPm2Action(name: string, fn: () => unknown, enabled = underPm2()): void {
+  if (!enabled) return;
+  loadIo().action(name, (reply: (value: unknown) => void) => reply(fn()));
 }
 
 export function createApiMetrics(enabled = underPm2()): ApiMetrics {
@@ -46,8 +56,11 @@ export function createApiMetrics(enabled = underPm2()): ApiMetrics {
   const rate = io.meter({ name: METRIC_NAMES.requestsPerSecond });
   const p95 = io.histogram({ name: METRIC_NAMES.latencyP95, measurement: 'p95' as MetricMeasurements });
   io.metric({ name: METRIC_NAMES.inFlight, value: () => inFlight });
-  const c4xx = io.counter({ name: METRIC_NAMES.responses4xx });
-  const c5xx = io.counter({ name: METRIC_NAMES.responses5xx });
+  // Gauges with callbacks rather than counters: they are reported from the start, at 0.
+  let n4xx = 0;
+  let n5xx = 0;
+  io.metric({ name: METRIC_NAMES.responses4xx, value: () => n4xx });
+  io.metric({ name: METRIC_NAMES.responses5xx, value: () => n5xx });
   return {
     requestStarted() {
       inFlight++;
@@ -56,8 +69,8 @@ export function createApiMetrics(enabled = underPm2()): ApiMetrics {
       inFlight = Math.max(0, inFlight - 1);
       rate.mark();
       p95.update(latencyMs);
-      if (status >= 500) c5xx.inc();
-      else if (status >= 400) c4xx.inc();
+      if (status >= 500) n5xx++;
+      else if (status >= 400) n4xx++;
     },
   };
 }

@@ -6,17 +6,19 @@
  * no request.
  */
 import { loadConfig, ConfigError } from './config';
-import { createLogger } from './log';
+import { createLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
 import { buildApp, buildServices } from './bootstrap';
 import { closeServer, listen, onStopSignal, signalReady } from './lifecycle';
-import { createApiMetrics } from './metrics';
+import { createApiMetrics, registerPm2Action } from './metrics';
 
 /** Long enough for keep-alive clients and proxies to see `Connection: close` and move on. */
 const DRAIN_DELAY_MS = 1000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger('volume-api', config.log_level);
+  const log = createLogger('volume-api', config.log_level, process.stdout, config.log_file || undefined);
+  reopenLogFilesOnSignal(log);
+  registerPm2Action('logs:reopen', () => reopenLogFiles());
   const services = await buildServices(config, log);
   const app = buildApp(services, createApiMetrics());
   const address = await listen(app, config);

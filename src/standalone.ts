@@ -4,13 +4,16 @@
  * under ./data, noauth. Same configuration as every other mode.
  */
 import { loadConfig, ConfigError } from './config';
-import { createLogger } from './log';
+import { createLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
 import { buildApp, buildServices, buildWorker } from './bootstrap';
+import { registerPm2Action } from './metrics';
 import { cinderCommandLine, closeServer, listen, onStopSignal, signalReady } from './lifecycle';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger('volume-api', config.log_level);
+  const log = createLogger('volume-api', config.log_level, process.stdout, config.log_file || undefined);
+  reopenLogFilesOnSignal(log);
+  registerPm2Action('logs:reopen', () => reopenLogFiles());
   const services = await buildServices(config, log);
   const worker = buildWorker(services, log.child({ component: 'volume-worker' }, true));
   services.queue.onEnqueue(() => worker.wake());

@@ -5,17 +5,19 @@
  * Operations enqueued by API processes are found by polling (config worker.poll_interval_ms).
  */
 import { loadConfig, ConfigError } from './config';
-import { createLogger } from './log';
+import { createLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
 import { buildServices, buildWorker } from './bootstrap';
 import { onStopSignal, signalReady } from './lifecycle';
-import { startWorkerMetrics } from './metrics';
+import { registerPm2Action, startWorkerMetrics } from './metrics';
 
 /** Below the ecosystem's kill_timeout (10 s) for volume-worker. */
 const STOP_GRACE_MS = 7000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger('volume-worker', config.log_level);
+  const log = createLogger('volume-worker', config.log_level, process.stdout, config.log_file || undefined);
+  reopenLogFilesOnSignal(log);
+  registerPm2Action('logs:reopen', () => reopenLogFiles());
   const services = await buildServices(config, log);
   const worker = buildWorker(services, log);
   await worker.start();

@@ -12,6 +12,8 @@ export interface EcosystemApp {
   instances: number;
   out_file: string;
   error_file: string;
+  /** The JSON log the app writes itself (env VOLUME_API_LOG_FILE). */
+  log_file: string;
   cwd: string;
   env: Record<string, string>;
   env_production?: Record<string, string>;
@@ -50,14 +52,15 @@ export function loadEcosystem(file = DEFAULT_ECOSYSTEM, env: NodeJS.ProcessEnv =
     Object.assign(process.env, env);
     delete require.cache[require.resolve(resolved)];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const loaded = require(resolved) as { apps: EcosystemApp[]; log_rotation: LogRotationPolicy };
-    const api = loaded.apps.find((a) => a.name === 'volume-api');
-    const worker = loaded.apps.find((a) => a.name === 'volume-worker');
+    const loaded = require(resolved) as { apps: Omit<EcosystemApp, 'log_file'>[]; log_rotation: LogRotationPolicy };
+    const apps: EcosystemApp[] = loaded.apps.map((a) => ({ ...a, log_file: a.env.VOLUME_API_LOG_FILE }));
+    const api = apps.find((a) => a.name === 'volume-api');
+    const worker = apps.find((a) => a.name === 'volume-worker');
     if (!api || !worker) throw new Error(`${resolved} must define the apps volume-api and volume-worker`);
     return {
       file: resolved,
       dir: path.dirname(resolved),
-      apps: loaded.apps,
+      apps,
       log_rotation: loaded.log_rotation,
       api,
       worker,

@@ -4,6 +4,9 @@ import type { Store } from '../db/store';
 import type { Logger } from '../log';
 import type { QuotaService } from '../volume/quota';
 import type { VolumeService } from '../volume/service';
+import type { VolumeActionService } from '../volume/action-service';
+import type { AttachmentService } from '../volume/attachment-service';
+import type { SnapshotService } from '../volume/snapshot-service';
 import type { TypeService } from '../volume/type-service';
 import type { AuthStrategy } from './middleware/auth';
 
@@ -12,6 +15,11 @@ export interface ApiDeps {
   store: Store;
   log: Logger;
   volumes: VolumeService;
+  /** Snapshots, their metadata and actions; `revertVolume` for the volume `revert` action. */
+  snapshots: SnapshotService;
+  /** Volume actions (POST /volumes/{id}/action) and the attachments API (3.27+). */
+  actions: VolumeActionService;
+  attachments: AttachmentService;
   types: TypeService;
   quota: QuotaService;
   auth: AuthStrategy;

@@ -6,8 +6,13 @@
 import type { Request, Response } from 'restify';
 import type { ApiDeps } from './deps';
 import { MV, type ApiVersion } from './microversions';
+import { attachmentController } from './controllers/attachments';
 import { availabilityZoneController } from './controllers/availability-zones';
+import { messageController } from './controllers/messages';
 import { quotaController } from './controllers/quotas';
+import { snapshotMetadataController } from './controllers/snapshot-metadata';
+import { snapshotController } from './controllers/snapshots';
+import { volumeActionController } from './controllers/volume-actions';
 import { volumeMetadataController } from './controllers/volume-metadata';
 import { volumeTypeController } from './controllers/volume-types';
 import { volumeController } from './controllers/volumes';
@@ -31,6 +36,11 @@ export function apiRoutes(deps: ApiDeps): RouteDef[] {
   const types = volumeTypeController(deps);
   const quotas = quotaController(deps);
   const zones = availabilityZoneController(deps);
+  const volumeActions = volumeActionController(deps);
+  const attachments = attachmentController(deps);
+  const snapshots = snapshotController(deps);
+  const snapshotMetadata = snapshotMetadataController(deps);
+  const messages = messageController(deps);
 
   return [
     { name: 'ListVolumes', method: 'get', path: '/volumes', handler: volumes.listSummary },
@@ -65,10 +75,35 @@ export function apiRoutes(deps: ApiDeps): RouteDef[] {
     { name: 'UnsetDefaultType', method: 'del', path: '/default-types/:target_project_id', handler: types.unsetDefault, minVersion: MV.VOLUME_TYPE_DEFAULT_OVERRIDES, projectPath: false },
 
     // --- snapshots and snapshot metadata (issue 4) ---
+    { name: 'ListSnapshots', method: 'get', path: '/snapshots', handler: snapshots.listSummary },
+    { name: 'ListSnapshotsDetail', method: 'get', path: '/snapshots/detail', handler: snapshots.listDetail },
+    { name: 'CreateSnapshot', method: 'post', path: '/snapshots', handler: snapshots.create },
+    { name: 'GetSnapshot', method: 'get', path: '/snapshots/:snapshot_id', handler: snapshots.show },
+    { name: 'UpdateSnapshot', method: 'put', path: '/snapshots/:snapshot_id', handler: snapshots.update },
+    { name: 'DeleteSnapshot', method: 'del', path: '/snapshots/:snapshot_id', handler: snapshots.remove },
+    { name: 'SnapshotAction', method: 'post', path: '/snapshots/:snapshot_id/action', handler: snapshots.action },
+    { name: 'ListSnapshotMetadata', method: 'get', path: '/snapshots/:snapshot_id/metadata', handler: snapshotMetadata.list },
+    { name: 'CreateSnapshotMetadata', method: 'post', path: '/snapshots/:snapshot_id/metadata', handler: snapshotMetadata.create },
+    { name: 'ReplaceSnapshotMetadata', method: 'put', path: '/snapshots/:snapshot_id/metadata', handler: snapshotMetadata.replace },
+    { name: 'GetSnapshotMetadataKey', method: 'get', path: '/snapshots/:snapshot_id/metadata/:key', handler: snapshotMetadata.showKey },
+    { name: 'UpdateSnapshotMetadataKey', method: 'put', path: '/snapshots/:snapshot_id/metadata/:key', handler: snapshotMetadata.updateKey },
+    { name: 'DeleteSnapshotMetadataKey', method: 'del', path: '/snapshots/:snapshot_id/metadata/:key', handler: snapshotMetadata.deleteKey },
 
     // --- volume actions and attachments (issue 4) ---
+    { name: 'VolumeAction', method: 'post', path: '/volumes/:volume_id/action', handler: volumeActions.action },
+    { name: 'ListAttachments', method: 'get', path: '/attachments', handler: attachments.listSummary, minVersion: MV.NEW_ATTACH },
+    { name: 'ListAttachmentsDetail', method: 'get', path: '/attachments/detail', handler: attachments.listDetail, minVersion: MV.NEW_ATTACH },
+    { name: 'CreateAttachment', method: 'post', path: '/attachments', handler: attachments.create, minVersion: MV.NEW_ATTACH },
+    { name: 'GetAttachment', method: 'get', path: '/attachments/:attachment_id', handler: attachments.show, minVersion: MV.NEW_ATTACH },
+    { name: 'UpdateAttachment', method: 'put', path: '/attachments/:attachment_id', handler: attachments.update, minVersion: MV.NEW_ATTACH },
+    { name: 'DeleteAttachment', method: 'del', path: '/attachments/:attachment_id', handler: attachments.remove, minVersion: MV.NEW_ATTACH },
+    // Not gated here: an unknown action is 400 at any version; os-complete checks 3.44 itself.
+    { name: 'AttachmentAction', method: 'post', path: '/attachments/:attachment_id/action', handler: attachments.action },
 
     // --- user messages (issue 4) ---
+    { name: 'ListMessages', method: 'get', path: '/messages', handler: messages.list, minVersion: MV.MESSAGES },
+    { name: 'GetMessage', method: 'get', path: '/messages/:message_id', handler: messages.show, minVersion: MV.MESSAGES },
+    { name: 'DeleteMessage', method: 'del', path: '/messages/:message_id', handler: messages.remove, minVersion: MV.MESSAGES },
 
     { name: 'ListAvailabilityZones', method: 'get', path: '/os-availability-zone', handler: zones.list },
     { name: 'GetLimits', method: 'get', path: '/limits', handler: quotas.limits },

@@ -1,7 +1,9 @@
 /*
  * User messages (Cinder's /messages): when asynchronous work fails, the owner of the resource can read
  * why. Event ids follow Cinder's scheme `VOLUME_<RESOURCE>_<action id>_<detail id>`
- * (cinder/message/message_field.py), and user_message is "<action>: <detail>".
+ * (cinder/message/message_field.py), and user_message is "<action>:<detail>" (no space, as Cinder's
+ * MessagesController builds it). Ids and texts are Cinder's where Cinder has the action or detail; the
+ * few Cinder lacks use ids from 101 up, a range Cinder does not use, so they never read as a Cinder event.
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/store';
@@ -20,16 +22,19 @@ export const ACTIONS = {
   EXTEND_VOLUME: { id: '007', text: 'extend volume' },
   SNAPSHOT_CREATE: { id: '009', text: 'create snapshot' },
   SNAPSHOT_DELETE: { id: '010', text: 'delete snapshot' },
-  DELETE_VOLUME: { id: '011', text: 'delete volume' },
-  REVERT_VOLUME: { id: '013', text: 'revert volume' },
-  RETYPE_VOLUME: { id: '014', text: 'retype volume' },
+  // Not Cinder actions (Cinder records no message for these): private ids.
+  DELETE_VOLUME: { id: '101', text: 'delete volume' },
+  REVERT_VOLUME: { id: '102', text: 'revert volume' },
+  RETYPE_VOLUME: { id: '103', text: 'retype volume' },
 } as const satisfies Record<string, MessageAction>;
 
 /** Cinder's message_field.Detail values we report. */
 export const DETAILS = {
   UNKNOWN_ERROR: { id: '001', text: 'An unknown error occurred.' },
-  NOT_ENOUGH_SPACE: { id: '010', text: 'Not enough space on the backend storage to complete the operation.' },
-  SOURCE_MISSING: { id: '011', text: 'The source data of the operation could not be found on the backend.' },
+  /** Cinder's NO_BACKEND_AVAILABLE: what its scheduler reports when no backend has the free capacity. */
+  NOT_ENOUGH_SPACE: { id: '003', text: 'Could not find any available weighted backend.' },
+  /** Not a Cinder detail: private id. */
+  SOURCE_MISSING: { id: '101', text: 'The source data of the operation could not be found on the backend.' },
 } as const satisfies Record<string, MessageAction>;
 
 /** How long a message is kept (Cinder's message_ttl default: 30 days). */
@@ -58,7 +63,7 @@ export async function recordMessage(
       resource_uuid: m.resourceId,
       event_id: `VOLUME_${m.resourceType}_${m.action.id}_${m.detail.id}`,
       message_level: 'ERROR',
-      user_message: `${m.action.text}: ${m.detail.text}`,
+      user_message: `${m.action.text}:${m.detail.text}`,
       created_at: nowIso(now),
       expires_at: nowIso(new Date(now.getTime() + MESSAGE_TTL_SECONDS * 1000)),
     })

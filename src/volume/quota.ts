@@ -80,11 +80,112 @@ export class QuotaService {
     await this.add(trx, projectId, typeName, -1, -size);
   }
 
+  /**
+   * Checks and consumes quota for a new snapshot of a volume of `size` GB and type `typeName`: +1
+   * `snapshots` and +size `gigabytes` (and the per-type keys), as Cinder counts them. Must run inside
+   * the transaction that inserts the snapshot. The checks follow Cinder's order (snapshots, gigabytes,
+   * gigabytes_<type>, snapshots_<type>); the first one over gives 413.
+   */
+  async consumeSnapshot(trx: Db, projectId: string, typeName: string, size: number): Promise<void> {
+    const usage = await this.usage(trx, projectId);
+    const over = (resource: string, delta: number) => {
+      const u = usage[resource];
+      return u !== undefined && u.limit >= 0 && u.in_use + u.reserved + delta > u.limit ? u : undefined;
+    };
+    for (const resource of ['snapshots', 'gigabytes', `gigabytes_${typeName}`, `snapshots_${typeName}`]) {
+      if (resource.startsWith('gigabytes')) {
+        const u = over(resource, size);
+        if (u) {
+          throw new QuotaExceededError(
+            'VolumeSizeExceedsAvailableQuota',
+            `Requested volume or snapshot exceeds allowed ${resource} quota. Requested ${size}G, quota is ${u.limit}G and ${u.in_use + u.reserved}G has been consumed.`,
+          );
+        }
+      } else {
+        const u = over(resource, 1);
+        if (u) throw new QuotaExceededError('SnapshotLimitExceeded', `Maximum number of snapshots allowed (${u.limit}) exceeded`);
+      }
+    }
+    await this.addSnapshot(trx, projectId, typeName, 1, size);
+  }
+
+  /** Gives back what a snapshot consumed (when its deletion completes). */
+  async releaseSnapshot(trx: Db, projectId: string, typeName: string, size: number): Promise<void> {
+    await this.addSnapshot(trx, projectId, typeName, -1, -size);
+  }
+
+  private async addSnapshot(trx: Db, projectId: string, typeName: string, snapshots: number, gigabytes: number): Promise<void> {
+    await q.addUsage(trx, projectId, 'snapshots', snapshots);
+    await q.addUsage(trx, projectId, `snapshots_${typeName}`, snapshots);
+    await q.addUsage(trx, projectId, 'gigabytes', gigabytes);
+    await q.addUsage(trx, projectId, `gigabytes_${typeName}`, gigabytes);
+  }
+
   private async add(trx: Db, projectId: string, typeName: string, volumes: number, gigabytes: number): Promise<void> {
     await q.addUsage(trx, projectId, 'volumes', volumes);
     await q.addUsage(trx, projectId, `volumes_${typeName}`, volumes);
     await q.addUsage(trx, projectId, 'gigabytes', gigabytes);
     await q.addUsage(trx, projectId, `gigabytes_${typeName}`, gigabytes);
+  }
+
+  /**
+   * os-extend: checks `per_volume_gigabytes` against the new size, then `gigabytes` and
+   * `gigabytes_<type>` against the increase (413 on the first one over), and consumes the increase.
+   * Must run inside the transaction that moves the volume to `extending`.
+   */
+  async consumeExtend(trx: Db, projectId: string, typeName: string, oldSize: number, newSize: number): Promise<void> {
+    const usage = await this.usage(trx, projectId);
+    const perVolume = usage.per_volume_gigabytes.limit;
+    if (perVolume >= 0 && newSize > perVolume) {
+      throw new QuotaExceededError('VolumeSizeExceedsLimit', `Requested volume size ${newSize}G is larger than maximum allowed limit ${perVolume}G.`);
+    }
+    const increase = newSize - oldSize;
+    for (const resource of ['gigabytes', `gigabytes_${typeName}`]) {
+      const u = usage[resource];
+      if (u && u.limit >= 0 && u.in_use + u.reserved + increase > u.limit) {
+        throw new QuotaExceededError(
+          'VolumeSizeExceedsAvailableQuota',
+          `Requested volume or snapshot exceeds allowed ${resource} quota. Requested ${increase}G, quota is ${u.limit}G and ${u.in_use + u.reserved}G has been consumed.`,
+        );
+      }
+    }
+    await q.addUsage(trx, projectId, 'gigabytes', increase);
+    await q.addUsage(trx, projectId, `gigabytes_${typeName}`, increase);
+  }
+
+  /** Gives back the increase of a failed extend. */
+  async releaseExtend(trx: Db, projectId: string, typeName: string, increase: number): Promise<void> {
+    await q.addUsage(trx, projectId, 'gigabytes', -increase);
+    await q.addUsage(trx, projectId, `gigabytes_${typeName}`, -increase);
+  }
+
+  /**
+   * os-retype: checks and consumes the per-type keys of the new type (`gigabytes_<type>`, then
+   * `volumes_<type>`) for one volume of `size` GB. The old type's keys are given back when the retype
+   * completes (`releaseVolumeType`), so during the retype the volume counts under both, like Cinder's
+   * reservation.
+   */
+  async consumeVolumeType(trx: Db, projectId: string, typeName: string, size: number): Promise<void> {
+    const usage = await this.usage(trx, projectId);
+    const gb = usage[`gigabytes_${typeName}`];
+    if (gb && gb.limit >= 0 && gb.in_use + gb.reserved + size > gb.limit) {
+      throw new QuotaExceededError(
+        'VolumeSizeExceedsAvailableQuota',
+        `Requested volume or snapshot exceeds allowed gigabytes_${typeName} quota. Requested ${size}G, quota is ${gb.limit}G and ${gb.in_use + gb.reserved}G has been consumed.`,
+      );
+    }
+    const vols = usage[`volumes_${typeName}`];
+    if (vols && vols.limit >= 0 && vols.in_use + vols.reserved + 1 > vols.limit) {
+      throw new QuotaExceededError('VolumeLimitExceeded', `Maximum number of volumes allowed (${vols.limit}) exceeded for quota 'volumes_${typeName}'.`);
+    }
+    await q.addUsage(trx, projectId, `volumes_${typeName}`, 1);
+    await q.addUsage(trx, projectId, `gigabytes_${typeName}`, size);
+  }
+
+  /** Gives back the per-type keys of one volume of `size` GB of type `typeName`. */
+  async releaseVolumeType(trx: Db, projectId: string, typeName: string, size: number): Promise<void> {
+    await q.addUsage(trx, projectId, `volumes_${typeName}`, -1);
+    await q.addUsage(trx, projectId, `gigabytes_${typeName}`, -size);
   }
 
   /** PUT os-quota-sets: validates every key and value first, then writes them all. */

@@ -7,11 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import type { RequestContext } from '../context';
 import type { Store, Db } from '../db/store';
-import type { VolumeRow } from '../db/schema';
+import type { AttachmentRow, VolumeRow } from '../db/schema';
 import * as vq from '../db/queries/volumes';
+import { attachedFor } from '../db/queries/attachments';
 import { getTypesByIds } from '../db/queries/volume-types';
 import { nowIso } from '../db/time';
-import { BadRequestError, InvalidInputError, InvalidVolumeError, NotFoundError, VolumeMetadataNotFoundError, VolumeNotFoundError } from '../errors';
+import { BadRequestError, InvalidInputError, InvalidVolumeError, VolumeMetadataNotFoundError, VolumeNotFoundError } from '../errors';
 import type { OperationQueue } from './queue';
 import type { QuotaService } from './quota';
 import type { ListParams } from '../api/list-params';
@@ -19,6 +20,7 @@ import type { ApiVersion } from '../api/microversions';
 import { parseVolumeFilters } from './list-filters';
 import { ALLOWED_FROM, DELETE_REFUSED_REASON } from './states';
 import type { TypeService } from './type-service';
+import { prepareVolumeDeleteSnapshots, snapshotSourceFor } from './snapshot-service';
 
 /** A volume with what its views need besides the row. */
 export interface VolumeRecord {
@@ -26,6 +28,8 @@ export interface VolumeRecord {
   metadata: Record<string, string>;
   adminMetadata: Record<string, string>;
   typeName: string | null;
+  /** Attachments in state `attached` (the view's `attachments`). */
+  attachments?: AttachmentRow[];
 }
 
 export interface CreateVolumeInput {
@@ -68,16 +72,18 @@ export class VolumeService {
 
   async records(db: Db, rows: VolumeRow[]): Promise<VolumeRecord[]> {
     const ids = rows.map((r) => r.id);
-    const [metadata, adminMetadata, types] = await Promise.all([
+    const [metadata, adminMetadata, types, attachments] = await Promise.all([
       vq.metadataFor(db, ids),
       vq.metadataFor(db, ids, 'volume_admin_metadata'),
       getTypesByIds(db, rows.map((r) => r.volume_type_id)),
+      attachedFor(db, ids),
     ]);
     return rows.map((row) => ({
       row,
       metadata: metadata.get(row.id) ?? {},
       adminMetadata: adminMetadata.get(row.id) ?? {},
       typeName: types.get(row.volume_type_id)?.name ?? null,
+      attachments: attachments.get(row.id) ?? [],
     }));
   }
 
@@ -86,7 +92,6 @@ export class VolumeService {
   }
 
   async create(ctx: RequestContext, input: CreateVolumeInput): Promise<VolumeRecord> {
-    if (input.snapshot_id) throw new NotFoundError(`Snapshot ${input.snapshot_id} could not be found.`);
     const zone = input.availability_zone ?? this.config.storage_availability_zone;
     if (zone !== this.config.storage_availability_zone) throw new InvalidInputError(`Availability zone '${zone}' is invalid.`);
 
@@ -94,6 +99,9 @@ export class VolumeService {
     const record = await this.store.transaction(async (trx) => {
       let size = input.size;
       let source: VolumeRow | undefined;
+      // From a snapshot (rules in snapshot-service.ts): 404, exclusive with source_volid, available, size.
+      const fromSnapshot = input.snapshot_id ? await snapshotSourceFor(ctx, trx, input.snapshot_id, { size, source_volid: input.source_volid }) : undefined;
+      if (fromSnapshot) size = fromSnapshot.size;
       if (input.source_volid) {
         source = await this.requireVolume(ctx, input.source_volid, trx);
         if (!(ALLOWED_FROM.cloneSource as readonly string[]).includes(source.status)) {
@@ -107,7 +115,9 @@ export class VolumeService {
         ? await this.types.resolve(trx, input.volume_type)
         : source
           ? { id: source.volume_type_id, name: (await getTypesByIds(trx, [source.volume_type_id])).get(source.volume_type_id)?.name ?? '' }
-          : await this.types.defaultTypeFor(trx, ctx.projectId);
+          : fromSnapshot
+            ? { id: fromSnapshot.snapshot.volume_type_id, name: (await getTypesByIds(trx, [fromSnapshot.snapshot.volume_type_id])).get(fromSnapshot.snapshot.volume_type_id)?.name ?? '' }
+            : await this.types.defaultTypeFor(trx, ctx.projectId);
       await this.quota.consumeVolume(trx, ctx.projectId, type.name, size);
       const now = nowIso();
       await vq.insertVolume(trx, {
@@ -121,9 +131,9 @@ export class VolumeService {
         attach_status: 'detached',
         availability_zone: zone,
         volume_type_id: type.id,
-        snapshot_id: null,
+        snapshot_id: fromSnapshot?.snapshot.id ?? null,
         source_volid: source?.id ?? null,
-        bootable: source?.bootable ?? 0,
+        bootable: source?.bootable ?? fromSnapshot?.bootable ?? 0,
         multiattach: 0,
         encrypted: 0,
         replication_status: null,
@@ -136,7 +146,7 @@ export class VolumeService {
         deleted_at: null,
       });
       if (input.metadata) await vq.replaceMetadata(trx, id, input.metadata);
-      await this.queue.enqueue(trx, ctx, { kind: 'create_volume', resourceType: 'volume', resourceId: id, payload: source ? { source_volid: source.id } : {} });
+      await this.queue.enqueue(trx, ctx, { kind: 'create_volume', resourceType: 'volume', resourceId: id, payload: source ? { source_volid: source.id } : fromSnapshot ? { snapshot_id: fromSnapshot.snapshot.id } : {} });
       return (await this.records(trx, [(await vq.getVolume(trx, id))!]))[0];
     });
     this.queue.notify();
@@ -196,9 +206,11 @@ export class VolumeService {
       const row = await this.requireVolume(ctx, id, trx);
       const allowed = opts.force ? undefined : ALLOWED_FROM.delete;
       if (row.attach_status === 'attached' || row.migration_status === 'migrating') throw new InvalidVolumeError(DELETE_REFUSED_REASON);
+      // Snapshots: refused without cascade; with it they go to deleting and the delete_volume op removes them.
+      const snapshots = await prepareVolumeDeleteSnapshots(trx, id, opts);
       const now = nowIso();
       if (!(await vq.updateVolume(trx, id, { status: 'deleting', updated_at: now }, allowed))) throw new InvalidVolumeError(DELETE_REFUSED_REASON);
-      if (!row.host) {
+      if (!row.host && snapshots === 0) {
         // Never placed on a backend: nothing to remove there, so the row goes at once (as Cinder does).
         await vq.markVolumeDeleted(trx, id, now);
         if (row.consumes_quota) {

@@ -149,6 +149,9 @@ export class WorkerLoop {
     this.renewTimer = renew;
     try {
       const result = await handler.execute(ctx, op);
+      // Testing aid (config worker.test_delay_ms, 0 in production): hold the finished storage work
+      // unrecorded for a while, so tests can kill a worker in the worst crash window.
+      if (this.config.worker.test_delay_ms > 0) await new Promise((r) => setTimeout(r, this.config.worker.test_delay_ms));
       await this.store.transaction(async (trx) => {
         if (!(await ops.finishOperation(trx, op.id, this.owner, 'succeeded', nowIso()))) throw new LeaseLostError(op.id);
         await handler.complete(ctx, trx, op, result);
@@ -158,7 +161,8 @@ export class WorkerLoop {
     } catch (err) {
       if (err instanceof LeaseLostError) {
         log.warn('lease lost; another worker finishes this operation');
-      } else if (op.attempts >= this.config.worker.max_attempts) {
+      } else if (op.attempts >= this.config.worker.max_attempts || (err as { permanent?: unknown } | null)?.permanent === true) {
+        // Out of attempts, or an error retrying cannot cure (e.g. not enough free space on the backend).
         log.error({ err }, 'operation failed');
         await this.fail(ctx, handler, op, String((err as Error).message ?? err));
       } else {

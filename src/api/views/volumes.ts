@@ -12,6 +12,21 @@ import { nextLinks, resourceLinks, type Link, type ViewContext } from './view-co
 /** Admin metadata keys Cinder shows among `metadata`. */
 const VISIBLE_ADMIN_METADATA = ['readonly', 'attached_mode'];
 
+/** Attachments in state `attached` (cinder/api/v2/views/volumes.py _get_attachments); host only for admins. */
+function attachmentsView(v: ViewContext, r: VolumeRecord): Record<string, unknown>[] {
+  return (r.attachments ?? [])
+    .filter((a) => a.attach_status === 'attached')
+    .map((a) => ({
+      id: a.volume_id,
+      attachment_id: a.id,
+      volume_id: a.volume_id,
+      server_id: a.instance_uuid,
+      host_name: v.isAdmin ? a.attached_host : null,
+      device: a.mountpoint,
+      attached_at: renderTimestamp(a.attach_time),
+    }));
+}
+
 export function summary(v: ViewContext, r: VolumeRecord): Record<string, unknown> {
   return { id: r.row.id, name: r.row.name, links: resourceLinks(v, 'volumes', r.row.id) };
 }
@@ -40,7 +55,7 @@ export function detail(v: ViewContext, r: VolumeRecord, opts: { adminKeys: boole
     replication_status: row.replication_status,
     consistencygroup_id: null,
     multiattach: Boolean(row.multiattach),
-    attachments: [],
+    attachments: attachmentsView(v, r),
   };
   if (v.isAdmin) {
     out.migration_status = row.migration_status;

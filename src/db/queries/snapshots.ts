@@ -2,9 +2,9 @@
  * Data access for snapshots and their metadata. Shared by the snapshot service, volume actions (revert,
  * cascade delete) and the worker's snapshot operations.
  */
+import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Updateable } from 'kysely';
 import type { Db } from '../store';
-import type { NewSnapshotRow, SnapshotRow, SnapshotsTable } from '../schema';
-import type { Updateable } from 'kysely';
+import type { Database, NewSnapshotRow, SnapshotRow, SnapshotsTable } from '../schema';
 
 export async function getSnapshot(db: Db, id: string): Promise<SnapshotRow | undefined> {
   return db.selectFrom('snapshots').selectAll().where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
@@ -45,4 +45,112 @@ export async function replaceSnapshotMetadata(db: Db, snapshotId: string, metada
   await db.deleteFrom('snapshot_metadata').where('snapshot_id', '=', snapshotId).execute();
   const rows = Object.entries(metadata).map(([key, value], position) => ({ snapshot_id: snapshotId, key, value, position }));
   if (rows.length > 0) await db.insertInto('snapshot_metadata').values(rows).execute();
+}
+
+/** Sets keys: existing keys keep their position, new ones go last. */
+export async function mergeSnapshotMetadata(db: Db, snapshotId: string, metadata: Record<string, string>): Promise<void> {
+  const current = (await snapshotMetadataFor(db, [snapshotId])).get(snapshotId)!;
+  await replaceSnapshotMetadata(db, snapshotId, { ...current, ...metadata });
+}
+
+export async function deleteSnapshotMetadataKey(db: Db, snapshotId: string, key: string): Promise<boolean> {
+  const res = await db.deleteFrom('snapshot_metadata').where('snapshot_id', '=', snapshotId).where('key', '=', key).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
+
+// --- lists -------------------------------------------------------------------------------------
+
+/** Columns a snapshot list may be sorted by (API names; `size` is Cinder's volume_size). */
+export const SNAPSHOT_SORT_COLUMNS = ['id', 'name', 'description', 'status', 'size', 'progress', 'volume_id', 'project_id', 'user_id', 'volume_type_id', 'created_at', 'updated_at'] as const;
+export type SnapshotSortColumn = (typeof SNAPSHOT_SORT_COLUMNS)[number];
+export type SnapshotColumn = SnapshotSortColumn | 'consumes_quota' | 'provider_location';
+
+const SNAPSHOT_TEXT_NULLABLE = new Set<string>(['name', 'description', 'updated_at', 'provider_location']);
+
+export interface SnapshotFilter {
+  column: SnapshotColumn;
+  op: 'eq' | 'like';
+  value: string | number;
+}
+
+export interface SnapshotSortKey {
+  column: SnapshotSortColumn;
+  dir: 'asc' | 'desc';
+}
+
+export interface SnapshotListQuery {
+  /** Restrict to one project; undefined lists every project. */
+  projectId?: string;
+  filters: SnapshotFilter[];
+  metadata: Record<string, string>;
+  /** Only snapshots whose volume is in this zone. */
+  availabilityZone?: string;
+  /** A filter that can match nothing (an admin's unknown key): the list is empty. */
+  matchesNothing: boolean;
+  sort: SnapshotSortKey[];
+  marker?: SnapshotRow;
+  limit: number;
+  offset: number;
+}
+
+type SnapEb = ExpressionBuilder<Database, 'snapshots'>;
+
+function snapCol(eb: SnapEb, column: string): Expression<unknown> {
+  // Nullable text sorts as '' so keyset comparisons never meet NULL.
+  return SNAPSHOT_TEXT_NULLABLE.has(column)
+    ? eb.fn.coalesce(eb.ref(`snapshots.${column}` as 'snapshots.name'), sql.lit(''))
+    : eb.ref(`snapshots.${column}` as 'snapshots.id');
+}
+
+function snapshotWhere(eb: SnapEb, q: SnapshotListQuery): Expression<SqlBool> {
+  const parts: Expression<SqlBool>[] = [eb('snapshots.deleted', '=', 0)];
+  if (q.matchesNothing) parts.push(sql<SqlBool>`1 = 0`);
+  if (q.projectId !== undefined) parts.push(eb('snapshots.project_id', '=', q.projectId));
+  for (const f of q.filters) {
+    const ref = eb.ref(`snapshots.${f.column}` as 'snapshots.id');
+    if (f.op === 'like') parts.push(sql<SqlBool>`${ref} like ${`%${String(f.value).replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`);
+    else parts.push(eb(ref, '=', f.value as string));
+  }
+  for (const [key, value] of Object.entries(q.metadata)) {
+    parts.push(
+      eb.exists(
+        eb
+          .selectFrom('snapshot_metadata as m')
+          .select(sql.lit(1).as('one'))
+          .whereRef('m.snapshot_id', '=', 'snapshots.id')
+          .where('m.key', '=', key)
+          .where('m.value', '=', value),
+      ),
+    );
+  }
+  if (q.availabilityZone !== undefined) {
+    const zone = q.availabilityZone;
+    parts.push(eb.exists(eb.selectFrom('volumes as v').select(sql.lit(1).as('one')).whereRef('v.id', '=', 'snapshots.volume_id').where('v.availability_zone', '=', zone)));
+  }
+  if (q.marker) {
+    const m = q.marker as unknown as Record<string, unknown>;
+    const value = (c: string) => (SNAPSHOT_TEXT_NULLABLE.has(c) ? (m[c] ?? '') : m[c]);
+    const ors = q.sort.map((key, i) => {
+      const ands: Expression<SqlBool>[] = q.sort.slice(0, i).map((prev) => eb(snapCol(eb, prev.column), '=', value(prev.column)));
+      ands.push(eb(snapCol(eb, key.column), key.dir === 'asc' ? '>' : '<', value(key.column)));
+      return eb.and(ands);
+    });
+    parts.push(eb.or(ors));
+  }
+  return eb.and(parts);
+}
+
+export async function listSnapshots(db: Db, q: SnapshotListQuery): Promise<SnapshotRow[]> {
+  let query = db.selectFrom('snapshots').selectAll().where((eb) => snapshotWhere(eb, q));
+  for (const key of q.sort) query = query.orderBy((eb) => snapCol(eb, key.column), key.dir);
+  return query.limit(q.limit).offset(q.offset).execute();
+}
+
+export async function countSnapshots(db: Db, q: SnapshotListQuery): Promise<number> {
+  const row = await db
+    .selectFrom('snapshots')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where((eb) => snapshotWhere(eb, { ...q, marker: undefined }))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

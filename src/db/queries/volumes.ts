@@ -204,6 +204,8 @@ export async function deleteMetadataKey(db: Db, volumeId: string, key: string): 
 export async function markVolumeDeleted(db: Db, id: string, at: string): Promise<boolean> {
   await db.deleteFrom('volume_metadata').where('volume_id', '=', id).execute();
   await db.deleteFrom('volume_admin_metadata').where('volume_id', '=', id).execute();
+  // Its attachments go with it (Cinder's volume_destroy soft-deletes the dependent rows).
+  await db.updateTable('attachments').set({ deleted: 1, deleted_at: at, updated_at: at }).where('volume_id', '=', id).where('deleted', '=', 0).execute();
   const res = await db
     .updateTable('volumes')
     .set({ deleted: 1, deleted_at: at, updated_at: at, status: 'deleted' })

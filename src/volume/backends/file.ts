@@ -32,6 +32,19 @@ async function copySparse(from: string, to: string): Promise<void> {
   await run('cp', ['--reflink=auto', '--sparse=always', '--', from, to]);
 }
 
+/**
+ * The filesystem has less free space than the volume's size. Files are sparse, so nothing would fail when
+ * writing them; like Cinder's scheduler (capacity filter, NoValidBackend) we refuse instead. Retrying
+ * cannot help, so the worker fails the operation at once (`permanent`).
+ */
+export class InsufficientSpaceError extends Error {
+  override name = 'InsufficientSpaceError';
+  readonly permanent = true;
+  constructor(neededGb: number, freeGb: number) {
+    super(`insufficient free space: ${neededGb} GB requested, ${freeGb} GB free on the backend`);
+  }
+}
+
 export class FileBackend implements VolumeBackend {
   readonly name = 'file';
 
@@ -55,6 +68,7 @@ export class FileBackend implements VolumeBackend {
 
   async createVolume(volume: VolumeRef): Promise<BackendVolume> {
     const file = this.volumePath(volume.id);
+    await this.requireFreeSpace(volume.size);
     await this.atomically(file, async (tmp) => {
       const handle = await fs.open(tmp, 'w');
       try {
@@ -74,10 +88,14 @@ export class FileBackend implements VolumeBackend {
     const file = this.volumePath(volume.id);
     const { size } = await fs.stat(file);
     // Only ever grow: a retried extend finds the file already grown, and data is never cut.
-    if (size < newSize * GiB) await fs.truncate(file, newSize * GiB);
+    if (size < newSize * GiB) {
+      await this.requireFreeSpace(newSize - Math.floor(size / GiB));
+      await fs.truncate(file, newSize * GiB);
+    }
   }
 
   async cloneVolume(volume: VolumeRef, source: VolumeRef): Promise<BackendVolume> {
+    await this.requireFreeSpace(volume.size);
     return this.copyInto(this.volumePath(source.id), volume);
   }
 
@@ -94,6 +112,7 @@ export class FileBackend implements VolumeBackend {
   }
 
   async createVolumeFromSnapshot(volume: VolumeRef, snapshot: SnapshotRef): Promise<BackendVolume> {
+    await this.requireFreeSpace(volume.size);
     return this.copyInto(this.snapshotPath(snapshot.id), volume);
   }
 
@@ -126,6 +145,12 @@ export class FileBackend implements VolumeBackend {
     const target = path.join(this.quarantineDir, `${entry.name}.${Date.now()}`);
     await fs.rename(path.join(this.dir, path.basename(entry.name)), target);
     return target;
+  }
+
+  /** Refuses `gb` more GiB when the filesystem has less free (the volume could never be written in full). */
+  private async requireFreeSpace(gb: number): Promise<void> {
+    const { free_capacity_gb } = await this.capacity();
+    if (gb > free_capacity_gb) throw new InsufficientSpaceError(gb, free_capacity_gb);
   }
 
   /** Copies a volume or snapshot file into a volume, grown to its size (or exactly its size). */

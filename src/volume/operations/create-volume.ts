@@ -1,10 +1,11 @@
-/* create_volume: a new backing file (empty, or a clone of `source_volid`), then `creating` -> `available`. */
+/* create_volume: a new backing file (empty, a clone of `source_volid`, or a copy of `snapshot_id`), then `creating` -> `available`. */
 import { getVolume, updateVolume } from '../../db/queries/volumes';
 import { ACTIONS } from '../messages';
 import { payloadOf, type OperationHandler } from './types';
 
 export interface CreateVolumePayload {
   source_volid?: string;
+  snapshot_id?: string;
 }
 
 interface Placed {
@@ -20,8 +21,12 @@ export const createVolume: OperationHandler<Placed> = {
     // Reset or deleted meanwhile: nothing to create.
     if (!volume || volume.status !== 'creating') return { location: null };
     const ref = { id: volume.id, size: volume.size };
-    const { source_volid } = payloadOf<CreateVolumePayload>(op);
-    const placed = source_volid ? await ctx.backend.cloneVolume(ref, { id: source_volid, size: volume.size }) : await ctx.backend.createVolume(ref);
+    const { source_volid, snapshot_id } = payloadOf<CreateVolumePayload>(op);
+    const placed = source_volid
+      ? await ctx.backend.cloneVolume(ref, { id: source_volid, size: volume.size })
+      : snapshot_id
+        ? await ctx.backend.createVolumeFromSnapshot(ref, { id: snapshot_id, volumeId: '', size: volume.size })
+        : await ctx.backend.createVolume(ref);
     return { location: placed.providerLocation };
   },
 

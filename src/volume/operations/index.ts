@@ -1,11 +1,21 @@
 /* Operation kinds and their handlers. The service enqueues by kind; the worker dispatches here. */
 import { createVolume } from './create-volume';
 import { deleteVolume } from './delete-volume';
+import { createSnapshot } from './create-snapshot';
+import { deleteSnapshot } from './delete-snapshot';
+import { revertVolume } from './revert-volume';
+import { extendVolume } from './extend-volume';
+import { retypeVolume } from './retype-volume';
 import type { OperationHandler } from './types';
 
 export const OPERATION_HANDLERS: Record<string, OperationHandler> = {
   create_volume: createVolume,
   delete_volume: deleteVolume,
+  create_snapshot: createSnapshot,
+  delete_snapshot: deleteSnapshot,
+  revert_volume: revertVolume,
+  extend_volume: extendVolume,
+  retype_volume: retypeVolume,
 };
 
-export type OperationKind = 'create_volume' | 'delete_volume';
+export type OperationKind = 'create_volume' | 'delete_volume' | 'create_snapshot' | 'delete_snapshot' | 'revert_volume' | 'extend_volume' | 'retype_volume';

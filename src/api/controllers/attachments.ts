@@ -1,0 +1,77 @@
+/*
+ * Attachments API (3.27+; cinder/api/v3/attachments.py): create (200), update (200), os-complete (3.44+,
+ * 204), delete (200, the volume's remaining attachments), list / detail / show. The routes are gated at
+ * 3.27 except the action route, which, as in Cinder, first finds the action (unknown → 400) and then
+ * checks its version (os-complete below 3.44 → 404).
+ */
+import type { Request, Response } from 'restify';
+import { NotFoundError } from '../../errors';
+import { ATTACHMENT_SORT_COLUMNS } from '../../db/queries/attachments';
+import type { ApiDeps } from '../deps';
+import { parseListParams } from '../list-params';
+import { MV } from '../microversions';
+import { ctxOf, param, queryOf, sendEmpty } from '../request';
+import { validateAttachmentCreate, validateAttachmentCreateWithMode, validateAttachmentUpdate } from '../schemas/attachments';
+import * as view from '../views/attachments';
+import { actionName, noSuchAction } from './volume-actions';
+
+export function attachmentController(deps: ApiDeps) {
+  const maxLimit = deps.config.max_limit;
+
+  async function list(req: Request, res: Response, detail: boolean): Promise<void> {
+    const params = parseListParams(queryOf(req), req.apiVersion!, maxLimit, ATTACHMENT_SORT_COLUMNS, { instance_id: 'instance_uuid' });
+    const rows = await deps.attachments.list(ctxOf(req), params, req.apiVersion!);
+    res.send(200, view.list(rows, { detail }));
+  }
+
+  return {
+    async listSummary(req: Request, res: Response): Promise<void> {
+      await list(req, res, false);
+    },
+
+    async listDetail(req: Request, res: Response): Promise<void> {
+      await list(req, res, true);
+    },
+
+    async show(req: Request, res: Response): Promise<void> {
+      const row = await deps.attachments.get(ctxOf(req), param(req, 'attachment_id'));
+      res.send(200, { attachment: view.detail(row) });
+    },
+
+    async create(req: Request, res: Response): Promise<void> {
+      const withMode = req.apiVersion!.atLeast(MV.ATTACHMENT_CREATE_MODE_ARG);
+      const a = (withMode ? validateAttachmentCreateWithMode : validateAttachmentCreate)(req.body).attachment as {
+        volume_uuid: string;
+        instance_uuid?: string;
+        connector?: Record<string, unknown> | null;
+        mode?: 'rw' | 'ro';
+      };
+      const row = await deps.attachments.create(ctxOf(req), {
+        volumeId: a.volume_uuid,
+        instanceUuid: a.instance_uuid,
+        connector: a.connector ?? null,
+        mode: withMode ? a.mode : undefined,
+      });
+      res.send(200, { attachment: view.detail(row) });
+    },
+
+    async update(req: Request, res: Response): Promise<void> {
+      const { connector } = validateAttachmentUpdate(req.body).attachment;
+      const row = await deps.attachments.update(ctxOf(req), param(req, 'attachment_id'), connector);
+      res.send(200, { attachment: view.detail(row) });
+    },
+
+    async remove(req: Request, res: Response): Promise<void> {
+      const remaining = await deps.attachments.delete(ctxOf(req), param(req, 'attachment_id'));
+      res.send(200, view.list(remaining, { detail: false }));
+    },
+
+    async action(req: Request, res: Response): Promise<void> {
+      const name = actionName(req.body);
+      if (name !== 'os-complete') throw noSuchAction(name);
+      if (!req.apiVersion!.atLeast(MV.NEW_ATTACH_COMPLETION)) throw new NotFoundError();
+      await deps.attachments.complete(ctxOf(req), param(req, 'attachment_id'));
+      sendEmpty(res, 204);
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/*
+ * Snapshot views (cinder/api/views/snapshots.py, cinder/api/v3/views/snapshots.py and the
+ * extended_snapshot_attributes extension). One builder: `detail` serves create, show, update and the
+ * detail list; `extended` adds the os-extended-snapshot-attributes keys (show and detail list only, for
+ * the owner or an admin). The summary list uses the base keys only, at every version.
+ */
+import { renderTimestamp } from '../../db/time';
+import type { SnapshotRecord } from '../../volume/snapshot-service';
+import { MV } from '../microversions';
+import { nextLinks, type Link, type ViewContext } from './view-context';
+
+function base(r: SnapshotRecord): Record<string, unknown> {
+  const row = r.row;
+  return {
+    id: row.id,
+    created_at: renderTimestamp(row.created_at),
+    updated_at: renderTimestamp(row.updated_at),
+    name: row.name,
+    description: row.description,
+    volume_id: row.volume_id,
+    status: row.status,
+    size: row.size,
+    metadata: { ...r.metadata },
+  };
+}
+
+export function summary(_v: ViewContext, r: SnapshotRecord): Record<string, unknown> {
+  return base(r);
+}
+
+export function detail(v: ViewContext, r: SnapshotRecord, opts: { extended: boolean }): Record<string, unknown> {
+  const out = base(r);
+  if (opts.extended && (v.isAdmin || r.row.project_id === v.projectId)) {
+    out['os-extended-snapshot-attributes:project_id'] = r.row.project_id;
+    out['os-extended-snapshot-attributes:progress'] = r.row.progress;
+  }
+  // No group snapshots exist here, so group_snapshot_id is always null.
+  if (v.version.atLeast(MV.GROUP_SNAPSHOTS)) out.group_snapshot_id = null;
+  if (v.version.atLeast(MV.SNAPSHOT_LIST_USER_ID)) out.user_id = r.row.user_id;
+  if (v.version.atLeast(MV.USE_QUOTA)) out.consumes_quota = Boolean(r.row.consumes_quota);
+  return out;
+}
+
+export interface SnapshotListPage {
+  records: SnapshotRecord[];
+  count?: number;
+  limit: number;
+  query: Record<string, string | string[] | undefined>;
+}
+
+function list(v: ViewContext, page: SnapshotListPage, path: string, item: (r: SnapshotRecord) => Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { snapshots: page.records.map(item) };
+  const links: Link[] | undefined = nextLinks(
+    v,
+    path,
+    page.query,
+    page.records.map((r) => r.row),
+    page.limit,
+    page.count,
+  );
+  if (links) out.snapshots_links = links;
+  if (page.count !== undefined) out.count = page.count;
+  return out;
+}
+
+export function summaryList(v: ViewContext, page: SnapshotListPage): Record<string, unknown> {
+  return list(v, page, 'snapshots', (r) => summary(v, r));
+}
+
+export function detailList(v: ViewContext, page: SnapshotListPage): Record<string, unknown> {
+  return list(v, page, 'snapshots/detail', (r) => detail(v, r, { extended: true }));
+}

@@ -1,0 +1,100 @@
+/*
+ * Data access for user messages (GET /messages). Rows are written by the worker loop
+ * (src/volume/messages.ts recordMessage); here they are listed, read and soft-deleted. A message whose
+ * `expires_at` has passed is treated as gone everywhere (Cinder reaps them periodically; we simply never
+ * show them). Column names reach SQL only from the fixed sets below.
+ */
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { Db } from '../store';
+import type { Database, MessageRow } from '../schema';
+
+/** Columns a message list may be sorted by (the model's attributes, as Cinder allows). */
+export const MESSAGE_SORT_COLUMNS = [
+  'id',
+  'project_id',
+  'request_id',
+  'resource_type',
+  'resource_uuid',
+  'event_id',
+  'message_level',
+  'created_at',
+  'expires_at',
+] as const;
+export type MessageColumn = (typeof MESSAGE_SORT_COLUMNS)[number];
+
+const TEXT_NULLABLE = new Set<string>(['request_id', 'resource_uuid']);
+
+export interface MessageFilter {
+  column: MessageColumn;
+  /** `like`: substring (the `key~` filters of 3.34+). */
+  op: 'eq' | 'like';
+  value: string;
+}
+
+export interface MessageSortKey {
+  column: MessageColumn;
+  dir: 'asc' | 'desc';
+}
+
+export interface MessageListQuery {
+  /** Restrict to one project; undefined lists every project. */
+  projectId?: string;
+  filters: MessageFilter[];
+  /** A filter that can match nothing (an admin's unknown key): the list is empty. */
+  matchesNothing: boolean;
+  sort: MessageSortKey[];
+  marker?: MessageRow;
+  limit: number;
+  offset: number;
+  /** Stored-form timestamp: messages that expired before it are not listed. */
+  now: string;
+}
+
+type Eb = ExpressionBuilder<Database, 'messages'>;
+
+function col(eb: Eb, column: string): Expression<unknown> {
+  // Nullable text sorts as '' so keyset comparisons never meet NULL.
+  return TEXT_NULLABLE.has(column) ? eb.fn.coalesce(eb.ref(`messages.${column}` as 'messages.request_id'), sql.lit('')) : eb.ref(`messages.${column}` as 'messages.id');
+}
+
+function where(eb: Eb, q: MessageListQuery): Expression<SqlBool> {
+  const parts: Expression<SqlBool>[] = [eb('messages.deleted', '=', 0), eb('messages.expires_at', '>', q.now)];
+  if (q.matchesNothing) parts.push(sql<SqlBool>`1 = 0`);
+  if (q.projectId !== undefined) parts.push(eb('messages.project_id', '=', q.projectId));
+  for (const f of q.filters) {
+    const ref = eb.ref(`messages.${f.column}` as 'messages.id');
+    if (f.op === 'like') parts.push(sql<SqlBool>`${ref} like ${`%${f.value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`);
+    else parts.push(eb(ref, '=', f.value));
+  }
+  if (q.marker) parts.push(afterMarker(eb, q.sort, q.marker));
+  return eb.and(parts);
+}
+
+/** Keyset condition "sorts after the marker row" for a list of sort keys ending in id. */
+function afterMarker(eb: Eb, sort: MessageSortKey[], marker: MessageRow): Expression<SqlBool> {
+  const m = marker as unknown as Record<string, unknown>;
+  const value = (c: string) => (TEXT_NULLABLE.has(c) ? (m[c] ?? '') : m[c]);
+  const ors: Expression<SqlBool>[] = sort.map((key, i) => {
+    const ands: Expression<SqlBool>[] = sort.slice(0, i).map((prev) => eb(col(eb, prev.column), '=', value(prev.column)));
+    ands.push(eb(col(eb, key.column), key.dir === 'asc' ? '>' : '<', value(key.column)));
+    return eb.and(ands);
+  });
+  return eb.or(ors);
+}
+
+export async function listMessages(db: Db, q: MessageListQuery): Promise<MessageRow[]> {
+  let query = db.selectFrom('messages').selectAll().where((eb) => where(eb, q));
+  for (const key of q.sort) query = query.orderBy((eb) => col(eb, key.column), key.dir);
+  return query.limit(q.limit).offset(q.offset).execute();
+}
+
+/** A live, unexpired message by id (any project: callers check visibility). */
+export async function getMessage(db: Db, id: string, now: string): Promise<MessageRow | undefined> {
+  return db.selectFrom('messages').selectAll().where('id', '=', id).where('deleted', '=', 0).where('expires_at', '>', now).executeTakeFirst();
+}
+
+/** Soft delete, as Cinder's message_destroy. Returns whether a live row changed. */
+export async function deleteMessage(db: Db, id: string): Promise<boolean> {
+  const res = await db.updateTable('messages').set({ deleted: 1 }).where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
