@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # Native addons (better-sqlite3) build against the system's Node headers: no download.
 export npm_config_nodedir="${npm_config_nodedir:-/usr}"
 
-declare -A PACKAGE_OF=([cinder]=python3-cinderclient [cp]=coreutils [logrotate]=logrotate [timeout]=coreutils)
+declare -A PACKAGE_OF=([cinder]=python3-cinderclient [cp]=coreutils [logrotate]=logrotate [timeout]=coreutils [apache2]=apache2 [nginx]=nginx [openssl]=openssl)
 missing=()
 for cmd in "${!PACKAGE_OF[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$cmd]}")
