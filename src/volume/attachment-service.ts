@@ -12,6 +12,7 @@
  * Connection info is built before the write transaction (backend work never holds the write lock); the
  * transaction then re-reads and re-checks what it changes.
  */
+import { unknownFiltersMatchNothing } from './list-filters';
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../context';
 import type { Store, Db } from '../db/store';
@@ -21,10 +22,9 @@ import { getAdminMetadata } from '../db/queries/admin-metadata';
 import { extraSpecsFor } from '../db/queries/volume-types';
 import { getVolume, updateVolume } from '../db/queries/volumes';
 import { nowIso } from '../db/time';
-import { BadRequestError, InvalidVolumeError, NotFoundError } from '../errors';
+import { InvalidVolumeError, NotFoundError } from '../errors';
 import type { ListParams } from '../api/list-params';
 import type { ApiVersion } from '../api/microversions';
-import { MV } from '../api/microversions';
 import type { VolumeBackend } from './backends';
 import { connectionInfoFor, finishDetach, isMultiattachSpec, orStr, requirePlaced } from './attachment-state';
 import type { VolumeService } from './service';
@@ -81,11 +81,7 @@ export class AttachmentService {
       if (column) filters.push({ column, value });
       else unknown.push(key);
     }
-    if (unknown.length > 0) {
-      // As for volumes: non-admins get 400 from 3.31 (ignored below); an admin's unknown key matches nothing.
-      if (!ctx.isAdmin && version.atLeast(MV.RESOURCE_FILTER)) throw new BadRequestError(`Invalid filters ${unknown.join(',')} are found in query options.`);
-      if (ctx.isAdmin) matchesNothing = true;
-    }
+    if (unknownFiltersMatchNothing(ctx, version, unknown)) matchesNothing = true;
     const sort: aq.AttachmentSortKey[] = params.sort.map((s) => ({ column: s.key as aq.AttachmentColumn, dir: s.dir }));
     const defaultDir = sort[0]?.dir ?? 'desc';
     for (const column of ['created_at', 'id'] as const) if (!sort.some((s) => s.column === column)) sort.push({ column, dir: defaultDir });
@@ -106,7 +102,8 @@ export class AttachmentService {
     // The reservation rules first (a clearer answer than "no backing storage" for a busy volume).
     if (!(this.reservable(volume) || (await this.sameInstanceAgain(this.store.db, volume, input.instanceUuid)))) throw this.notReservable(volume);
     const id = randomUUID();
-    const connection = input.connector ? await this.connect(volume, input.connector) : undefined;
+    // As Cinder (`if connector:` in Python): an empty connector, which cinderclient always sends, only reserves.
+    const connection = input.connector && Object.keys(input.connector).length > 0 ? await this.connect(volume, input.connector) : undefined;
     return this.store.transaction(async (trx) => {
       const row = await this.volumes.requireVolume(ctx, input.volumeId, trx);
       this.refuseErrorStatus(row, 'created');

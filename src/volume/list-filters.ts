@@ -64,6 +64,17 @@ function parseBool(raw: string, strict: boolean, key: string): number | null {
   return 0;
 }
 
+/**
+ * Cinder's rule for filter keys a resource does not know (api/common.py reject_invalid_filters): 400
+ * for non-admins from 3.31 (silently dropped below); for admins they name no column, so nothing
+ * matches. Returns whether the list must come back empty.
+ */
+export function unknownFiltersMatchNothing(ctx: RequestContext, version: ApiVersion, unknown: readonly string[]): boolean {
+  if (unknown.length === 0) return false;
+  if (!ctx.isAdmin && version.atLeast(MV.RESOURCE_FILTER)) throw new BadRequestError(`Invalid filters ${unknown.join(',')} are found in query options.`);
+  return ctx.isAdmin;
+}
+
 export function parseVolumeFilters(ctx: RequestContext, version: ApiVersion, raw: Record<string, string>): ParsedFilters {
   const out: ParsedFilters = { filters: [], metadata: {}, matchesNothing: false };
   const unknown: string[] = [];
@@ -131,10 +142,6 @@ export function parseVolumeFilters(ctx: RequestContext, version: ApiVersion, raw
         out.filters.push({ column: ADMIN_COLUMNS[key], op: like ? 'like' : 'eq', value });
     }
   }
-  if (unknown.length > 0) {
-    if (!ctx.isAdmin && version.atLeast(MV.RESOURCE_FILTER)) throw new BadRequestError(`Invalid filters ${unknown.join(',')} are found in query options.`);
-    // Below 3.31 non-admins' unknown filters are dropped; an admin's match no column, so nothing.
-    if (ctx.isAdmin) out.matchesNothing = true;
-  }
+  if (unknownFiltersMatchNothing(ctx, version, unknown)) out.matchesNothing = true;
   return out;
 }

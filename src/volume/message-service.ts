@@ -14,6 +14,7 @@
  *   `key~` substring from 3.34; admins may also use id and project_id. An unknown key: 400 for
  *   non-admins from 3.31, ignored below; an empty list for admins.
  */
+import { unknownFiltersMatchNothing } from './list-filters';
 import type { ListParams } from '../api/list-params';
 import { MV, type ApiVersion } from '../api/microversions';
 import type { RequestContext } from '../context';
@@ -21,7 +22,7 @@ import type { MessageRow } from '../db/schema';
 import type { Store } from '../db/store';
 import * as mq from '../db/queries/messages';
 import { nowIso } from '../db/time';
-import { BadRequestError, NotFoundError } from '../errors';
+import { NotFoundError } from '../errors';
 
 const USER_FILTERS: readonly mq.MessageColumn[] = ['resource_uuid', 'resource_type', 'event_id', 'request_id', 'message_level'];
 const ADMIN_FILTERS: readonly mq.MessageColumn[] = ['id', 'project_id'];
@@ -57,10 +58,7 @@ export function parseMessageFilters(ctx: RequestContext, version: ApiVersion, ra
     if (column === 'project_id' && !like) out.projectId = value;
     else out.filters.push({ column, op: like ? 'like' : 'eq', value });
   }
-  if (unknown.length > 0) {
-    if (!ctx.isAdmin && version.atLeast(MV.RESOURCE_FILTER)) throw new BadRequestError(`Invalid filters ${unknown.join(',')} are found in query options.`);
-    if (ctx.isAdmin) out.matchesNothing = true;
-  }
+  if (unknownFiltersMatchNothing(ctx, version, unknown)) out.matchesNothing = true;
   return out;
 }
 

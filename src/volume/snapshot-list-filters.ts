@@ -7,9 +7,9 @@
  */
 import type { RequestContext } from '../context';
 import type { SnapshotColumn, SnapshotFilter } from '../db/queries/snapshots';
-import { BadRequestError, InvalidInputError } from '../errors';
+import { InvalidInputError } from '../errors';
 import { MV, type ApiVersion } from '../api/microversions';
-import { parseDictLiteral } from './list-filters';
+import { parseDictLiteral, unknownFiltersMatchNothing } from './list-filters';
 
 /** Keys any caller may filter on. */
 const USER_FILTERS = ['name', 'status', 'volume_id', 'metadata', 'availability_zone', 'consumes_quota'];
@@ -92,10 +92,6 @@ export function parseSnapshotFilters(ctx: RequestContext, version: ApiVersion, r
         out.filters.push({ column: ADMIN_COLUMNS[key], op: like ? 'like' : 'eq', value });
     }
   }
-  if (unknown.length > 0) {
-    if (!ctx.isAdmin && version.atLeast(MV.RESOURCE_FILTER)) throw new BadRequestError(`Invalid filters ${unknown.join(',')} are found in query options.`);
-    // Below 3.31 non-admins' unknown filters are dropped; an admin's match no column, so nothing.
-    if (ctx.isAdmin) out.matchesNothing = true;
-  }
+  if (unknownFiltersMatchNothing(ctx, version, unknown)) out.matchesNothing = true;
   return out;
 }

@@ -148,6 +148,15 @@ describe('API: attachments', () => {
     expect((await volume(id)).status).to.equal('in-use');
   });
 
+  it('only reserves with the empty connector cinderclient sends (as Cinder: an empty dict is false)', async () => {
+    const id = await create();
+    const c = await attach({ attachment: { volume_uuid: id, connector: {}, instance_uuid: '7b1d3a52-0c43-4e53-9a7e-3f5bce3a1d11' } }, '3.27');
+    expect(c.status, c.text).to.equal(200);
+    expect(c.body.attachment).to.include({ status: 'reserved', attached_at: '', attach_mode: 'null' });
+    expect(c.body.attachment.connection_info).to.deep.equal({});
+    expect((await volume(id)).status).to.equal('reserved');
+  });
+
   it('takes mode from 3.54 (a 400 below), and readonly volumes attach ro', async () => {
     const id = await create();
     expectFault(await attach({ attachment: { volume_uuid: id, mode: 'ro' } }, '3.53'), 400, /Additional properties are not allowed \('mode' was unexpected\)/);

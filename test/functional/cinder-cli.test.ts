@@ -36,13 +36,16 @@ type Row = Record<string, string>;
  * Every prettytable in `out`, as rows of cells (the first row is the header). Column boundaries come
  * from the `+----+----+` border, so a `|` inside a value does not split it. A row whose first cell is
  * empty continues the previous one (cinderclient prints multi-line values that way); its non-empty
- * cells are appended with a newline.
+ * cells are appended with a newline. Two border lines in a row (a table's bottom border and the next
+ * table's top border, as `cinder attachment-create` prints them) or a border with other column
+ * boundaries start a new table.
  */
 function parseTables(out: string): string[][][] {
   const tables: string[][][] = [];
   let cuts: number[] | null = null;
   let rows: string[][] = [];
   let headerDone = false;
+  let lastWasBorder = false;
   const flush = (): void => {
     if (rows.length > 0) tables.push(rows);
     rows = [];
@@ -52,12 +55,14 @@ function parseTables(out: string): string[][][] {
   for (const raw of out.split('\n')) {
     const line = raw.replace(/\r$/, '');
     if (/^\+[-+]*\+$/.test(line)) {
-      if (cuts === null) {
-        cuts = [];
-        for (let i = 0; i < line.length; i++) if (line[i] === '+') cuts.push(i);
-      }
+      const borderCuts: number[] = [];
+      for (let i = 0; i < line.length; i++) if (line[i] === '+') borderCuts.push(i);
+      if (cuts !== null && (lastWasBorder || borderCuts.join() !== cuts.join())) flush();
+      if (cuts === null) cuts = borderCuts;
+      lastWasBorder = true;
       continue;
     }
+    lastWasBorder = false;
     if (cuts !== null && line.startsWith('|')) {
       const c = cuts;
       const cells = c.slice(0, -1).map((start, i) => line.slice(start + 1, c[i + 1]).trim());
@@ -113,6 +118,41 @@ function onPath(cmd: string): boolean {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Backing files: data patterns written at a few offsets (start, middle, last KiB of the first GiB)
+// ---------------------------------------------------------------------------------------------------
+
+const PATTERN_OFFSETS = [0, 512 * 1024 ** 2 + 3, GIB - 1024];
+
+/** Writes `pattern` at each of PATTERN_OFFSETS of an existing (sparse) file, without changing its size. */
+function writePattern(file: string, pattern: string): void {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    for (const offset of PATTERN_OFFSETS) fs.writeSync(fd, Buffer.from(pattern), 0, Buffer.byteLength(pattern), offset);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The bytes at `offset`, as a latin1 string (NULs for a hole). */
+function readAt(file: string, offset: number, length: number): string {
+  const buf = Buffer.alloc(length);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const n = fs.readSync(fd, buf, 0, length, offset);
+    return buf.subarray(0, n).toString('latin1');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Asserts that `pattern` is at every one of PATTERN_OFFSETS of `file`. */
+function expectPattern(file: string, pattern: string): void {
+  for (const offset of PATTERN_OFFSETS) {
+    expect(readAt(file, offset, Buffer.byteLength(pattern)), `${path.basename(file)} at offset ${offset}`).to.equal(pattern);
+  }
 }
 
 describe('cinder CLI (python-cinderclient) against the service', function () {
@@ -504,6 +544,524 @@ describe('cinder CLI (python-cinderclient) against the service', function () {
       expect(after).to.have.members(before);
       const rows = parseList(await cinderOk('list'));
       expect(rows.map((x) => x.Name)).to.not.include('zero-vol');
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------------
+  // Snapshots, volume actions, attachments, user messages and cascade delete
+  // -------------------------------------------------------------------------------------------------
+
+  function volumeFile(id: string): string {
+    return path.join(srv().config.backend.path, `volume-${id}`);
+  }
+
+  function snapshotFile(id: string): string {
+    return path.join(srv().config.backend.path, `snapshot-${id}`);
+  }
+
+  /** Lifts the volume-count quota (the quota tests above lower it to 7) so the blocks below can create volumes. */
+  async function allowManyVolumes(): Promise<void> {
+    const r = await srv().request('PUT', `/v3/os-quota-sets/${PROJECT_ID}`, { mv: '3.70', body: { quota_set: { volumes: -1 } } });
+    expect(r.status, r.text).to.equal(200);
+  }
+
+  /** Polls `cinder snapshot-show <id>` until the status is `status`. */
+  async function waitForSnapshotCliStatus(id: string, status: string, attempts = 40): Promise<Row> {
+    let last: Row = {};
+    for (let i = 0; i < attempts; i++) {
+      last = parseProps(await cinderOk('snapshot-show', id));
+      if (last.status === status) return last;
+      if (last.status.startsWith('error')) break;
+      await sleep(50);
+    }
+    throw new Error(`snapshot ${id} did not become ${status} (last status ${last.status})`);
+  }
+
+  /** Polls `check` (a bounded number of times) until it returns true. */
+  async function eventually(what: string, check: () => Promise<boolean>, attempts = 40): Promise<void> {
+    for (let i = 0; i < attempts; i++) {
+      if (await check()) return;
+      await sleep(50);
+    }
+    throw new Error(`timed out waiting until ${what}`);
+  }
+
+  describe('snapshots', function () {
+    // Same length, so the second fully overwrites the first at every offset.
+    const BEFORE_SNAPSHOT = 'data-before-the-snapshot:AAAA';
+    const AFTER_SNAPSHOT = 'data-after--the-snapshot:BBBB';
+    let sourceId: string | undefined;
+    let snapshotId: string | undefined;
+
+    function src(): string {
+      if (!sourceId) throw new Error('no source volume: the before hook failed');
+      return sourceId;
+    }
+
+    function sid(): string {
+      if (!snapshotId) throw new Error('no snapshot: the snapshot-create test failed');
+      return snapshotId;
+    }
+
+    before(async function () {
+      await allowManyVolumes();
+      sourceId = await createAvailableVolume('1', '--name', 'snap-src');
+      writePattern(volumeFile(sourceId), BEFORE_SNAPSHOT);
+    });
+
+    it('`cinder snapshot-create` prints the new snapshot and `cinder snapshot-show` reaches available; the snapshot file is a copy of the volume', async function () {
+      const created = parseProps(
+        await cinderOk('snapshot-create', '--name', 'cli-snap', '--description', 'first snapshot', '--metadata', 'purpose=cli', src()),
+      );
+      expect(created.id).to.match(UUID_RE);
+      expect(created).to.include({
+        name: 'cli-snap',
+        description: 'first snapshot',
+        volume_id: src(),
+        size: '1',
+        metadata: "{'purpose': 'cli'}",
+        user_id: USER_ID,
+        consumes_quota: 'True',
+      });
+      expect(['creating', 'available']).to.include(created.status);
+      snapshotId = created.id;
+
+      const shown = await waitForSnapshotCliStatus(created.id, 'available');
+      expect(shown['os-extended-snapshot-attributes:progress']).to.equal('100%');
+      expect(shown['os-extended-snapshot-attributes:project_id']).to.equal(PROJECT_ID);
+
+      const file = snapshotFile(created.id);
+      expect(fs.existsSync(file), `${file} exists`).to.equal(true);
+      expect(fs.statSync(file).size).to.equal(GIB);
+      expectPattern(file, BEFORE_SNAPSHOT);
+
+      const r = await srv().request('GET', `/v3/snapshots/${created.id}`, { mv: '3.70' });
+      expect(r.status).to.equal(200);
+      expect(r.body.snapshot).to.include({ status: 'available', volume_id: src(), size: 1, name: 'cli-snap' });
+
+      // From now on the source volume holds other data: a volume made from the snapshot must not see it.
+      writePattern(volumeFile(src()), AFTER_SNAPSHOT);
+    });
+
+    it('`cinder snapshot-list` shows the snapshot as available, also filtered by `--volume-id`', async function () {
+      const rows = parseList(await cinderOk('snapshot-list'));
+      expect(rows.find((x) => x.ID === sid())).to.deep.equal({
+        ID: sid(),
+        'Volume ID': src(),
+        Status: 'available',
+        Name: 'cli-snap',
+        Size: '1',
+        'Consumes Quota': 'True',
+        'User ID': USER_ID,
+      });
+      const filtered = parseList(await cinderOk('snapshot-list', '--volume-id', src()));
+      expect(filtered.map((x) => x.ID)).to.deep.equal([sid()]);
+
+      const r = await srv().request('GET', '/v3/snapshots', { mv: '3.70' });
+      expect(r.status).to.equal(200);
+      expect((r.body.snapshots as Array<{ id: string }>).map((x) => x.id)).to.have.members(rows.map((x) => x.ID));
+    });
+
+    it('`cinder snapshot-show` by id and by name prints the snapshot details', async function () {
+      const byId = parseProps(await cinderOk('snapshot-show', sid()));
+      expect(byId).to.include({
+        id: sid(),
+        name: 'cli-snap',
+        description: 'first snapshot',
+        status: 'available',
+        size: '1',
+        volume_id: src(),
+        metadata: "{'purpose': 'cli'}",
+        user_id: USER_ID,
+        consumes_quota: 'True',
+        group_snapshot_id: 'None',
+        'os-extended-snapshot-attributes:progress': '100%',
+        'os-extended-snapshot-attributes:project_id': PROJECT_ID,
+      });
+      const byName = parseProps(await cinderOk('snapshot-show', 'cli-snap'));
+      expect(byName.id).to.equal(sid());
+
+      const r = await srv().request('GET', `/v3/snapshots/${sid()}`, { mv: '3.70' });
+      expect(r.status).to.equal(200);
+      expect(byId.created_at).to.equal(r.body.snapshot.created_at);
+      expect(byId.updated_at).to.equal(r.body.snapshot.updated_at);
+    });
+
+    it('`cinder snapshot-rename` changes the name and description', async function () {
+      const out = await cinderOk('snapshot-rename', '--description', 'renamed by the cli', sid(), 'cli-snap-renamed');
+      expect(out).to.contain(`Request to rename snapshot '${sid()}' has been accepted.`);
+      const shown = parseProps(await cinderOk('snapshot-show', sid()));
+      expect(shown).to.include({ name: 'cli-snap-renamed', description: 'renamed by the cli' });
+      const r = await srv().request('GET', `/v3/snapshots/${sid()}`, { mv: '3.70' });
+      expect(r.body.snapshot).to.include({ name: 'cli-snap-renamed', description: 'renamed by the cli' });
+    });
+
+    it('`cinder snapshot-metadata <snap> set` adds keys that `cinder snapshot-metadata-show` lists', async function () {
+      const merged = parseProps(await cinderOk('snapshot-metadata', sid(), 'set', 'k1=v1', 'k2=v2'));
+      expect(merged).to.deep.equal({ purpose: 'cli', k1: 'v1', k2: 'v2' });
+      const rows = parseList(await cinderOk('snapshot-metadata-show', sid()));
+      expect(rows).to.deep.equal([
+        { 'Metadata-property': 'k1', Value: 'v1' },
+        { 'Metadata-property': 'k2', Value: 'v2' },
+        { 'Metadata-property': 'purpose', Value: 'cli' },
+      ]);
+      const r = await srv().request('GET', `/v3/snapshots/${sid()}/metadata`, { mv: '3.70' });
+      expect(r.status).to.equal(200);
+      expect(r.body).to.deep.equal({ metadata: { purpose: 'cli', k1: 'v1', k2: 'v2' } });
+    });
+
+    it('`cinder snapshot-metadata <snap> unset` removes only that key', async function () {
+      const out = await cinderOk('snapshot-metadata', sid(), 'unset', 'purpose');
+      expect(out.trim()).to.equal('');
+      const rows = parseList(await cinderOk('snapshot-metadata-show', sid()));
+      expect(rows).to.deep.equal([
+        { 'Metadata-property': 'k1', Value: 'v1' },
+        { 'Metadata-property': 'k2', Value: 'v2' },
+      ]);
+      const r = await srv().request('GET', `/v3/snapshots/${sid()}/metadata`, { mv: '3.70' });
+      expect(r.body).to.deep.equal({ metadata: { k1: 'v1', k2: 'v2' } });
+    });
+
+    it('`cinder create --snapshot-id <snap> 2` makes a 2 GiB volume holding what the source held when the snapshot was taken', async function () {
+      const created = parseProps(await cinderOk('create', '--snapshot-id', sid(), '--name', 'from-snap', '2'));
+      expect(created.id).to.match(UUID_RE);
+      expect(created).to.include({ name: 'from-snap', size: '2', snapshot_id: sid(), source_volid: 'None' });
+
+      const shown = await waitForCliStatus(created.id, 'available');
+      expect(shown).to.include({ size: '2', snapshot_id: sid() });
+
+      const file = volumeFile(created.id);
+      expect(fs.statSync(file).size).to.equal(2 * GIB);
+      expectPattern(file, BEFORE_SNAPSHOT);
+      // The grown second GiB is empty.
+      expect(readAt(file, GIB + 4096, 32)).to.equal('\0'.repeat(32));
+
+      const r = await srv().request('GET', `/v3/volumes/${created.id}`, { mv: '3.70' });
+      expect(r.body.volume).to.include({ status: 'available', size: 2, snapshot_id: sid(), source_volid: null });
+    });
+
+    it('`cinder create --source-volid <vol>` clones the volume with its current data', async function () {
+      const created = parseProps(await cinderOk('create', '--source-volid', src(), '--name', 'cli-clone'));
+      expect(created.id).to.match(UUID_RE);
+      expect(created).to.include({ name: 'cli-clone', size: '1', source_volid: src(), snapshot_id: 'None' });
+
+      const shown = await waitForCliStatus(created.id, 'available');
+      expect(shown).to.include({ size: '1', source_volid: src() });
+
+      const file = volumeFile(created.id);
+      expect(fs.statSync(file).size).to.equal(GIB);
+      expectPattern(file, AFTER_SNAPSHOT);
+
+      const r = await srv().request('GET', `/v3/volumes/${created.id}`, { mv: '3.70' });
+      expect(r.body.volume).to.include({ status: 'available', size: 1, source_volid: src(), snapshot_id: null });
+    });
+
+    it('`cinder --os-volume-api-version 3.40 revert-to-snapshot <snap>` puts the snapshot data back into the volume', async function () {
+      expectPattern(volumeFile(src()), AFTER_SNAPSHOT);
+      const r0 = await cinder('--debug', '--os-volume-api-version', '3.40', 'revert-to-snapshot', sid());
+      expect(r0.code, r0.stderr).to.equal(0);
+      expect(r0.stdout.trim()).to.equal('');
+      expect(r0.stderr).to.match(new RegExp(`-X POST \\S+/v3/volumes/${src()}/action .*-d '\\{"revert": \\{"snapshot_id": "${sid()}"\\}\\}'`));
+
+      const shown = await waitForCliStatus(src(), 'available');
+      expect(shown.size).to.equal('1');
+      await waitForSnapshotCliStatus(sid(), 'available');
+
+      const file = volumeFile(src());
+      expect(fs.statSync(file).size).to.equal(GIB);
+      expectPattern(file, BEFORE_SNAPSHOT);
+    });
+
+    it('`cinder snapshot-delete` removes the snapshot from `cinder snapshot-list` and deletes its file', async function () {
+      const id = sid();
+      const out = await cinderOk('snapshot-delete', id);
+      expect(out.trim()).to.equal('');
+
+      await eventually('the snapshot is gone from cinder snapshot-list', async () => {
+        const rows = parseList(await cinderOk('snapshot-list'));
+        return !rows.some((x) => x.ID === id);
+      });
+
+      const file = snapshotFile(id);
+      for (let i = 0; i < 100 && fs.existsSync(file); i++) await sleep(20);
+      expect(fs.existsSync(file), `${file} removed`).to.equal(false);
+
+      const r = await srv().request('GET', `/v3/snapshots/${id}`, { mv: '3.70' });
+      expect(r.status).to.equal(404);
+      // The volumes made from it live on.
+      const vols = await srv().request('GET', '/v3/volumes/detail?name=from-snap', { mv: '3.70' });
+      expect(vols.body.volumes).to.have.length(1);
+      expect(vols.body.volumes[0]).to.include({ status: 'available', size: 2 });
+    });
+  });
+
+  describe('volume actions', function () {
+    let volumeId: string | undefined;
+
+    function vid(): string {
+      if (!volumeId) throw new Error('no volume: the before hook failed');
+      return volumeId;
+    }
+
+    before(async function () {
+      await allowManyVolumes();
+      volumeId = await createAvailableVolume('1', '--name', 'action-vol');
+    });
+
+    it('`cinder extend <vol> 2` ends available with size 2 and a 2 GiB backing file', async function () {
+      const out = await cinderOk('extend', vid(), '2');
+      expect(out.trim()).to.equal('');
+      const shown = await waitForCliStatus(vid(), 'available');
+      expect(shown.size).to.equal('2');
+      expect(fs.statSync(volumeFile(vid())).size).to.equal(2 * GIB);
+      const r = await srv().request('GET', `/v3/volumes/${vid()}`, { mv: '3.70' });
+      expect(r.body.volume).to.include({ status: 'available', size: 2 });
+    });
+
+    it('`cinder reset-state --state error` then `--state available` sets the status `cinder show` prints', async function () {
+      expect((await cinderOk('reset-state', '--state', 'error', vid())).trim()).to.equal('');
+      expect(parseProps(await cinderOk('show', vid())).status).to.equal('error');
+      let r = await srv().request('GET', `/v3/volumes/${vid()}`, { mv: '3.70' });
+      expect(r.body.volume.status).to.equal('error');
+
+      expect((await cinderOk('reset-state', '--state', 'available', vid())).trim()).to.equal('');
+      expect(parseProps(await cinderOk('show', vid())).status).to.equal('available');
+      r = await srv().request('GET', `/v3/volumes/${vid()}`, { mv: '3.70' });
+      expect(r.body.volume.status).to.equal('available');
+    });
+
+    it('`cinder readonly-mode-update <vol> True` shows readonly True in the volume metadata', async function () {
+      expect((await cinderOk('readonly-mode-update', vid(), 'True')).trim()).to.equal('');
+      const shown = parseProps(await cinderOk('show', vid()));
+      expect(shown.metadata).to.equal('readonly : True');
+      const r = await srv().request('GET', `/v3/volumes/${vid()}`, { mv: '3.70' });
+      expect(r.body.volume.metadata).to.deep.equal({ readonly: 'True' });
+    });
+
+    it('`cinder set-bootable <vol> true` makes the volume bootable', async function () {
+      expect((await cinderOk('set-bootable', vid(), 'true')).trim()).to.equal('');
+      expect(parseProps(await cinderOk('show', vid())).bootable).to.equal('true');
+      const r = await srv().request('GET', `/v3/volumes/${vid()}`, { mv: '3.70' });
+      expect(r.body.volume.bootable).to.equal('true');
+    });
+  });
+
+  describe('attachments', function () {
+    const INSTANCE = '6f3c1c1e-8a43-4d2b-9a8e-0c5b1e2f7a90';
+    let volumeId: string | undefined;
+    let attachmentId: string | undefined;
+
+    function vid(): string {
+      if (!volumeId) throw new Error('no volume: the before hook failed');
+      return volumeId;
+    }
+
+    function aid(): string {
+      if (!attachmentId) throw new Error('no attachment: the attachment-create test failed');
+      return attachmentId;
+    }
+
+    async function httpAttachment(id: string): Promise<Record<string, unknown>> {
+      const r = await srv().request('GET', `/v3/attachments/${id}`, { mv: '3.70' });
+      expect(r.status, r.text).to.equal(200);
+      return r.body.attachment;
+    }
+
+    before(async function () {
+      await allowManyVolumes();
+      volumeId = await createAvailableVolume('1', '--name', 'attach-vol');
+    });
+
+    it('`cinder --os-volume-api-version 3.27 attachment-create <vol> <instance>` reserves the volume (no connector, so no connection)', async function () {
+      // cinderclient sends `"connector": {}` without --connect; Cinder treats that as no connector.
+      const out = await cinderOk('--os-volume-api-version', '3.27', 'attachment-create', vid(), INSTANCE);
+      const created = parseProps(out);
+      expect(created.id).to.match(UUID_RE);
+      attachmentId = created.id;
+      expect(created).to.deep.equal({
+        id: created.id,
+        volume_id: vid(),
+        instance: INSTANCE,
+        status: 'reserved',
+        attach_mode: 'null',
+        attached_at: '',
+        detached_at: '',
+      });
+      // No second table: there is no connection_info to print.
+      expect(parseTables(out), out).to.have.length(1);
+
+      expect(parseProps(await cinderOk('show', vid())).status).to.equal('reserved');
+      const a = await httpAttachment(created.id);
+      expect(a).to.include({ status: 'reserved', volume_id: vid(), instance: INSTANCE });
+      expect(a.connection_info).to.deep.equal({});
+    });
+
+    it('`cinder attachment-list` lists the attachment (also filtered by `--volume-id`)', async function () {
+      const a = await httpAttachment(aid());
+      const rows = parseList(await cinderOk('--os-volume-api-version', '3.27', 'attachment-list'));
+      expect(rows.find((x) => x.ID === aid())).to.deep.equal({ ID: aid(), 'Volume ID': vid(), Status: String(a.status), 'Server ID': INSTANCE });
+      const filtered = parseList(await cinderOk('attachment-list', '--volume-id', vid()));
+      expect(filtered.map((x) => x.ID)).to.deep.equal([aid()]);
+    });
+
+    it('`cinder attachment-show` prints the attachment details', async function () {
+      const a = await httpAttachment(aid());
+      const shown = parseProps(await cinderOk('--os-volume-api-version', '3.27', 'attachment-show', aid()));
+      expect(shown).to.include({ id: aid(), volume_id: vid(), instance: INSTANCE, status: String(a.status), attach_mode: 'null', detached_at: '' });
+      expect(shown.attached_at).to.equal(String(a.attached_at));
+    });
+
+    it('`cinder --os-volume-api-version 3.44 attachment-complete` attaches: the volume becomes in-use', async function () {
+      const out = await cinderOk('--os-volume-api-version', '3.44', 'attachment-complete', aid());
+      expect(out.trim()).to.equal('');
+      const shown = parseProps(await cinderOk('show', vid()));
+      expect(shown).to.include({ status: 'in-use', attached_servers: `['${INSTANCE}']`, attachment_ids: `['${aid()}']` });
+      expect(parseProps(await cinderOk('attachment-show', aid())).status).to.equal('attached');
+      const r = await srv().request('GET', `/v3/volumes/${vid()}`, { mv: '3.70' });
+      expect(r.body.volume.status).to.equal('in-use');
+      expect((await httpAttachment(aid())).status).to.equal('attached');
+    });
+
+    it('`cinder attachment-delete` detaches: the volume is available again and the attachment is gone', async function () {
+      const id = aid();
+      const out = await cinderOk('--os-volume-api-version', '3.27', 'attachment-delete', id);
+      expect(out.trim()).to.equal('');
+      const shown = parseProps(await cinderOk('show', vid()));
+      expect(shown).to.include({ status: 'available', attached_servers: '[]', attachment_ids: '[]' });
+      const rows = parseList(await cinderOk('attachment-list'));
+      expect(rows.map((x) => x.ID)).to.not.include(id);
+      const r = await srv().request('GET', `/v3/attachments/${id}`, { mv: '3.70' });
+      expect(r.status).to.equal(404);
+    });
+  });
+
+  describe('user messages', function () {
+    const HUGE_GB = 100_000;
+    let volumeId: string | undefined;
+    let messageId: string | undefined;
+
+    function vid(): string {
+      if (!volumeId) throw new Error('no volume: the failed-create test did not create one');
+      return volumeId;
+    }
+
+    function mid(): string {
+      if (!messageId) throw new Error('no message: the message-list test failed');
+      return messageId;
+    }
+
+    before(async function () {
+      await allowManyVolumes();
+    });
+
+    after(async function () {
+      // Give the quota back: remove the failed volume, then restore the default gigabytes limit.
+      if (!server || !volumeId) return;
+      await srv().request('DELETE', `/v3/volumes/${volumeId}`, { mv: '3.70' });
+      await srv().waitForVolume(volumeId, ['deleted']);
+      await srv().request('PUT', `/v3/os-quota-sets/${PROJECT_ID}`, { mv: '3.70', body: { quota_set: { gigabytes: 1000 } } });
+    });
+
+    it('`cinder create 100000` (after `cinder quota-update --gigabytes -1`) is accepted but the volume ends in error: no backend has the space', async function () {
+      const q = parseProps(await cinderOk('quota-update', '--gigabytes', '-1', PROJECT_ID));
+      expect(q.gigabytes).to.equal('-1');
+
+      const created = parseProps(await cinderOk('create', String(HUGE_GB), '--name', 'too-big'));
+      expect(created.id).to.match(UUID_RE);
+      expect(created.size).to.equal(String(HUGE_GB));
+      volumeId = created.id;
+
+      const shown = await waitForCliStatus(created.id, 'error');
+      expect(shown.size).to.equal(String(HUGE_GB));
+      expect(fs.existsSync(volumeFile(created.id))).to.equal(false);
+    });
+
+    it('`cinder message-list` shows the scheduling failure for that volume', async function () {
+      const rows = parseList(await cinderOk('message-list'));
+      const mine = rows.filter((x) => x['Resource UUID'] === vid());
+      expect(mine, 'messages for the failed volume').to.have.length(1);
+      expect(mine[0]).to.include({
+        'Resource Type': 'VOLUME',
+        'Event ID': 'VOLUME_VOLUME_001_003',
+        'User Message': 'schedule allocate volume:Could not find any available weighted backend.',
+      });
+      expect(mine[0].ID).to.match(UUID_RE);
+      messageId = mine[0].ID;
+
+      const filtered = parseList(await cinderOk('message-list', '--resource_uuid', vid()));
+      expect(filtered.map((x) => x.ID)).to.deep.equal([messageId]);
+
+      const r = await srv().request('GET', `/v3/messages?resource_uuid=${vid()}`, { mv: '3.70' });
+      expect(r.status).to.equal(200);
+      expect((r.body.messages as Array<{ id: string }>).map((x) => x.id)).to.deep.equal([messageId]);
+    });
+
+    it('`cinder message-show` prints the message details', async function () {
+      const shown = parseProps(await cinderOk('message-show', mid()));
+      expect(shown).to.include({
+        id: mid(),
+        resource_type: 'VOLUME',
+        resource_uuid: vid(),
+        event_id: 'VOLUME_VOLUME_001_003',
+        message_level: 'ERROR',
+        user_message: 'schedule allocate volume:Could not find any available weighted backend.',
+      });
+      expect(shown.request_id).to.match(/^req-[0-9a-f-]{36}$/);
+      const r = await srv().request('GET', `/v3/messages/${mid()}`, { mv: '3.70' });
+      expect(r.status).to.equal(200);
+      expect(shown.request_id).to.equal(r.body.message.request_id);
+      expect(shown.created_at).to.equal(r.body.message.created_at);
+      expect(shown.guaranteed_until).to.equal(r.body.message.guaranteed_until);
+    });
+  });
+
+  describe('cascade delete', function () {
+    let volumeId: string | undefined;
+    let snapshotId: string | undefined;
+
+    function vid(): string {
+      if (!volumeId) throw new Error('no volume: the before hook failed');
+      return volumeId;
+    }
+
+    function sid(): string {
+      if (!snapshotId) throw new Error('no snapshot: the before hook failed');
+      return snapshotId;
+    }
+
+    before(async function () {
+      await allowManyVolumes();
+      volumeId = await createAvailableVolume('1', '--name', 'cascade-vol');
+      const snap = parseProps(await cinderOk('snapshot-create', '--name', 'cascade-snap', volumeId));
+      snapshotId = snap.id;
+      await waitForSnapshotCliStatus(snap.id, 'available');
+    });
+
+    it('`cinder delete <vol>` of a volume with a snapshot is refused with the reason', async function () {
+      const r = await cinder('delete', vid());
+      expect(r.code).to.not.equal(0);
+      expect(r.stdout).to.contain(`Delete for volume ${vid()} failed: Invalid volume: Volume status must be available or error`);
+      expect(r.stdout).to.contain('have snapshots');
+      expect(r.stdout).to.match(/\(HTTP 400\) \(Request-ID: req-[0-9a-f-]+\)/);
+      expect(r.stderr).to.contain('ERROR: Unable to delete any of the specified volumes.');
+
+      expect(parseProps(await cinderOk('show', vid())).status).to.equal('available');
+      expect(parseProps(await cinderOk('snapshot-show', sid())).status).to.equal('available');
+    });
+
+    it('`cinder delete --cascade <vol>` removes the volume and its snapshot', async function () {
+      const out = await cinderOk('delete', '--cascade', vid());
+      expect(out).to.contain(`Request to delete volume ${vid()} has been accepted.`);
+
+      await eventually('the volume is gone from cinder list', async () => !parseList(await cinderOk('list')).some((x) => x.ID === vid()));
+      await eventually('the snapshot is gone from cinder snapshot-list', async () => !parseList(await cinderOk('snapshot-list')).some((x) => x.ID === sid()));
+
+      for (let i = 0; i < 100 && (fs.existsSync(volumeFile(vid())) || fs.existsSync(snapshotFile(sid()))); i++) await sleep(20);
+      expect(fs.existsSync(volumeFile(vid())), 'volume file removed').to.equal(false);
+      expect(fs.existsSync(snapshotFile(sid())), 'snapshot file removed').to.equal(false);
+
+      expect((await srv().request('GET', `/v3/volumes/${vid()}`, { mv: '3.70' })).status).to.equal(404);
+      expect((await srv().request('GET', `/v3/snapshots/${sid()}`, { mv: '3.70' })).status).to.equal(404);
     });
   });
 });

@@ -5,6 +5,7 @@
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Updateable } from 'kysely';
 import type { Db } from '../store';
+import { SortableTable } from './keyset';
 import type { AttachmentRow, AttachmentsTable, Database } from '../schema';
 
 /** Columns an attachment list may be sorted by, and those an admin may filter on. */
@@ -50,34 +51,20 @@ export interface AttachmentListQuery {
 
 type Eb = ExpressionBuilder<Database, 'attachments'>;
 
-function col(eb: Eb, column: string): Expression<unknown> {
-  // Nullable text sorts as '' so keyset comparisons never meet NULL.
-  return TEXT_NULLABLE.has(column)
-    ? eb.fn.coalesce(eb.ref(`attachments.${column}` as 'attachments.instance_uuid'), sql.lit(''))
-    : eb.ref(`attachments.${column}` as 'attachments.id');
-}
+const SORTABLE = new SortableTable('attachments', TEXT_NULLABLE);
 
 function where(eb: Eb, q: AttachmentListQuery): Expression<SqlBool> {
   const parts: Expression<SqlBool>[] = [eb('attachments.deleted', '=', 0)];
   if (q.matchesNothing) parts.push(sql<SqlBool>`1 = 0`);
   if (q.projectId !== undefined) parts.push(eb('attachments.project_id', '=', q.projectId));
   for (const f of q.filters) parts.push(eb(eb.ref(`attachments.${f.column}` as 'attachments.id'), '=', f.value));
-  if (q.marker) {
-    const m = q.marker as unknown as Record<string, unknown>;
-    const value = (c: string) => (TEXT_NULLABLE.has(c) ? (m[c] ?? '') : m[c]);
-    const ors = q.sort.map((key, i) => {
-      const ands: Expression<SqlBool>[] = q.sort.slice(0, i).map((prev) => eb(col(eb, prev.column), '=', value(prev.column)));
-      ands.push(eb(col(eb, key.column), key.dir === 'asc' ? '>' : '<', value(key.column)));
-      return eb.and(ands);
-    });
-    parts.push(eb.or(ors));
-  }
+  if (q.marker) parts.push(SORTABLE.after(eb, q.sort, q.marker));
   return eb.and(parts);
 }
 
 export async function listAttachments(db: Db, q: AttachmentListQuery): Promise<AttachmentRow[]> {
   let query = db.selectFrom('attachments').selectAll().where((eb) => where(eb, q));
-  for (const key of q.sort) query = query.orderBy((eb) => col(eb, key.column), key.dir);
+  for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
   return query.limit(q.limit).offset(q.offset).execute();
 }
 

@@ -6,6 +6,7 @@
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../store';
+import { containsLike, SortableTable } from './keyset';
 import type { Database, MessageRow } from '../schema';
 
 /** Columns a message list may be sorted by (the model's attributes, as Cinder allows). */
@@ -52,10 +53,7 @@ export interface MessageListQuery {
 
 type Eb = ExpressionBuilder<Database, 'messages'>;
 
-function col(eb: Eb, column: string): Expression<unknown> {
-  // Nullable text sorts as '' so keyset comparisons never meet NULL.
-  return TEXT_NULLABLE.has(column) ? eb.fn.coalesce(eb.ref(`messages.${column}` as 'messages.request_id'), sql.lit('')) : eb.ref(`messages.${column}` as 'messages.id');
-}
+const SORTABLE = new SortableTable('messages', TEXT_NULLABLE);
 
 function where(eb: Eb, q: MessageListQuery): Expression<SqlBool> {
   const parts: Expression<SqlBool>[] = [eb('messages.deleted', '=', 0), eb('messages.expires_at', '>', q.now)];
@@ -63,28 +61,16 @@ function where(eb: Eb, q: MessageListQuery): Expression<SqlBool> {
   if (q.projectId !== undefined) parts.push(eb('messages.project_id', '=', q.projectId));
   for (const f of q.filters) {
     const ref = eb.ref(`messages.${f.column}` as 'messages.id');
-    if (f.op === 'like') parts.push(sql<SqlBool>`${ref} like ${`%${f.value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`);
+    if (f.op === 'like') parts.push(containsLike(ref, f.value));
     else parts.push(eb(ref, '=', f.value));
   }
-  if (q.marker) parts.push(afterMarker(eb, q.sort, q.marker));
+  if (q.marker) parts.push(SORTABLE.after(eb, q.sort, q.marker));
   return eb.and(parts);
-}
-
-/** Keyset condition "sorts after the marker row" for a list of sort keys ending in id. */
-function afterMarker(eb: Eb, sort: MessageSortKey[], marker: MessageRow): Expression<SqlBool> {
-  const m = marker as unknown as Record<string, unknown>;
-  const value = (c: string) => (TEXT_NULLABLE.has(c) ? (m[c] ?? '') : m[c]);
-  const ors: Expression<SqlBool>[] = sort.map((key, i) => {
-    const ands: Expression<SqlBool>[] = sort.slice(0, i).map((prev) => eb(col(eb, prev.column), '=', value(prev.column)));
-    ands.push(eb(col(eb, key.column), key.dir === 'asc' ? '>' : '<', value(key.column)));
-    return eb.and(ands);
-  });
-  return eb.or(ors);
 }
 
 export async function listMessages(db: Db, q: MessageListQuery): Promise<MessageRow[]> {
   let query = db.selectFrom('messages').selectAll().where((eb) => where(eb, q));
-  for (const key of q.sort) query = query.orderBy((eb) => col(eb, key.column), key.dir);
+  for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
   return query.limit(q.limit).offset(q.offset).execute();
 }
 

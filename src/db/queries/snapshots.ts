@@ -4,6 +4,7 @@
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Updateable } from 'kysely';
 import type { Db } from '../store';
+import { containsLike, SortableTable } from './keyset';
 import type { Database, NewSnapshotRow, SnapshotRow, SnapshotsTable } from '../schema';
 
 export async function getSnapshot(db: Db, id: string): Promise<SnapshotRow | undefined> {
@@ -95,12 +96,7 @@ export interface SnapshotListQuery {
 
 type SnapEb = ExpressionBuilder<Database, 'snapshots'>;
 
-function snapCol(eb: SnapEb, column: string): Expression<unknown> {
-  // Nullable text sorts as '' so keyset comparisons never meet NULL.
-  return SNAPSHOT_TEXT_NULLABLE.has(column)
-    ? eb.fn.coalesce(eb.ref(`snapshots.${column}` as 'snapshots.name'), sql.lit(''))
-    : eb.ref(`snapshots.${column}` as 'snapshots.id');
-}
+const SORTABLE = new SortableTable('snapshots', SNAPSHOT_TEXT_NULLABLE);
 
 function snapshotWhere(eb: SnapEb, q: SnapshotListQuery): Expression<SqlBool> {
   const parts: Expression<SqlBool>[] = [eb('snapshots.deleted', '=', 0)];
@@ -108,7 +104,7 @@ function snapshotWhere(eb: SnapEb, q: SnapshotListQuery): Expression<SqlBool> {
   if (q.projectId !== undefined) parts.push(eb('snapshots.project_id', '=', q.projectId));
   for (const f of q.filters) {
     const ref = eb.ref(`snapshots.${f.column}` as 'snapshots.id');
-    if (f.op === 'like') parts.push(sql<SqlBool>`${ref} like ${`%${String(f.value).replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`);
+    if (f.op === 'like') parts.push(containsLike(ref, String(f.value)));
     else parts.push(eb(ref, '=', f.value as string));
   }
   for (const [key, value] of Object.entries(q.metadata)) {
@@ -127,22 +123,13 @@ function snapshotWhere(eb: SnapEb, q: SnapshotListQuery): Expression<SqlBool> {
     const zone = q.availabilityZone;
     parts.push(eb.exists(eb.selectFrom('volumes as v').select(sql.lit(1).as('one')).whereRef('v.id', '=', 'snapshots.volume_id').where('v.availability_zone', '=', zone)));
   }
-  if (q.marker) {
-    const m = q.marker as unknown as Record<string, unknown>;
-    const value = (c: string) => (SNAPSHOT_TEXT_NULLABLE.has(c) ? (m[c] ?? '') : m[c]);
-    const ors = q.sort.map((key, i) => {
-      const ands: Expression<SqlBool>[] = q.sort.slice(0, i).map((prev) => eb(snapCol(eb, prev.column), '=', value(prev.column)));
-      ands.push(eb(snapCol(eb, key.column), key.dir === 'asc' ? '>' : '<', value(key.column)));
-      return eb.and(ands);
-    });
-    parts.push(eb.or(ors));
-  }
+  if (q.marker) parts.push(SORTABLE.after(eb, q.sort, q.marker));
   return eb.and(parts);
 }
 
 export async function listSnapshots(db: Db, q: SnapshotListQuery): Promise<SnapshotRow[]> {
   let query = db.selectFrom('snapshots').selectAll().where((eb) => snapshotWhere(eb, q));
-  for (const key of q.sort) query = query.orderBy((eb) => snapCol(eb, key.column), key.dir);
+  for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
   return query.limit(q.limit).offset(q.offset).execute();
 }
 

@@ -4,6 +4,7 @@
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../store';
+import { containsLike, SortableTable } from './keyset';
 import type { Database, NewVolumeRow, VolumeRow, VolumeUpdate } from '../schema';
 
 /** Columns a list may be sorted by, and those a filter may compare. */
@@ -55,10 +56,7 @@ export interface VolumeListQuery {
 
 type Eb = ExpressionBuilder<Database, 'volumes'>;
 
-function col(eb: Eb, column: string): Expression<unknown> {
-  // Nullable text sorts as '' so keyset comparisons never meet NULL.
-  return TEXT_NULLABLE.has(column) ? eb.fn.coalesce(eb.ref(`volumes.${column}` as 'volumes.name'), sql.lit('')) : eb.ref(`volumes.${column}` as 'volumes.id');
-}
+const SORTABLE = new SortableTable('volumes', TEXT_NULLABLE);
 
 const SQL_OPS: Record<Exclude<FilterOp, 'like'>, '=' | '<>' | '>' | '>=' | '<' | '<='> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
@@ -68,7 +66,7 @@ function where(eb: Eb, q: VolumeListQuery): Expression<SqlBool> {
   if (q.projectId !== undefined) parts.push(eb('volumes.project_id', '=', q.projectId));
   for (const f of q.filters) {
     const ref = eb.ref(`volumes.${f.column}` as 'volumes.id');
-    if (f.op === 'like') parts.push(sql<SqlBool>`${ref} like ${`%${String(f.value).replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`);
+    if (f.op === 'like') parts.push(containsLike(ref, String(f.value)));
     else if (f.value === null) parts.push(f.op === 'neq' ? eb(ref, 'is not', null) : eb(ref, 'is', null));
     else parts.push(eb(ref, SQL_OPS[f.op], f.value as string));
   }
@@ -84,25 +82,13 @@ function where(eb: Eb, q: VolumeListQuery): Expression<SqlBool> {
       ),
     );
   }
-  if (q.marker) parts.push(afterMarker(eb, q.sort, q.marker));
+  if (q.marker) parts.push(SORTABLE.after(eb, q.sort, q.marker));
   return eb.and(parts);
-}
-
-/** Keyset condition "sorts after the marker row" for a list of sort keys ending in id. */
-function afterMarker(eb: Eb, sort: SortKey[], marker: VolumeRow): Expression<SqlBool> {
-  const m = marker as unknown as Record<string, unknown>;
-  const value = (c: string) => (TEXT_NULLABLE.has(c) ? (m[c] ?? '') : m[c]);
-  const ors: Expression<SqlBool>[] = sort.map((key, i) => {
-    const ands: Expression<SqlBool>[] = sort.slice(0, i).map((prev) => eb(col(eb, prev.column), '=', value(prev.column)));
-    ands.push(eb(col(eb, key.column), key.dir === 'asc' ? '>' : '<', value(key.column)));
-    return eb.and(ands);
-  });
-  return eb.or(ors);
 }
 
 export async function listVolumes(db: Db, q: VolumeListQuery): Promise<VolumeRow[]> {
   let query = db.selectFrom('volumes').selectAll().where((eb) => where(eb, q));
-  for (const key of q.sort) query = query.orderBy((eb) => col(eb, key.column), key.dir);
+  for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
   return query.limit(q.limit).offset(q.offset).execute();
 }
 
