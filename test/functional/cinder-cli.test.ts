@@ -11,6 +11,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { PROJECT_ID, startServer, tmpDir, type TestServer } from '../lib/server';
+import { startApacheProxy } from '../lib/apache';
+import { startNginxFor } from '../lib/nginx';
+import { parseHostPort } from '../../deploy/lib/webserver';
 
 const execFileAsync = promisify(execFile);
 
@@ -155,10 +158,19 @@ function expectPattern(file: string, pattern: string): void {
   }
 }
 
-describe('cinder CLI (python-cinderclient) against the service', function () {
+/** A web server in front of the API (the CLI then talks to it); none: the CLI talks to the API directly. */
+type Front = (api: TestServer) => Promise<{ url: string; stop(): Promise<void> }>;
+
+/**
+ * The whole CLI suite, run once directly and once through each generated web-server front (Apache,
+ * Nginx): what a user sees must not change behind a proxy.
+ */
+function cinderSuite(label: string, front?: Front): void {
+describe(`cinder CLI (python-cinderclient) against the service${label}`, function () {
   this.timeout(120_000);
 
   let server: TestServer | undefined;
+  let proxy: { url: string; stop(): Promise<void> } | undefined;
   let cacheDir: string | undefined;
   let cliEnv: NodeJS.ProcessEnv = {};
 
@@ -171,7 +183,7 @@ describe('cinder CLI (python-cinderclient) against the service', function () {
   async function cinder(...args: string[]): Promise<CliResult> {
     const argv = [
       '--os-auth-type', 'noauth',
-      '--os-endpoint', `${srv().url}/v3`,
+      '--os-endpoint', `${(proxy ?? srv()).url}/v3`,
       '--os-user-id', USER_ID,
       '--os-project-id', PROJECT_ID,
       ...args,
@@ -240,13 +252,16 @@ describe('cinder CLI (python-cinderclient) against the service', function () {
     // cinderclient writes a UUID completion cache under ~/.cache; keep it out of $HOME.
     cliEnv.CINDERCLIENT_UUID_CACHE_DIR = cacheDir;
     server = await startServer();
+    if (front) proxy = await front(server);
   });
 
   after(async function () {
     try {
+      if (proxy) await proxy.stop();
       if (server) await server.close();
     } finally {
       server = undefined;
+      proxy = undefined;
       if (cacheDir) fs.rmSync(cacheDir, { recursive: true, force: true });
     }
   });
@@ -1065,3 +1080,8 @@ describe('cinder CLI (python-cinderclient) against the service', function () {
     });
   });
 });
+}
+
+cinderSuite('');
+cinderSuite(' through Apache', (api) => startApacheProxy({ upstreams: [parseHostPort(new URL(api.url).host, 'upstream')], serverName: 'localhost' }));
+cinderSuite(' through Nginx', (api) => startNginxFor([api.url], { serverName: 'localhost' }));
