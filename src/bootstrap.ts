@@ -13,7 +13,10 @@ import { createBackend } from './volume/backends';
 import { QuotaService } from './volume/quota';
 import { VolumeService } from './volume/service';
 import { SnapshotService } from './volume/snapshot-service';
+import { BackupService } from './volume/backup-service';
+import { createBackupDriver, registerBackupDriver } from './volume/backup-drivers';
 import { TypeService } from './volume/type-service';
+import { TransferService } from './volume/transfer-service';
 import { WorkerLoop } from './volume/worker-loop';
 import { VolumeActionService } from './volume/action-service';
 import { AttachmentService } from './volume/attachment-service';
@@ -27,10 +30,13 @@ export interface Services {
   types: TypeService;
   volumes: VolumeService;
   snapshots: SnapshotService;
+  backups: BackupService;
   queue: OperationQueue;
   /** Volume actions (POST /volumes/{id}/action) and the attachments API. */
   actions: VolumeActionService;
   attachments: AttachmentService;
+  /** Volume transfers. */
+  transfers: TransferService;
 }
 
 export async function buildServices(config: Config, log: Logger): Promise<Services> {
@@ -40,11 +46,14 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   const queue = new OperationQueue();
   const volumes = new VolumeService(store, queue, types, quota, config);
   const snapshots = new SnapshotService(store, queue, quota);
+  registerBackupDriver(store, createBackupDriver(config));
+  const backups = new BackupService(store, queue, quota, types, config);
   // The API asks the backend only for connection info (os-initialize_connection, attachments).
   const backend = createBackend(config);
   const actions = new VolumeActionService(store, queue, types, quota, volumes, backend);
   const attachments = new AttachmentService(store, volumes, backend);
-  return { config, log, store, quota, types, volumes, snapshots, queue, actions, attachments };
+  const transfers = new TransferService(store, quota);
+  return { config, log, store, quota, types, volumes, snapshots, backups, queue, actions, attachments, transfers };
 }
 
 export function buildApp(services: Services, metrics?: ApiMetrics): App {

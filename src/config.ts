@@ -66,6 +66,14 @@ export const ConfigSchema = Type.Object(
       },
       { default: {} },
     ),
+    backup: Type.Object(
+      {
+        path: Type.String({ default: '', description: 'Backup driver: directory holding one folder per backup (chunks and a metadata file). Empty means `<data_dir>/backups`.' }),
+        compression: Type.Union([Type.Literal('zlib'), Type.Literal('none')], { default: 'zlib', description: 'Compression of stored backup chunks.' }),
+        chunk_size_mb: Type.Integer({ minimum: 1, maximum: 1024, default: 32, description: 'Backups cut volumes into chunks of this many MiB; all-zero chunks are not stored, and incremental backups store only changed chunks.' }),
+      },
+      { default: {} },
+    ),
     quota: Type.Object(
       {
         volumes: QuotaLimit(10, 'Default quota: number of volumes per project (-1: unlimited).'),

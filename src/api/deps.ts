@@ -7,7 +7,9 @@ import type { VolumeService } from '../volume/service';
 import type { VolumeActionService } from '../volume/action-service';
 import type { AttachmentService } from '../volume/attachment-service';
 import type { SnapshotService } from '../volume/snapshot-service';
+import type { BackupService } from '../volume/backup-service';
 import type { TypeService } from '../volume/type-service';
+import type { TransferService } from '../volume/transfer-service';
 import type { AuthStrategy } from './middleware/auth';
 
 export interface ApiDeps {
@@ -17,10 +19,14 @@ export interface ApiDeps {
   volumes: VolumeService;
   /** Snapshots, their metadata and actions; `revertVolume` for the volume `revert` action. */
   snapshots: SnapshotService;
+  /** Backups: create, lists, update, delete, admin actions, restore, export/import (docs/api.md). */
+  backups: BackupService;
   /** Volume actions (POST /volumes/{id}/action) and the attachments API (3.27+). */
   actions: VolumeActionService;
   attachments: AttachmentService;
   types: TypeService;
   quota: QuotaService;
+  /** Volume transfers (os-volume-transfer, volume-transfers). */
+  transfers: TransferService;
   auth: AuthStrategy;
 }

@@ -12,6 +12,9 @@ import { messageController } from './controllers/messages';
 import { quotaController } from './controllers/quotas';
 import { snapshotMetadataController } from './controllers/snapshot-metadata';
 import { snapshotController } from './controllers/snapshots';
+import { backupController } from './controllers/backups';
+import { BACKUP_MV } from './backup-versions';
+import { transferController } from './controllers/transfers';
 import { volumeActionController } from './controllers/volume-actions';
 import { volumeMetadataController } from './controllers/volume-metadata';
 import { volumeTypeController } from './controllers/volume-types';
@@ -39,8 +42,11 @@ export function apiRoutes(deps: ApiDeps): RouteDef[] {
   const volumeActions = volumeActionController(deps);
   const attachments = attachmentController(deps);
   const snapshots = snapshotController(deps);
+  const backups = backupController(deps);
   const snapshotMetadata = snapshotMetadataController(deps);
   const messages = messageController(deps);
+  const transfers = transferController(deps, { legacy: false });
+  const legacyTransfers = transferController(deps, { legacy: true });
 
   return [
     { name: 'ListVolumes', method: 'get', path: '/volumes', handler: volumes.listSummary },
@@ -89,6 +95,18 @@ export function apiRoutes(deps: ApiDeps): RouteDef[] {
     { name: 'UpdateSnapshotMetadataKey', method: 'put', path: '/snapshots/:snapshot_id/metadata/:key', handler: snapshotMetadata.updateKey },
     { name: 'DeleteSnapshotMetadataKey', method: 'del', path: '/snapshots/:snapshot_id/metadata/:key', handler: snapshotMetadata.deleteKey },
 
+    // --- backups ---
+    { name: 'ListBackups', method: 'get', path: '/backups', handler: backups.listSummary },
+    { name: 'ListBackupsDetail', method: 'get', path: '/backups/detail', handler: backups.listDetail },
+    { name: 'CreateBackup', method: 'post', path: '/backups', handler: backups.create },
+    { name: 'ImportBackupRecord', method: 'post', path: '/backups/import_record', handler: backups.importRecord },
+    { name: 'GetBackup', method: 'get', path: '/backups/:backup_id', handler: backups.show },
+    { name: 'UpdateBackup', method: 'put', path: '/backups/:backup_id', handler: backups.update, minVersion: BACKUP_MV.BACKUP_UPDATE },
+    { name: 'DeleteBackup', method: 'del', path: '/backups/:backup_id', handler: backups.remove },
+    { name: 'RestoreBackup', method: 'post', path: '/backups/:backup_id/restore', handler: backups.restore },
+    { name: 'ExportBackupRecord', method: 'get', path: '/backups/:backup_id/export_record', handler: backups.exportRecord },
+    { name: 'BackupAction', method: 'post', path: '/backups/:backup_id/action', handler: backups.action },
+
     // --- volume actions and attachments (issue 4) ---
     { name: 'VolumeAction', method: 'post', path: '/volumes/:volume_id/action', handler: volumeActions.action },
     { name: 'ListAttachments', method: 'get', path: '/attachments', handler: attachments.listSummary, minVersion: MV.NEW_ATTACH },
@@ -104,6 +122,20 @@ export function apiRoutes(deps: ApiDeps): RouteDef[] {
     { name: 'ListMessages', method: 'get', path: '/messages', handler: messages.list, minVersion: MV.MESSAGES },
     { name: 'GetMessage', method: 'get', path: '/messages/:message_id', handler: messages.show, minVersion: MV.MESSAGES },
     { name: 'DeleteMessage', method: 'del', path: '/messages/:message_id', handler: messages.remove, minVersion: MV.MESSAGES },
+
+    // --- volume transfers: both paths at every microversion (no gate); links say os-volume-transfer ---
+    { name: 'ListVolumeTransfersLegacy', method: 'get', path: '/os-volume-transfer', handler: legacyTransfers.listSummary },
+    { name: 'ListVolumeTransfersDetailLegacy', method: 'get', path: '/os-volume-transfer/detail', handler: legacyTransfers.listDetail },
+    { name: 'CreateVolumeTransferLegacy', method: 'post', path: '/os-volume-transfer', handler: legacyTransfers.create },
+    { name: 'GetVolumeTransferLegacy', method: 'get', path: '/os-volume-transfer/:transfer_id', handler: legacyTransfers.show },
+    { name: 'AcceptVolumeTransferLegacy', method: 'post', path: '/os-volume-transfer/:transfer_id/accept', handler: legacyTransfers.accept },
+    { name: 'DeleteVolumeTransferLegacy', method: 'del', path: '/os-volume-transfer/:transfer_id', handler: legacyTransfers.remove },
+    { name: 'ListVolumeTransfers', method: 'get', path: '/volume-transfers', handler: transfers.listSummary },
+    { name: 'ListVolumeTransfersDetail', method: 'get', path: '/volume-transfers/detail', handler: transfers.listDetail },
+    { name: 'CreateVolumeTransfer', method: 'post', path: '/volume-transfers', handler: transfers.create },
+    { name: 'GetVolumeTransfer', method: 'get', path: '/volume-transfers/:transfer_id', handler: transfers.show },
+    { name: 'AcceptVolumeTransfer', method: 'post', path: '/volume-transfers/:transfer_id/accept', handler: transfers.accept },
+    { name: 'DeleteVolumeTransfer', method: 'del', path: '/volume-transfers/:transfer_id', handler: transfers.remove },
 
     { name: 'ListAvailabilityZones', method: 'get', path: '/os-availability-zone', handler: zones.list },
     { name: 'GetLimits', method: 'get', path: '/limits', handler: quotas.limits },

@@ -4,6 +4,7 @@
  * ISO-8601 text with microseconds (see time.ts), identical on every engine; booleans are 0/1 integers.
  */
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { BackupMetadataTable, BackupsTable } from './backup-schema';
 
 export interface VolumesTable {
   id: string;
@@ -165,6 +166,24 @@ export interface MessagesTable {
   deleted: Generated<number>;
 }
 
+/** Volume transfers (0004): an offer of a volume to another project, accepted with the auth key. */
+export interface TransfersTable {
+  id: string;
+  volume_id: string;
+  name: string | null;
+  /** Random salt and SHA-1 HMAC (hex) of the auth key; the key itself is never stored. */
+  salt: string;
+  crypt_hash: string;
+  source_project_id: string;
+  destination_project_id: string | null;
+  accepted: number;
+  no_snapshots: number;
+  created_at: string;
+  updated_at: string | null;
+  deleted_at: string | null;
+  deleted: Generated<number>;
+}
+
 export interface Database {
   volumes: VolumesTable;
   volume_metadata: VolumeMetadataTable;
@@ -179,6 +198,9 @@ export interface Database {
   snapshot_metadata: SnapshotMetadataTable;
   attachments: AttachmentsTable;
   messages: MessagesTable;
+  backups: BackupsTable;
+  backup_metadata: BackupMetadataTable;
+  transfers: TransfersTable;
 }
 
 export type VolumeRow = Selectable<VolumesTable>;
@@ -190,3 +212,4 @@ export type SnapshotRow = Selectable<SnapshotsTable>;
 export type NewSnapshotRow = Insertable<SnapshotsTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
 export type MessageRow = Selectable<MessagesTable>;
+export type TransferRow = Selectable<TransfersTable>;

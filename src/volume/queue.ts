@@ -11,7 +11,7 @@ import type { OperationKind } from './operations';
 
 export interface NewOperation {
   kind: OperationKind;
-  resourceType: 'volume' | 'snapshot' | 'attachment';
+  resourceType: 'volume' | 'snapshot' | 'attachment' | 'backup';
   resourceId: string;
   payload?: unknown;
 }

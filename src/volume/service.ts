@@ -21,6 +21,7 @@ import { parseVolumeFilters } from './list-filters';
 import { ALLOWED_FROM, DELETE_REFUSED_REASON } from './states';
 import type { TypeService } from './type-service';
 import { prepareVolumeDeleteSnapshots, snapshotSourceFor } from './snapshot-service';
+import { backupSourceFor } from './backup-service';
 
 /** A volume with what its views need besides the row. */
 export interface VolumeRecord {
@@ -41,6 +42,8 @@ export interface CreateVolumeInput {
   metadata?: Record<string, string> | null;
   snapshot_id?: string | null;
   source_volid?: string | null;
+  /** Restore this backup into the new volume (backup-service.ts backupSourceFor). */
+  backup_id?: string | null;
 }
 
 export interface UpdateVolumeInput {
@@ -99,6 +102,9 @@ export class VolumeService {
     const record = await this.store.transaction(async (trx) => {
       let size = input.size;
       let source: VolumeRow | undefined;
+      // From a backup (rules in backup-service.ts): 404, exclusive with snapshot/source, available, size.
+      const fromBackup = input.backup_id ? await backupSourceFor(ctx, trx, input.backup_id, { size, snapshot_id: input.snapshot_id, source_volid: input.source_volid }) : undefined;
+      if (fromBackup) size = fromBackup.size;
       // From a snapshot (rules in snapshot-service.ts): 404, exclusive with source_volid, available, size.
       const fromSnapshot = input.snapshot_id ? await snapshotSourceFor(ctx, trx, input.snapshot_id, { size, source_volid: input.source_volid }) : undefined;
       if (fromSnapshot) size = fromSnapshot.size;
@@ -146,7 +152,8 @@ export class VolumeService {
         deleted_at: null,
       });
       if (input.metadata) await vq.replaceMetadata(trx, id, input.metadata);
-      await this.queue.enqueue(trx, ctx, { kind: 'create_volume', resourceType: 'volume', resourceId: id, payload: source ? { source_volid: source.id } : fromSnapshot ? { snapshot_id: fromSnapshot.snapshot.id } : {} });
+      if (fromBackup) await this.queue.enqueue(trx, ctx, { kind: 'restore_backup', resourceType: 'volume', resourceId: id, payload: { backup_id: fromBackup.backup.id } });
+      else await this.queue.enqueue(trx, ctx, { kind: 'create_volume', resourceType: 'volume', resourceId: id, payload: source ? { source_volid: source.id } : fromSnapshot ? { snapshot_id: fromSnapshot.snapshot.id } : {} });
       return (await this.records(trx, [(await vq.getVolume(trx, id))!]))[0];
     });
     this.queue.notify();

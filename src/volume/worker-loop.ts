@@ -30,6 +30,7 @@ import { OPERATION_HANDLERS } from './operations';
 import { LeaseLostError, type OperationContext, type OperationHandler } from './operations/types';
 import { detailFor, recordMessage } from './messages';
 import { reconcileBackend } from './reconcile';
+import { reconcileBackups } from './reconcile-backups';
 import type { QuotaService } from './quota';
 
 export class WorkerLoop {
@@ -56,6 +57,7 @@ export class WorkerLoop {
   async start(): Promise<void> {
     await this.backend.init();
     await reconcileBackend(this.store, this.backend, this.log);
+    await reconcileBackups(this.store, this.log);
     await this.reclaimOrphans();
     this.running = true;
     this.loopDone = this.loop();

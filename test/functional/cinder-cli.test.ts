@@ -1079,6 +1079,204 @@ describe(`cinder CLI (python-cinderclient) against the service${label}`, functio
       expect((await srv().request('GET', `/v3/snapshots/${sid()}`, { mv: '3.70' })).status).to.equal(404);
     });
   });
+
+  describe('transfers', function () {
+    // Another project (noauth: the token is `<user>:<project>`); cinderclient takes the last --os-project-id.
+    const OTHER_PROJECT = 'a0c1e2d3f4b5a6978899aabbccddeeff';
+    let volumeId: string | undefined;
+    let transferId: string | undefined;
+    let authKey: string | undefined;
+
+    function vid(): string {
+      if (!volumeId) throw new Error('no volume: the before hook failed');
+      return volumeId;
+    }
+
+    function tid(): string {
+      if (!transferId) throw new Error('no transfer: the transfer-create test failed');
+      return transferId;
+    }
+
+    async function cinderAs(project: string, ...args: string[]): Promise<CliResult> {
+      return cinder('--os-project-id', project, ...args);
+    }
+
+    before(async function () {
+      await allowManyVolumes();
+      volumeId = await createAvailableVolume('1', '--name', 'xfer-vol');
+    });
+
+    it('`cinder transfer-create --name cli-xfer <vol>` prints the transfer with its auth_key; the volume is awaiting-transfer', async function () {
+      const created = parseProps(await cinderOk('transfer-create', '--name', 'cli-xfer', vid()));
+      expect(created.id).to.match(UUID_RE);
+      expect(created.auth_key).to.match(/^[0-9a-f]{16}$/);
+      expect(created).to.include({ name: 'cli-xfer', volume_id: vid(), no_snapshots: 'False', accepted: 'False', source_project_id: PROJECT_ID, destination_project_id: 'None' });
+      transferId = created.id;
+      authKey = created.auth_key;
+      expect(parseProps(await cinderOk('show', vid())).status).to.equal('awaiting-transfer');
+    });
+
+    it('`cinder transfer-list` lists it (ID, Volume ID, Name); `cinder transfer-show` prints it without the key', async function () {
+      const rows = parseList(await cinderOk('transfer-list'));
+      expect(rows).to.deep.include({ ID: tid(), 'Volume ID': vid(), Name: 'cli-xfer' });
+      const out = await cinderOk('transfer-show', tid());
+      const shown = parseProps(out);
+      expect(shown).to.include({ id: tid(), name: 'cli-xfer', volume_id: vid(), accepted: 'False' });
+      expect(shown).to.not.have.property('auth_key');
+      expect(out).to.not.contain(authKey!);
+      expect(parseProps(await cinderOk('transfer-show', 'cli-xfer')).id).to.equal(tid());
+    });
+
+    it('`cinder delete` of the offered volume is refused (awaiting a transfer)', async function () {
+      const r = await cinder('delete', vid());
+      expect(r.code).to.not.equal(0);
+      expect(r.stdout).to.contain('awaiting a transfer');
+      expect(parseProps(await cinderOk('show', vid())).status).to.equal('awaiting-transfer');
+    });
+
+    it('`cinder transfer-accept` with a wrong key fails with the reason; nothing moves', async function () {
+      const r = await cinderAs(OTHER_PROJECT, 'transfer-accept', tid(), '0123456789abcdef');
+      expect(r.code).to.not.equal(0);
+      expect(r.stderr).to.contain(`ERROR: Invalid auth key: Attempt to transfer ${tid()} with invalid auth key. (HTTP 400)`);
+      expect(parseProps(await cinderOk('show', vid()))).to.include({ status: 'awaiting-transfer', 'os-vol-tenant-attr:tenant_id': PROJECT_ID });
+    });
+
+    it('`cinder transfer-accept <id> <key>` by another project moves the volume to it, available', async function () {
+      const r = await cinderAs(OTHER_PROJECT, 'transfer-accept', tid(), authKey!);
+      if (r.code !== 0) throw new Error(`transfer-accept exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+      expect(parseProps(r.stdout)).to.include({ id: tid(), name: 'cli-xfer', volume_id: vid() });
+      expect(parseProps(await cinderOk('show', vid()))).to.include({ status: 'available', 'os-vol-tenant-attr:tenant_id': OTHER_PROJECT });
+      expect(parseList(await cinderOk('transfer-list')).some((x) => x.ID === tid())).to.equal(false);
+      const quota = await srv().request('GET', `/v3/os-quota-sets/${OTHER_PROJECT}?usage=True`, { mv: '3.70' });
+      expect(quota.body.quota_set.volumes.in_use).to.equal(1);
+      expect(quota.body.quota_set.gigabytes.in_use).to.equal(1);
+    });
+
+    it('`cinder transfer-delete` withdraws an offer: the volume is available again and the transfer gone', async function () {
+      const again = parseProps(await cinderAs(OTHER_PROJECT, 'transfer-create', vid()).then((r) => r.stdout));
+      expect(again.id).to.match(UUID_RE);
+      expect(parseProps(await cinderAs(OTHER_PROJECT, 'show', vid()).then((r) => r.stdout)).status).to.equal('awaiting-transfer');
+      const del = await cinderAs(OTHER_PROJECT, 'transfer-delete', again.id);
+      if (del.code !== 0) throw new Error(`transfer-delete exited ${del.code}\n${del.stdout}\n${del.stderr}`);
+      expect(parseProps(await cinderOk('show', vid())).status).to.equal('available');
+      const gone = await cinderAs(OTHER_PROJECT, 'transfer-show', again.id);
+      expect(gone.code).to.not.equal(0);
+      expect((await srv().request('GET', `/v3/volume-transfers/${again.id}`, { mv: '3.70' })).status).to.equal(404);
+    });
+  });
+  // -------------------------------------------------------------------------------------------------
+  // Backups: create (full, incremental), list, show, restore (new and existing volume), export/import,
+  // delete (refused while an incremental depends on the backup)
+  // -------------------------------------------------------------------------------------------------
+
+  describe('backups', function () {
+    const FULL_DATA = 'backup-data-of-the-full:AAAA';
+    const INCR_DATA = 'backup-data-of-the-incr:BBBB';
+    let sourceId: string | undefined;
+    let fullId: string | undefined;
+    let incrId: string | undefined;
+
+    const src = (): string => sourceId ?? assert('no source volume: the before hook failed');
+    const full = (): string => fullId ?? assert('no backup: the backup-create test failed');
+    const incr = (): string => incrId ?? assert('no incremental backup: the --incremental test failed');
+    function assert(msg: string): never {
+      throw new Error(msg);
+    }
+
+    async function waitForBackup(id: string, status: string): Promise<void> {
+      for (let i = 0; i < 600; i++) {
+        const r = await srv().request('GET', `/v3/backups/${id}`, { mv: '3.70' });
+        if (status === 'deleted' && r.status === 404) return;
+        if (r.status === 200 && r.body.backup.status === status) return;
+        await sleep(50);
+      }
+      throw new Error(`backup ${id} did not become ${status}`);
+    }
+
+    before(async function () {
+      await allowManyVolumes();
+      const q = await srv().request('PUT', `/v3/os-quota-sets/${PROJECT_ID}`, { mv: '3.70', body: { quota_set: { gigabytes: -1, backups: -1, backup_gigabytes: -1 } } });
+      expect(q.status, q.text).to.equal(200);
+      sourceId = await createAvailableVolume('1', '--name', 'backup-src');
+      writePattern(volumeFile(sourceId), FULL_DATA);
+    });
+
+    it('`cinder backup-create --name` prints the new backup; it becomes available and the volume available again', async function () {
+      const created = parseProps(await cinderOk('backup-create', '--name', 'cli-backup', src()));
+      expect(created.id).to.match(UUID_RE);
+      expect(created.name).to.equal('cli-backup');
+      fullId = created.id;
+      await waitForBackup(full(), 'available');
+      await srv().waitForVolume(src(), ['available'], 20000);
+    });
+
+    it('`cinder backup-create --incremental` stores an incremental backup of the changed volume', async function () {
+      writePattern(volumeFile(src()), INCR_DATA);
+      const created = parseProps(await cinderOk('backup-create', '--incremental', '--name', 'cli-incr', src()));
+      expect(created.id).to.match(UUID_RE);
+      incrId = created.id;
+      await waitForBackup(incr(), 'available');
+      await srv().waitForVolume(src(), ['available'], 20000);
+      expect(parseProps(await cinderOk('backup-show', incr()))).to.include({ is_incremental: 'True', volume_id: src() });
+    });
+
+    it('`cinder backup-list` shows both backups as available; `cinder backup-show` by name prints the details', async function () {
+      const rows = parseList(await cinderOk('backup-list'));
+      for (const [id, name] of [
+        [full(), 'cli-backup'],
+        [incr(), 'cli-incr'],
+      ]) {
+        expect(rows.find((r) => r.ID === id)).to.include({ 'Volume ID': src(), Status: 'available', Name: name, Size: '1' });
+      }
+      const shown = parseProps(await cinderOk('backup-show', 'cli-backup'));
+      expect(shown).to.include({ id: full(), status: 'available', name: 'cli-backup', is_incremental: 'False', has_dependent_backups: 'True', volume_id: src() });
+    });
+
+    it('`cinder backup-restore` restores into a new volume and, with --volume, into an existing one', async function () {
+      const restored = parseProps(await cinderOk('backup-restore', full()));
+      expect(restored.backup_id).to.equal(full());
+      expect(restored.volume_id).to.match(UUID_RE);
+      await srv().waitForVolume(restored.volume_id, ['available'], 30000);
+      expectPattern(volumeFile(restored.volume_id), FULL_DATA);
+      await waitForBackup(full(), 'available');
+
+      const target = await createAvailableVolume('1', '--name', 'restore-target');
+      const into = parseProps(await cinderOk('backup-restore', '--volume', target, incr()));
+      expect(into.volume_id).to.equal(target);
+      await srv().waitForVolume(target, ['available'], 30000);
+      expectPattern(volumeFile(target), INCR_DATA);
+      await waitForBackup(incr(), 'available');
+    });
+
+    it('`cinder backup-delete` of a backup with an incremental fails; `cinder backup-export`/`backup-import` bring a lost record back', async function () {
+      const refused = await cinder('backup-delete', full());
+      expect(refused.code).to.not.equal(0);
+      expect(refused.stdout + refused.stderr).to.contain('Unable to delete any of the specified backups.');
+
+      const exported = parseProps(await cinderOk('backup-export', incr()));
+      expect(exported.backup_service).to.be.a('string').and.not.equal('');
+      expect(exported.backup_url).to.be.a('string').and.not.equal('');
+      // The database loses the record; the backup data stays in backup storage.
+      await srv().services.store.db.deleteFrom('backups').where('id', '=', incr()).execute();
+      expect((await cinder('backup-show', incr())).code).to.not.equal(0);
+      const imported = parseProps(await cinderOk('backup-import', exported.backup_service, exported.backup_url));
+      expect(imported.id).to.equal(incr());
+      await waitForBackup(incr(), 'available');
+    });
+
+    it('`cinder backup-delete` removes the incremental, then the full backup, and their files', async function () {
+      await cinderOk('backup-delete', incr());
+      await waitForBackup(incr(), 'deleted');
+      await cinderOk('backup-delete', full());
+      await waitForBackup(full(), 'deleted');
+      const ids = parseList(await cinderOk('backup-list')).map((r) => r.ID);
+      expect(ids).to.not.include(full());
+      expect(ids).to.not.include(incr());
+      expect(fs.existsSync(path.join(srv().dataDir, 'backups', full()))).to.equal(false);
+      expect(fs.existsSync(path.join(srv().dataDir, 'backups', incr()))).to.equal(false);
+    });
+  });
+
 });
 }
 

@@ -28,7 +28,6 @@ function toCreateInput(body: ReturnType<typeof validateVolumeCreate>): CreateVol
     throw new InvalidInputError('The multiattach flag is not supported on create: use a volume type with multiattach="<is> True".');
   }
   if (v.imageRef) throw new InvalidInputError('Creating a volume from an image is not supported by this service (no image service).');
-  if (v.backup_id) throw new NotFoundError(`Backup ${v.backup_id} could not be found.`);
   if (v.consistencygroup_id) throw new NotFoundError(`ConsistencyGroup ${v.consistencygroup_id} could not be found.`);
   if (v.group_id) throw new NotFoundError(`Group ${v.group_id} could not be found.`);
   return {
@@ -40,6 +39,7 @@ function toCreateInput(body: ReturnType<typeof validateVolumeCreate>): CreateVol
     metadata: v.metadata,
     snapshot_id: v.snapshot_id,
     source_volid: v.source_volid,
+    backup_id: v.backup_id,
   };
 }
 

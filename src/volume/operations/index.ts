@@ -6,6 +6,7 @@ import { deleteSnapshot } from './delete-snapshot';
 import { revertVolume } from './revert-volume';
 import { extendVolume } from './extend-volume';
 import { retypeVolume } from './retype-volume';
+import { createBackup, deleteBackup, importBackup, restoreBackup } from './backups';
 import type { OperationHandler } from './types';
 
 export const OPERATION_HANDLERS: Record<string, OperationHandler> = {
@@ -16,6 +17,10 @@ export const OPERATION_HANDLERS: Record<string, OperationHandler> = {
   revert_volume: revertVolume,
   extend_volume: extendVolume,
   retype_volume: retypeVolume,
+  create_backup: createBackup,
+  delete_backup: deleteBackup,
+  restore_backup: restoreBackup,
+  import_backup: importBackup,
 };
 
-export type OperationKind = 'create_volume' | 'delete_volume' | 'create_snapshot' | 'delete_snapshot' | 'revert_volume' | 'extend_volume' | 'retype_volume';
+export type OperationKind = 'create_volume' | 'delete_volume' | 'create_snapshot' | 'delete_snapshot' | 'revert_volume' | 'extend_volume' | 'retype_volume' | 'create_backup' | 'delete_backup' | 'restore_backup' | 'import_backup';

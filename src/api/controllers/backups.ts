@@ -1,0 +1,122 @@
+/*
+ * Backups: create, list (summary, detail), show, update (3.9+), delete, restore, export/import records
+ * (admin), and POST /backups/{id}/action (os-reset_status, os-force_delete; admin). Thin: validate, call,
+ * render.
+ */
+import type { Request, Response } from 'restify';
+import { BadRequestError, InvalidInputError } from '../../errors';
+import { BACKUP_SORT_COLUMNS } from '../../db/queries/backups';
+import type { ApiDeps } from '../deps';
+import { BACKUP_MV } from '../backup-versions';
+import { parseListParams } from '../list-params';
+import { ctxOf, param, queryOf, sendEmpty, viewOf } from '../request';
+import { toBoolean } from '../schemas/parameter-types';
+import { validateBackupCreate, validateBackupForceDelete, validateBackupImport, validateBackupResetStatus, validateBackupRestore, validateBackupUpdate } from '../schemas/backups';
+import * as view from '../views/backups';
+
+function trimmed(value: string | null | undefined): string | null | undefined {
+  return typeof value === 'string' ? value.trim() : value;
+}
+
+function actionOf(body: unknown): string {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length !== 1) {
+    throw new BadRequestError('Malformed request body');
+  }
+  return Object.keys(body)[0];
+}
+
+export function backupController(deps: ApiDeps) {
+  const maxLimit = deps.config.max_limit;
+
+  async function list(req: Request, res: Response, render: typeof view.summaryList): Promise<void> {
+    const query = queryOf(req);
+    const version = req.apiVersion!;
+    const params = parseListParams(query, version, maxLimit, [...BACKUP_SORT_COLUMNS, 'display_name'], { display_name: 'name' });
+    if (!version.atLeast(BACKUP_MV.BACKUP_SORT_NAME) && params.sort.some((s) => s.key === 'name')) throw new InvalidInputError('Invalid sort key');
+    const result = await deps.backups.list(ctxOf(req), params, version);
+    res.send(200, render(viewOf(req), { records: result.records, count: result.count, limit: params.limit, query }));
+  }
+
+  return {
+    async create(req: Request, res: Response): Promise<void> {
+      const version = req.apiVersion!;
+      const { backup: b } = validateBackupCreate(req.body, { metadata: version.atLeast(BACKUP_MV.BACKUP_METADATA), zone: version.atLeast(BACKUP_MV.BACKUP_AZ) });
+      const record = await deps.backups.create(ctxOf(req), {
+        volumeId: b.volume_id,
+        name: trimmed(b.name),
+        description: trimmed(b.description),
+        container: b.container,
+        incremental: b.incremental === undefined ? false : toBoolean(b.incremental),
+        force: b.force === undefined ? false : toBoolean(b.force),
+        snapshotId: b.snapshot_id,
+        metadata: b.metadata,
+      });
+      res.send(202, { backup: view.summary(viewOf(req), record) });
+    },
+
+    async listSummary(req: Request, res: Response): Promise<void> {
+      await list(req, res, view.summaryList);
+    },
+
+    async listDetail(req: Request, res: Response): Promise<void> {
+      await list(req, res, view.detailList);
+    },
+
+    async show(req: Request, res: Response): Promise<void> {
+      const record = await deps.backups.get(ctxOf(req), param(req, 'backup_id'));
+      res.send(200, { backup: view.detail(viewOf(req), record) });
+    },
+
+    async update(req: Request, res: Response): Promise<void> {
+      const { backup: b } = validateBackupUpdate(req.body, { metadata: req.apiVersion!.atLeast(BACKUP_MV.BACKUP_METADATA) });
+      const record = await deps.backups.update(ctxOf(req), param(req, 'backup_id'), {
+        name: trimmed(b.name),
+        description: trimmed(b.description),
+        metadata: b.metadata,
+      });
+      res.send(200, { backup: view.summary(viewOf(req), record) });
+    },
+
+    async remove(req: Request, res: Response): Promise<void> {
+      await deps.backups.delete(ctxOf(req), param(req, 'backup_id'));
+      sendEmpty(res, 202);
+    },
+
+    async restore(req: Request, res: Response): Promise<void> {
+      const { restore } = validateBackupRestore(req.body);
+      const result = await deps.backups.restore(ctxOf(req), param(req, 'backup_id'), { volumeId: restore.volume_id, name: trimmed(restore.name) });
+      res.send(202, { restore: result });
+    },
+
+    async exportRecord(req: Request, res: Response): Promise<void> {
+      const record = await deps.backups.exportRecord(ctxOf(req), param(req, 'backup_id'));
+      res.send(200, { 'backup-record': record });
+    },
+
+    async importRecord(req: Request, res: Response): Promise<void> {
+      const { 'backup-record': r } = validateBackupImport(req.body);
+      const record = await deps.backups.importRecord(ctxOf(req), r.backup_service, r.backup_url);
+      res.send(201, { backup: view.summary(viewOf(req), record) });
+    },
+
+    async action(req: Request, res: Response): Promise<void> {
+      const ctx = ctxOf(req);
+      const id = param(req, 'backup_id');
+      const name = actionOf(req.body);
+      switch (name) {
+        case 'os-reset_status': {
+          const { status } = validateBackupResetStatus(req.body);
+          await deps.backups.resetStatus(ctx, id, status);
+          break;
+        }
+        case 'os-force_delete':
+          validateBackupForceDelete(req.body);
+          await deps.backups.delete(ctx, id, { force: true });
+          break;
+        default:
+          throw new BadRequestError(`There is no such action: ${name}. Verify the request body and Content-Type header and try again.`);
+      }
+      sendEmpty(res, 202);
+    },
+  };
+}

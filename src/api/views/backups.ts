@@ -1,0 +1,75 @@
+/*
+ * Backup views (cinder/api/views/backups.py, cinder/api/v3/views/backups.py). Summary (`id`, `name`,
+ * `links`) is the whole body of create, update and import and the items of the summary list; detail
+ * serves show and the detail list, with the microversion keys: project id (3.18, admin), metadata
+ * (3.43), user id (3.56, admin).
+ */
+import { renderTimestamp } from '../../db/time';
+import type { BackupRecord } from '../../volume/backup-service';
+import { BACKUP_MV } from '../backup-versions';
+import { nextLinks, resourceLinks, type Link, type ViewContext } from './view-context';
+
+const MV_PROJECT_ATTR = BACKUP_MV.BACKUP_PROJECT;
+const MV_METADATA = BACKUP_MV.BACKUP_METADATA;
+const MV_USER_ID = BACKUP_MV.BACKUP_USER_ID;
+
+export function summary(v: ViewContext, r: BackupRecord): Record<string, unknown> {
+  return { id: r.row.id, name: r.row.name, links: resourceLinks(v, 'backups', r.row.id) };
+}
+
+export function detail(v: ViewContext, r: BackupRecord): Record<string, unknown> {
+  const row = r.row;
+  const out: Record<string, unknown> = {
+    id: row.id,
+    status: row.status,
+    size: row.size,
+    object_count: row.object_count,
+    availability_zone: row.availability_zone,
+    container: row.container,
+    created_at: renderTimestamp(row.created_at),
+    updated_at: renderTimestamp(row.updated_at),
+    name: row.name,
+    description: row.description,
+    fail_reason: row.fail_reason,
+    volume_id: row.volume_id,
+    links: resourceLinks(v, 'backups', row.id),
+    is_incremental: row.parent_id !== null,
+    has_dependent_backups: r.hasDependents,
+    snapshot_id: row.snapshot_id,
+    data_timestamp: renderTimestamp(row.data_timestamp),
+  };
+  if (v.version.atLeast(MV_PROJECT_ATTR) && v.isAdmin) out['os-backup-project-attr:project_id'] = row.project_id;
+  if (v.version.atLeast(MV_METADATA)) out.metadata = { ...r.metadata };
+  if (v.version.atLeast(MV_USER_ID) && v.isAdmin) out.user_id = row.user_id;
+  return out;
+}
+
+export interface BackupListPage {
+  records: BackupRecord[];
+  count?: number;
+  limit: number;
+  query: Record<string, string | string[] | undefined>;
+}
+
+function list(v: ViewContext, page: BackupListPage, path: string, item: (r: BackupRecord) => Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { backups: page.records.map(item) };
+  const links: Link[] | undefined = nextLinks(
+    v,
+    path,
+    page.query,
+    page.records.map((r) => r.row),
+    page.limit,
+    page.count,
+  );
+  if (links) out.backups_links = links;
+  if (page.count !== undefined) out.count = page.count;
+  return out;
+}
+
+export function summaryList(v: ViewContext, page: BackupListPage): Record<string, unknown> {
+  return list(v, page, 'backups', (r) => summary(v, r));
+}
+
+export function detailList(v: ViewContext, page: BackupListPage): Record<string, unknown> {
+  return list(v, page, 'backups/detail', (r) => detail(v, r));
+}

@@ -1,0 +1,55 @@
+/*
+ * The backup driver interface: what the worker's backup operations ask of backup storage. Like the
+ * volume backends, every method is idempotent, because the worker retries an operation whose previous
+ * attempt died halfway.
+ */
+
+export interface BackupRequest {
+  backupId: string;
+  /** The parent of an incremental backup: only chunks that differ from it are stored. */
+  parentId: string | null;
+  /** The file holding the data (a volume's or a snapshot's backing file). */
+  sourceFile: string;
+  /** Size of the source volume in GiB (what a restore needs at least). */
+  sizeGb: number;
+}
+
+export interface BackupResult {
+  /** Objects stored for this backup (chunk files plus the metadata file). */
+  objectCount: number;
+}
+
+export interface RestoreRequest {
+  backupId: string;
+  /** The volume file to (over)write: written to a temporary name first and renamed at the end. */
+  targetFile: string;
+  /** Size of the target volume in GiB (at least the backup's). */
+  sizeGb: number;
+}
+
+export interface BackupEntry {
+  kind: 'backup' | 'partial';
+  id: string;
+  name: string;
+  pid?: number;
+}
+
+export interface BackupDriver {
+  /** The `backup_service` name of exported records; import refuses records of another service. */
+  readonly serviceName: string;
+  init(): Promise<void>;
+  backup(req: BackupRequest): Promise<BackupResult>;
+  restore(req: RestoreRequest): Promise<void>;
+  delete(backupId: string): Promise<void>;
+  /** Whether a complete backup (its metadata file) exists: import_record checks it. */
+  exists(backupId: string): Promise<boolean>;
+  inventory(): Promise<BackupEntry[]>;
+  /** Removes an entry found by reconciliation (a partial backup, or data of a deleted backup). */
+  remove(entry: BackupEntry): Promise<void>;
+}
+
+/** The stored data does not match its recorded hash (or cannot be read): retrying cannot help. */
+export class BackupCorruptError extends Error {
+  override name = 'BackupCorruptError';
+  readonly permanent = true;
+}
