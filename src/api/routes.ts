@@ -13,7 +13,6 @@ import { quotaController } from './controllers/quotas';
 import { snapshotMetadataController } from './controllers/snapshot-metadata';
 import { snapshotController } from './controllers/snapshots';
 import { backupController } from './controllers/backups';
-import { BACKUP_MV } from './backup-versions';
 import { transferController } from './controllers/transfers';
 import { volumeActionController } from './controllers/volume-actions';
 import { volumeMetadataController } from './controllers/volume-metadata';
@@ -101,7 +100,7 @@ export function apiRoutes(deps: ApiDeps): RouteDef[] {
     { name: 'CreateBackup', method: 'post', path: '/backups', handler: backups.create },
     { name: 'ImportBackupRecord', method: 'post', path: '/backups/import_record', handler: backups.importRecord },
     { name: 'GetBackup', method: 'get', path: '/backups/:backup_id', handler: backups.show },
-    { name: 'UpdateBackup', method: 'put', path: '/backups/:backup_id', handler: backups.update, minVersion: BACKUP_MV.BACKUP_UPDATE },
+    { name: 'UpdateBackup', method: 'put', path: '/backups/:backup_id', handler: backups.update, minVersion: MV.BACKUP_UPDATE },
     { name: 'DeleteBackup', method: 'del', path: '/backups/:backup_id', handler: backups.remove },
     { name: 'RestoreBackup', method: 'post', path: '/backups/:backup_id/restore', handler: backups.restore },
     { name: 'ExportBackupRecord', method: 'get', path: '/backups/:backup_id/export_record', handler: backups.exportRecord },

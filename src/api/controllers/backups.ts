@@ -3,11 +3,11 @@
  * (admin), and POST /backups/{id}/action (os-reset_status, os-force_delete; admin). Thin: validate, call,
  * render.
  */
+import { MV } from '../microversions';
 import type { Request, Response } from 'restify';
 import { BadRequestError, InvalidInputError } from '../../errors';
 import { BACKUP_SORT_COLUMNS } from '../../db/queries/backups';
 import type { ApiDeps } from '../deps';
-import { BACKUP_MV } from '../backup-versions';
 import { parseListParams } from '../list-params';
 import { ctxOf, param, queryOf, sendEmpty, viewOf } from '../request';
 import { toBoolean } from '../schemas/parameter-types';
@@ -32,7 +32,7 @@ export function backupController(deps: ApiDeps) {
     const query = queryOf(req);
     const version = req.apiVersion!;
     const params = parseListParams(query, version, maxLimit, [...BACKUP_SORT_COLUMNS, 'display_name'], { display_name: 'name' });
-    if (!version.atLeast(BACKUP_MV.BACKUP_SORT_NAME) && params.sort.some((s) => s.key === 'name')) throw new InvalidInputError('Invalid sort key');
+    if (!version.atLeast(MV.BACKUP_SORT_NAME) && params.sort.some((s) => s.key === 'name')) throw new InvalidInputError('Invalid sort key');
     const result = await deps.backups.list(ctxOf(req), params, version);
     res.send(200, render(viewOf(req), { records: result.records, count: result.count, limit: params.limit, query }));
   }
@@ -40,7 +40,7 @@ export function backupController(deps: ApiDeps) {
   return {
     async create(req: Request, res: Response): Promise<void> {
       const version = req.apiVersion!;
-      const { backup: b } = validateBackupCreate(req.body, { metadata: version.atLeast(BACKUP_MV.BACKUP_METADATA), zone: version.atLeast(BACKUP_MV.BACKUP_AZ) });
+      const { backup: b } = validateBackupCreate(req.body, { metadata: version.atLeast(MV.BACKUP_METADATA), zone: version.atLeast(MV.BACKUP_AZ) });
       const record = await deps.backups.create(ctxOf(req), {
         volumeId: b.volume_id,
         name: trimmed(b.name),
@@ -68,7 +68,7 @@ export function backupController(deps: ApiDeps) {
     },
 
     async update(req: Request, res: Response): Promise<void> {
-      const { backup: b } = validateBackupUpdate(req.body, { metadata: req.apiVersion!.atLeast(BACKUP_MV.BACKUP_METADATA) });
+      const { backup: b } = validateBackupUpdate(req.body, { metadata: req.apiVersion!.atLeast(MV.BACKUP_METADATA) });
       const record = await deps.backups.update(ctxOf(req), param(req, 'backup_id'), {
         name: trimmed(b.name),
         description: trimmed(b.description),

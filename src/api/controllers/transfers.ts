@@ -8,16 +8,12 @@ import { TRANSFER_COLUMNS, type TransferColumn, type TransferSortKey } from '../
 import type { TransferListInput } from '../../volume/transfer-service';
 import type { ApiDeps } from '../deps';
 import { parseListParams, truthy } from '../list-params';
-import { ApiVersion } from '../microversions';
+import { MV } from '../microversions';
 import { ctxOf, param, queryOf, sendEmpty, viewOf } from '../request';
 import { toBoolean } from '../schemas/parameter-types';
 import { validateTransferAccept, validateTransferCreate, validateTransferCreateLegacy } from '../schemas/transfers';
 import * as view from '../views/transfers';
 
-/** 3.55: `no_snapshots`; 3.59: paging and sorting of /volume-transfers; 3.70: encrypted volumes. */
-export const TRANSFER_NO_SNAPSHOTS = new ApiVersion(3, 55);
-export const TRANSFER_PAGINATION = new ApiVersion(3, 59);
-export const TRANSFER_ENCRYPTED = new ApiVersion(3, 70);
 
 const FILTER_ALIASES: Record<string, TransferColumn> = { name: 'name', display_name: 'name', project_id: 'source_project_id' };
 const BOOLEAN_COLUMNS = new Set<string>(['accepted', 'no_snapshots']);
@@ -47,7 +43,7 @@ export function transferController(deps: ApiDeps, opts: { legacy: boolean }) {
     const allTenants = 'all_tenants' in query;
     let input: TransferListInput;
     let limit: number;
-    if (!opts.legacy && version.atLeast(TRANSFER_PAGINATION)) {
+    if (!opts.legacy && version.atLeast(MV.TRANSFER_WITH_PAGINATION)) {
       const params = parseListParams(query, version, maxLimit, TRANSFER_COLUMNS, { display_name: 'name' });
       const sort: TransferSortKey[] = params.sort.map((s) => ({ column: s.key as TransferColumn, dir: s.dir }));
       const defaultDir = sort[0]?.dir ?? 'desc';
@@ -83,7 +79,7 @@ export function transferController(deps: ApiDeps, opts: { legacy: boolean }) {
   return {
     async create(req: Request, res: Response): Promise<void> {
       const version = req.apiVersion!;
-      const withNoSnapshots = !opts.legacy && version.atLeast(TRANSFER_NO_SNAPSHOTS);
+      const withNoSnapshots = !opts.legacy && version.atLeast(MV.TRANSFER_WITH_SNAPSHOTS);
       const t = withNoSnapshots ? validateTransferCreate(req.body).transfer : validateTransferCreateLegacy(req.body).transfer;
       const raw = (t as { no_snapshots?: boolean | string }).no_snapshots;
       const noSnapshots = raw === undefined ? false : toBoolean(raw);
@@ -91,7 +87,7 @@ export function transferController(deps: ApiDeps, opts: { legacy: boolean }) {
         volumeId: t.volume_id,
         name: trimmed(t.name),
         noSnapshots,
-        allowEncrypted: version.atLeast(TRANSFER_ENCRYPTED),
+        allowEncrypted: version.atLeast(MV.TRANSFER_ENCRYPTED_VOLUME),
       });
       res.send(202, { transfer: view.create(viewOf(req), record) });
     },

@@ -4,14 +4,11 @@
  * serves show and the detail list, with the microversion keys: project id (3.18, admin), metadata
  * (3.43), user id (3.56, admin).
  */
+import { MV } from '../microversions';
 import { renderTimestamp } from '../../db/time';
 import type { BackupRecord } from '../../volume/backup-service';
-import { BACKUP_MV } from '../backup-versions';
 import { nextLinks, resourceLinks, type Link, type ViewContext } from './view-context';
 
-const MV_PROJECT_ATTR = BACKUP_MV.BACKUP_PROJECT;
-const MV_METADATA = BACKUP_MV.BACKUP_METADATA;
-const MV_USER_ID = BACKUP_MV.BACKUP_USER_ID;
 
 export function summary(v: ViewContext, r: BackupRecord): Record<string, unknown> {
   return { id: r.row.id, name: r.row.name, links: resourceLinks(v, 'backups', r.row.id) };
@@ -38,9 +35,9 @@ export function detail(v: ViewContext, r: BackupRecord): Record<string, unknown>
     snapshot_id: row.snapshot_id,
     data_timestamp: renderTimestamp(row.data_timestamp),
   };
-  if (v.version.atLeast(MV_PROJECT_ATTR) && v.isAdmin) out['os-backup-project-attr:project_id'] = row.project_id;
-  if (v.version.atLeast(MV_METADATA)) out.metadata = { ...r.metadata };
-  if (v.version.atLeast(MV_USER_ID) && v.isAdmin) out.user_id = row.user_id;
+  if (v.version.atLeast(MV.BACKUP_PROJECT) && v.isAdmin) out['os-backup-project-attr:project_id'] = row.project_id;
+  if (v.version.atLeast(MV.BACKUP_METADATA)) out.metadata = { ...r.metadata };
+  if (v.version.atLeast(MV.BACKUP_USER_ID) && v.isAdmin) out.user_id = row.user_id;
   return out;
 }
 

@@ -6,12 +6,10 @@
  */
 import { renderTimestamp } from '../../db/time';
 import type { TransferRecord } from '../../volume/transfer-service';
-import { ApiVersion } from '../microversions';
+import { MV } from '../microversions';
 import { nextLinks, resourceLinks, type ViewContext } from './view-context';
 
 export const TRANSFER_COLLECTION = 'os-volume-transfer';
-const V3_55 = new ApiVersion(3, 55);
-const V3_57 = new ApiVersion(3, 57);
 
 export function summary(v: ViewContext, r: TransferRecord): Record<string, unknown> {
   return { id: r.row.id, volume_id: r.row.volume_id, name: r.row.name, links: resourceLinks(v, TRANSFER_COLLECTION, r.row.id) };
@@ -26,8 +24,8 @@ export function detail(v: ViewContext, r: TransferRecord): Record<string, unknow
     volume_id: row.volume_id,
     links: resourceLinks(v, TRANSFER_COLLECTION, row.id),
   };
-  if (v.version.atLeast(V3_55)) out.no_snapshots = Boolean(row.no_snapshots);
-  if (v.version.atLeast(V3_57)) {
+  if (v.version.atLeast(MV.TRANSFER_WITH_SNAPSHOTS)) out.no_snapshots = Boolean(row.no_snapshots);
+  if (v.version.atLeast(MV.TRANSFER_WITH_HISTORY)) {
     out.destination_project_id = row.destination_project_id;
     out.source_project_id = row.source_project_id;
     out.accepted = Boolean(row.accepted);
