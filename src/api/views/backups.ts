@@ -7,8 +7,7 @@
 import { MV } from '../microversions';
 import { renderTimestamp } from '../../db/time';
 import type { BackupRecord } from '../../volume/backup-service';
-import { nextLinks, resourceLinks, type Link, type ViewContext } from './view-context';
-
+import { type ListPage, type ViewContext, pagedList, resourceLinks } from './view-context';
 
 export function summary(v: ViewContext, r: BackupRecord): Record<string, unknown> {
   return { id: r.row.id, name: r.row.name, links: resourceLinks(v, 'backups', r.row.id) };
@@ -41,32 +40,12 @@ export function detail(v: ViewContext, r: BackupRecord): Record<string, unknown>
   return out;
 }
 
-export interface BackupListPage {
-  records: BackupRecord[];
-  count?: number;
-  limit: number;
-  query: Record<string, string | string[] | undefined>;
-}
-
-function list(v: ViewContext, page: BackupListPage, path: string, item: (r: BackupRecord) => Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { backups: page.records.map(item) };
-  const links: Link[] | undefined = nextLinks(
-    v,
-    path,
-    page.query,
-    page.records.map((r) => r.row),
-    page.limit,
-    page.count,
-  );
-  if (links) out.backups_links = links;
-  if (page.count !== undefined) out.count = page.count;
-  return out;
-}
+export type BackupListPage = ListPage<BackupRecord>;
 
 export function summaryList(v: ViewContext, page: BackupListPage): Record<string, unknown> {
-  return list(v, page, 'backups', (r) => summary(v, r));
+  return pagedList(v, 'backups', 'backups', page, (r) => summary(v, r));
 }
 
 export function detailList(v: ViewContext, page: BackupListPage): Record<string, unknown> {
-  return list(v, page, 'backups/detail', (r) => detail(v, r));
+  return pagedList(v, 'backups', 'backups/detail', page, (r) => detail(v, r));
 }

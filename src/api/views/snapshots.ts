@@ -7,7 +7,7 @@
 import { renderTimestamp } from '../../db/time';
 import type { SnapshotRecord } from '../../volume/snapshot-service';
 import { MV } from '../microversions';
-import { nextLinks, type Link, type ViewContext } from './view-context';
+import { type ListPage, type ViewContext, pagedList } from './view-context';
 
 function base(r: SnapshotRecord): Record<string, unknown> {
   const row = r.row;
@@ -41,32 +41,12 @@ export function detail(v: ViewContext, r: SnapshotRecord, opts: { extended: bool
   return out;
 }
 
-export interface SnapshotListPage {
-  records: SnapshotRecord[];
-  count?: number;
-  limit: number;
-  query: Record<string, string | string[] | undefined>;
-}
-
-function list(v: ViewContext, page: SnapshotListPage, path: string, item: (r: SnapshotRecord) => Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { snapshots: page.records.map(item) };
-  const links: Link[] | undefined = nextLinks(
-    v,
-    path,
-    page.query,
-    page.records.map((r) => r.row),
-    page.limit,
-    page.count,
-  );
-  if (links) out.snapshots_links = links;
-  if (page.count !== undefined) out.count = page.count;
-  return out;
-}
+export type SnapshotListPage = ListPage<SnapshotRecord>;
 
 export function summaryList(v: ViewContext, page: SnapshotListPage): Record<string, unknown> {
-  return list(v, page, 'snapshots', (r) => summary(v, r));
+  return pagedList(v, 'snapshots', 'snapshots', page, (r) => summary(v, r));
 }
 
 export function detailList(v: ViewContext, page: SnapshotListPage): Record<string, unknown> {
-  return list(v, page, 'snapshots/detail', (r) => detail(v, r, { extended: true }));
+  return pagedList(v, 'snapshots', 'snapshots/detail', page, (r) => detail(v, r, { extended: true }));
 }

@@ -54,3 +54,27 @@ export function nextLinks(
   params.append('marker', items[items.length - 1].id);
   return [{ rel: 'next', href: `${v.baseUrl}/v3${projectPart(v)}/${collectionPath}?${params.toString()}` }];
 }
+
+/** One page of a paged list, as the controller got it from its service. */
+export interface ListPage<Item> {
+  records: Item[];
+  /** With `with_count` (3.45): all matches, ignoring limit and marker. */
+  count?: number;
+  limit: number;
+  query: Record<string, string | string[] | undefined>;
+}
+
+/** The body of every paged Cinder list: `{<key>: [...], <key>_links?: [next], count?}`. */
+export function pagedList<Item extends { row: { id: string } }>(
+  v: ViewContext,
+  key: string,
+  path: string,
+  page: ListPage<Item>,
+  item: (r: Item) => Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { [key]: page.records.map(item) };
+  const links = nextLinks(v, path, page.query, page.records.map((r) => r.row), page.limit, page.count);
+  if (links) out[`${key}_links`] = links;
+  if (page.count !== undefined) out.count = page.count;
+  return out;
+}

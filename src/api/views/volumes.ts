@@ -7,7 +7,7 @@ import { renderTimestamp } from '../../db/time';
 import type { VolumeRecord } from '../../volume/service';
 import { publicStatus } from '../../volume/states';
 import { MV } from '../microversions';
-import { nextLinks, resourceLinks, type Link, type ViewContext } from './view-context';
+import { type ListPage, type ViewContext, pagedList, resourceLinks } from './view-context';
 
 /** Admin metadata keys Cinder shows among `metadata`. */
 const VISIBLE_ADMIN_METADATA = ['readonly', 'attached_mode'];
@@ -79,25 +79,12 @@ export function detail(v: ViewContext, r: VolumeRecord, opts: { adminKeys: boole
   return out;
 }
 
-export interface ListPage {
-  records: VolumeRecord[];
-  count?: number;
-  limit: number;
-  query: Record<string, string | string[] | undefined>;
+export type VolumeListPage = ListPage<VolumeRecord>;
+
+export function summaryList(v: ViewContext, page: VolumeListPage): Record<string, unknown> {
+  return pagedList(v, 'volumes', 'volumes', page, (r) => summary(v, r));
 }
 
-function list(v: ViewContext, page: ListPage, path: string, item: (r: VolumeRecord) => Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { volumes: page.records.map(item) };
-  const links: Link[] | undefined = nextLinks(v, path, page.query, page.records.map((r) => r.row), page.limit, page.count);
-  if (links) out.volumes_links = links;
-  if (page.count !== undefined) out.count = page.count;
-  return out;
-}
-
-export function summaryList(v: ViewContext, page: ListPage): Record<string, unknown> {
-  return list(v, page, 'volumes', (r) => summary(v, r));
-}
-
-export function detailList(v: ViewContext, page: ListPage): Record<string, unknown> {
-  return list(v, page, 'volumes/detail', (r) => detail(v, r, { adminKeys: true }));
+export function detailList(v: ViewContext, page: VolumeListPage): Record<string, unknown> {
+  return pagedList(v, 'volumes', 'volumes/detail', page, (r) => detail(v, r, { adminKeys: true }));
 }
