@@ -4,6 +4,7 @@
  */
 import type { Request, Response } from 'restify';
 import type { RequestContext } from '../context';
+import { BadRequestError } from '../errors';
 import type { ApiVersion } from './microversions';
 import type { ViewContext } from './views/view-context';
 
@@ -49,4 +50,20 @@ export function param(req: Request, name: string): string {
 export function sendEmpty(res: Response, status: number): void {
   if (status !== 204) res.setHeader('Content-Length', '0');
   res.send(status);
+}
+
+/** Cinder trims leading and trailing spaces of names and descriptions. */
+export function trimmed(value: string | null | undefined): string | null | undefined {
+  return typeof value === 'string' ? value.trim() : value;
+}
+
+/** The single key of an action body; 400 as Cinder's action_peek when the body is not exactly one key. */
+export function actionName(body: unknown): string {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length !== 1) throw new BadRequestError('Malformed request body');
+  return Object.keys(body)[0];
+}
+
+/** 400 for an action key the resource does not have, in Cinder's words. */
+export function noSuchAction(name: string): BadRequestError {
+  return new BadRequestError(`There is no such action: ${name}. Verify the request body and Content-Type header and try again.`);
 }

@@ -10,10 +10,9 @@ import { ATTACHMENT_SORT_COLUMNS } from '../../db/queries/attachments';
 import type { ApiDeps } from '../deps';
 import { parseListParams } from '../list-params';
 import { MV } from '../microversions';
-import { ctxOf, param, queryOf, sendEmpty } from '../request';
+import { ctxOf, param, queryOf, sendEmpty, actionName, noSuchAction } from '../request';
 import { validateAttachmentCreate, validateAttachmentCreateWithMode, validateAttachmentUpdate } from '../schemas/attachments';
 import * as view from '../views/attachments';
-import { actionName, noSuchAction } from './volume-actions';
 
 export function attachmentController(deps: ApiDeps) {
   const maxLimit = deps.config.max_limit;

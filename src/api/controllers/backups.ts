@@ -5,25 +5,14 @@
  */
 import { MV } from '../microversions';
 import type { Request, Response } from 'restify';
-import { BadRequestError, InvalidInputError } from '../../errors';
+import { InvalidInputError } from '../../errors';
 import { BACKUP_SORT_COLUMNS } from '../../db/queries/backups';
 import type { ApiDeps } from '../deps';
 import { parseListParams } from '../list-params';
-import { ctxOf, param, queryOf, sendEmpty, viewOf } from '../request';
+import { ctxOf, param, queryOf, sendEmpty, viewOf, trimmed, actionName, noSuchAction } from '../request';
 import { toBoolean } from '../schemas/parameter-types';
 import { validateBackupCreate, validateBackupForceDelete, validateBackupImport, validateBackupResetStatus, validateBackupRestore, validateBackupUpdate } from '../schemas/backups';
 import * as view from '../views/backups';
-
-function trimmed(value: string | null | undefined): string | null | undefined {
-  return typeof value === 'string' ? value.trim() : value;
-}
-
-function actionOf(body: unknown): string {
-  if (body === null || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length !== 1) {
-    throw new BadRequestError('Malformed request body');
-  }
-  return Object.keys(body)[0];
-}
 
 export function backupController(deps: ApiDeps) {
   const maxLimit = deps.config.max_limit;
@@ -102,7 +91,7 @@ export function backupController(deps: ApiDeps) {
     async action(req: Request, res: Response): Promise<void> {
       const ctx = ctxOf(req);
       const id = param(req, 'backup_id');
-      const name = actionOf(req.body);
+      const name = actionName(req.body);
       switch (name) {
         case 'os-reset_status': {
           const { status } = validateBackupResetStatus(req.body);
@@ -114,7 +103,7 @@ export function backupController(deps: ApiDeps) {
           await deps.backups.delete(ctx, id, { force: true });
           break;
         default:
-          throw new BadRequestError(`There is no such action: ${name}. Verify the request body and Content-Type header and try again.`);
+          throw noSuchAction(name);
       }
       sendEmpty(res, 202);
     },

@@ -3,12 +3,12 @@
  * (os-reset_status, os-force_delete, os-update_snapshot_status). Thin: validate, call, render.
  */
 import type { Request, Response } from 'restify';
-import { BadRequestError, InvalidInputError } from '../../errors';
+import { InvalidInputError } from '../../errors';
 import { SNAPSHOT_SORT_COLUMNS } from '../../db/queries/snapshots';
 import type { ApiDeps } from '../deps';
 import { parseListParams } from '../list-params';
 import { MV } from '../microversions';
-import { ctxOf, param, queryOf, sendEmpty, viewOf } from '../request';
+import { ctxOf, param, queryOf, sendEmpty, viewOf, trimmed, actionName, noSuchAction } from '../request';
 import { toBoolean } from '../schemas/parameter-types';
 import { validateSnapshotCreate, validateSnapshotResetStatus, validateSnapshotUpdate, validateSnapshotUpdateStatus } from '../schemas/snapshots';
 import * as view from '../views/snapshots';
@@ -16,19 +16,6 @@ import * as view from '../views/snapshots';
 /** Legacy and Cinder column names accepted as sort keys, and the key they mean. */
 const SORT_ALIASES: Record<string, string> = { display_name: 'name', display_description: 'description', volume_size: 'size' };
 const SORT_KEYS = [...SNAPSHOT_SORT_COLUMNS, ...Object.keys(SORT_ALIASES)];
-
-/** Cinder trims leading and trailing spaces of names and descriptions. */
-function trimmed(value: string | null | undefined): string | null | undefined {
-  return typeof value === 'string' ? value.trim() : value;
-}
-
-/** The single action key of an action body, as Cinder's action_peek reads it. */
-function actionOf(body: unknown): string {
-  if (body === null || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length !== 1) {
-    throw new BadRequestError('Malformed request body');
-  }
-  return Object.keys(body)[0];
-}
 
 export function snapshotController(deps: ApiDeps) {
   const maxLimit = deps.config.max_limit;
@@ -92,7 +79,7 @@ export function snapshotController(deps: ApiDeps) {
     async action(req: Request, res: Response): Promise<void> {
       const ctx = ctxOf(req);
       const id = param(req, 'snapshot_id');
-      const name = actionOf(req.body);
+      const name = actionName(req.body);
       switch (name) {
         case 'os-reset_status': {
           const { status } = validateSnapshotResetStatus(req.body);
@@ -108,7 +95,7 @@ export function snapshotController(deps: ApiDeps) {
           break;
         }
         default:
-          throw new BadRequestError(`There is no such action: ${name}. Verify the request body and Content-Type header and try again.`);
+          throw noSuchAction(name);
       }
       sendEmpty(res, 202);
     },

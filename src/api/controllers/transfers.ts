@@ -9,7 +9,7 @@ import type { TransferListInput } from '../../volume/transfer-service';
 import type { ApiDeps } from '../deps';
 import { parseListParams, truthy } from '../list-params';
 import { MV } from '../microversions';
-import { ctxOf, param, queryOf, sendEmpty, viewOf } from '../request';
+import { ctxOf, param, queryOf, sendEmpty, viewOf, trimmed } from '../request';
 import { toBoolean } from '../schemas/parameter-types';
 import { validateTransferAccept, validateTransferCreate, validateTransferCreateLegacy } from '../schemas/transfers';
 import * as view from '../views/transfers';
@@ -28,10 +28,6 @@ function filtersOf(raw: Record<string, string>): Pick<TransferListInput, 'filter
     else filters.push({ column, value: BOOLEAN_COLUMNS.has(column) ? (truthy(value) ? 1 : 0) : value });
   }
   return { filters, matchesNothing };
-}
-
-function trimmed(value: string | null | undefined): string | null | undefined {
-  return typeof value === 'string' ? value.trim() : value;
 }
 
 export function transferController(deps: ApiDeps, opts: { legacy: boolean }) {

@@ -11,7 +11,7 @@ import { MIGRATION_STATUSES, RESETTABLE_ATTACH_STATUSES, VOLUME_STATUSES } from 
 import type { ResetStatusInput } from '../../volume/action-service';
 import type { ApiDeps } from '../deps';
 import { MV } from '../microversions';
-import { ctxOf, param, sendEmpty } from '../request';
+import { ctxOf, param, sendEmpty, actionName, noSuchAction } from '../request';
 import { DB_MAX_INT, toBoolean } from '../schemas/parameter-types';
 import { pyRepr } from '../schemas/validator';
 import * as s from '../schemas/volume-actions';
@@ -21,16 +21,6 @@ type ActionHandler = (req: Request, res: Response, id: string) => Promise<void>;
 /** Python's repr of a tuple of strings, as Cinder prints its status lists. */
 function pyTuple(items: readonly string[]): string {
   return `(${items.map((i) => `'${i}'`).join(', ')})`;
-}
-
-/** The single action key of an action body; 400 as Cinder's action_peek when the body is not one key. */
-export function actionName(body: unknown): string {
-  if (body === null || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length !== 1) throw new BadRequestError('Malformed request body');
-  return Object.keys(body)[0];
-}
-
-export function noSuchAction(name: string): BadRequestError {
-  return new BadRequestError(`There is no such action: ${name}. Verify the request body and Content-Type header and try again.`);
 }
 
 /** new_size as Cinder reads it: an integer, or digits whose value must also be within 1 .. 2^31-1. */

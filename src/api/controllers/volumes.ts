@@ -6,16 +6,11 @@ import { VOLUME_SORT_COLUMNS } from '../../db/queries/volumes';
 import type { ApiDeps } from '../deps';
 import { parseListParams, truthy } from '../list-params';
 import { MV } from '../microversions';
-import { ctxOf, param, queryOf, viewOf, sendEmpty } from '../request';
+import { ctxOf, param, queryOf, viewOf, sendEmpty, trimmed } from '../request';
 import { validateVolumeCreate, validateVolumeCreateLegacy, validateVolumeUpdate, validateVolumeUpdateLegacy } from '../schemas/volumes';
 import * as view from '../views/volumes';
 
 const SORT_ALIASES = { display_name: 'name', display_description: 'description' };
-
-/** Cinder trims leading and trailing spaces of names and descriptions. */
-function trimmed(value: string | null | undefined): string | null | undefined {
-  return typeof value === 'string' ? value.trim() : value;
-}
 
 function toCreateInput(body: ReturnType<typeof validateVolumeCreate>): CreateVolumeInput {
   const v = body.volume;
