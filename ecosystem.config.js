@@ -30,7 +30,11 @@ function appEnv(logFile) {
     VOLUME_API_PORT: port,
     VOLUME_API_DATA_DIR: env.VOLUME_API_DATA_DIR || './data',
     VOLUME_API_LOG_LEVEL: env.VOLUME_API_LOG_LEVEL || 'info',
-    // The worker finds operations queued by the API processes by polling the shared store.
+    // stdout (`pm2 logs`) only for warnings and errors: each stdout line is an IPC message to the PM2
+    // daemon, which cost more CPU than the request it logs. The full log is the file above.
+    VOLUME_API_LOG_STDOUT_LEVEL: env.VOLUME_API_LOG_STDOUT_LEVEL || 'warn',
+    // The API wakes the worker through a watched file in the data dir (src/volume/wake.ts); polling
+    // the shared store is the fallback.
     VOLUME_API_WORKER_POLL_INTERVAL_MS: env.VOLUME_API_WORKER_POLL_INTERVAL_MS || '250',
   };
   if (env.VOLUME_API_DATABASE_URL) base.VOLUME_API_DATABASE_URL = env.VOLUME_API_DATABASE_URL;

@@ -61,6 +61,8 @@ function parseArgs(argv: string[]): Options {
     else usage(`unknown argument ${a}`);
   }
   if (process.env.BENCH_PROFILE) o.profile = process.env.BENCH_PROFILE;
+  // A task file of the user's own names the profile after itself (report title, results folder).
+  else if (o.task) o.profile = path.basename(o.task).replace(/\.json$/i, '');
   if (!o.task) o.task = path.join(ROOT, 'bench', 'tasks', `${o.profile}.json`);
   if (!modesGiven && o.profile === 'tiny') o.modes = ['standalone', 'baseline-restify'];
   if (!o.out) o.out = path.join(ROOT, 'bench', 'results', `${stamp}${o.profile === 'full' ? '' : `-${o.profile}`}`);
@@ -168,7 +170,8 @@ async function main(): Promise<void> {
           }
         }
         const groups = await mode.groups();
-        const sampler = sampleProcesses(groups);
+        // The load generator (autocannon and the iteration loops run in this process) shares the cores.
+        const sampler = sampleProcesses({ ...groups, loadgen: [process.pid] });
         step('running');
         const r = await runScenario(mode.url, w, ctx, step);
         const resources = sampler.stop();

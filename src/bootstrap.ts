@@ -40,7 +40,9 @@ export interface Services {
 }
 
 export async function buildServices(config: Config, log: Logger): Promise<Services> {
-  const store = await openStore(config);
+  // A PostgreSQL server that goes away makes idle pooled connections fail outside any request: log it
+  // (requests meanwhile get 503) and carry on; the pool reconnects when the server is back.
+  const store = await openStore(config, { onPoolError: (err, where) => log.warn({ err, where }, 'database connection lost') });
   const quota = new QuotaService(config);
   const types = new TypeService(store, config);
   const queue = new OperationQueue();
@@ -57,7 +59,7 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
 }
 
 export function buildApp(services: Services, metrics?: ApiMetrics): App {
-  const deps: ApiDeps = { ...services, auth: createAuthStrategy(services.config) };
+  const deps: ApiDeps = { ...services, auth: createAuthStrategy(services.config, services.log) };
   return createApp(deps, metrics);
 }
 

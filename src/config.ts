@@ -26,7 +26,34 @@ export const ConfigSchema = Type.Object(
     data_dir: Type.String({ minLength: 1, default: './data', description: 'Directory for the SQLite database and the file backend (relative to the working directory).' }),
     database_url: Type.String({
       default: '',
-      description: 'Store location: `sqlite:PATH` (or a bare path). Empty means `sqlite:<data_dir>/volume-api.sqlite`.',
+      description:
+        'Store location: `sqlite:PATH` (or a bare path), or `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (also `postgresql://`) for PostgreSQL, the store for more than one host (docs/scaling.md). Empty means `sqlite:<data_dir>/volume-api.sqlite`. The password is censored when the configuration is printed or logged.',
+    }),
+    // Issue 8: PostgreSQL connection settings; SQLite ignores them.
+    database_pool_size: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 10,
+      description: 'PostgreSQL: most connections this process opens (per API process and per worker: size the server\'s `max_connections` for all of them).',
+    }),
+    database_statement_timeout_ms: Type.Integer({
+      minimum: 0,
+      default: 10000,
+      description: 'PostgreSQL: the server cancels a statement that runs longer (the request gets 503). 0: no limit.',
+    }),
+    database_connect_timeout_ms: Type.Integer({
+      minimum: 0,
+      default: 5000,
+      description: 'PostgreSQL: longest wait for a connection (opening one, or a free one from a full pool) before the request gets 503. 0: wait forever.',
+    }),
+    database_ssl_mode: Type.Union([Type.Literal('disable'), Type.Literal('require'), Type.Literal('verify-ca'), Type.Literal('verify-full')], {
+      default: 'disable',
+      description:
+        'PostgreSQL: TLS to the server, as libpq\'s `sslmode`: `disable`; `require` (encrypted, certificate not checked); `verify-ca` (certificate signed by a trusted CA); `verify-full` (and its name matches the host). Put no `sslmode` in database_url.',
+    }),
+    database_ssl_ca_file: Type.String({
+      default: '',
+      description: 'PostgreSQL: PEM file of the CA certificates that `verify-ca` and `verify-full` trust. Empty: the system\'s CAs.',
     }),
     log_level: Type.Union(
       ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].map((l) => Type.Literal(l)),
@@ -36,6 +63,14 @@ export const ConfigSchema = Type.Object(
       default: '',
       description: 'Also write the JSON log to this file (appending; reopened on SIGUSR2 or the PM2 action `logs:reopen`, so rotation by renaming loses no line). Empty: stdout only.',
     }),
+    log_stdout_level: Type.Union(
+      ['', 'trace', 'debug', 'info', 'warn', 'error', 'fatal', 'off'].map((l) => Type.Literal(l)),
+      {
+        default: '',
+        description:
+          'Level of the records that also go to stdout: empty means `log_level`; `off` writes none. The ecosystem sets `warn` next to `log_file`: under PM2 every stdout line is an IPC message to the PM2 daemon (one per request for the audit line; docs/performance.md).',
+      },
+    ),
     public_endpoint: Type.String({
       default: '',
       description: 'Base URL clients use (e.g. `https://volume.example.com`); used in links and version documents. Empty: derived from the request.',
@@ -55,7 +90,31 @@ export const ConfigSchema = Type.Object(
     }),
     auth: Type.Object(
       {
-        strategy: Type.Union([Type.Literal('noauth')], { default: 'noauth', description: 'Authentication strategy: `noauth` (Cinder\'s: token `user:project`, caller is admin).' }),
+        strategy: Type.Union([Type.Literal('noauth'), Type.Literal('keystone')], {
+          default: 'noauth',
+          description:
+            'Authentication strategy: `noauth` (Cinder\'s: token `user:project`, caller is admin) or `keystone` (tokens validated by Keystone v3; see docs/keystone.md).',
+        }),
+        // Issue 9. Only read with strategy `keystone`, which then requires url, username and password.
+        keystone: Type.Object(
+          {
+            url: Type.String({ default: '', description: 'Keystone: base URL of the identity service (e.g. `http://controller:5000`; a trailing `/v3` is allowed). Also the `uri` of `WWW-Authenticate` on 401. Required with strategy `keystone`.' }),
+            username: Type.String({ default: '', description: 'Keystone: the service user this API authenticates as to validate callers\' tokens (needs role `service` or `admin`). Required with strategy `keystone`.' }),
+            password: Type.String({ default: '', description: 'Keystone: the service user\'s password (censored when the configuration is printed). Required with strategy `keystone`.' }),
+            project_name: Type.String({ minLength: 1, default: 'service', description: 'Keystone: project the service user\'s token is scoped to.' }),
+            user_domain_name: Type.String({ minLength: 1, default: 'Default', description: 'Keystone: domain of the service user.' }),
+            project_domain_name: Type.String({ minLength: 1, default: 'Default', description: 'Keystone: domain of `project_name`.' }),
+            cache_ttl: Type.Integer({
+              minimum: 0,
+              default: 300,
+              description:
+                'Keystone: seconds a validated token is trusted before it is validated again (never past its `expires_at`). Bounds how long a revoked token keeps working. Per process. 0: validate every request.',
+            }),
+            timeout: Type.Number({ exclusiveMinimum: 0, default: 5, description: 'Keystone: seconds to wait for one Keystone request (connect and answer) before the API answers 503.' }),
+            ca_file: Type.String({ default: '', description: 'Keystone: PEM file of CA certificates for an `https` url. Empty: the system\'s CAs.' }),
+          },
+          { default: {} },
+        ),
       },
       { default: {} },
     ),
@@ -91,6 +150,20 @@ export const ConfigSchema = Type.Object(
         poll_interval_ms: Type.Integer({ minimum: 10, default: 2000, description: 'Fallback poll interval of the volume worker (new operations wake it at once).' }),
         lease_seconds: Type.Integer({ minimum: 1, default: 30, description: 'Lease a worker holds on a claimed operation; an expired lease lets another worker resume it.' }),
         max_attempts: Type.Integer({ minimum: 1, default: 3, description: 'Attempts before an operation is failed and its volume set to an error status.' }),
+        host: Type.String({
+          default: '',
+          // '@', '#' and '/' separate the parts of host strings and owner ids.
+          pattern: '^[^@#/\\s]*$',
+          description:
+            'Name of this worker host, the first part of the `host@backend#pool` string recorded on each volume it places (`os-vol-host-attr:host`). Operations on a volume run only on the worker with that host string. Empty: the machine\'s host name. Give each storage host its own, and keep it when a host is rebuilt.',
+        }),
+        backend_name: Type.String({
+          default: '',
+          // '@', '#' and '/' separate the parts of host strings and owner ids.
+          pattern: '^[^@#/\\s]*$',
+          description:
+            'Backend name in this worker\'s host string (`host@backend_name#backend_name`); a volume type whose `volume_backend_name` extra spec is set is created only by workers with that name. Empty: `backend.name`.',
+        }),
         test_delay_ms: Type.Integer({
           minimum: 0,
           default: 0,
@@ -223,6 +296,19 @@ export function configFileFrom(argv: readonly string[], env: NodeJS.ProcessEnv):
   return env.VOLUME_API_CONFIG || undefined;
 }
 
+/** Keys that have a default of '' in the schema but are required by the chosen auth strategy. */
+function requireStrategyKeys(cfg: FileConfig): void {
+  if (cfg.auth.strategy !== 'keystone') return;
+  const missing = (['url', 'username', 'password'] as const).filter((k) => cfg.auth.keystone[k] === '');
+  if (missing.length > 0) {
+    const names = missing.map((k) => `auth.keystone.${k} (env ${envName(['auth', 'keystone', k])})`);
+    throw new ConfigError(`invalid configuration: auth.strategy is "keystone" but ${names.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set`);
+  }
+  if (!/^https?:\/\/[^/]/.test(cfg.auth.keystone.url)) {
+    throw new ConfigError(`invalid configuration: auth.keystone.url (env VOLUME_API_AUTH_KEYSTONE_URL) = ${JSON.stringify(cfg.auth.keystone.url)}: must be an http or https URL`);
+  }
+}
+
 function computeDerived(cfg: FileConfig, cwd: string): Config {
   const dataDir = path.resolve(cwd, cfg.data_dir);
   let databaseUrl = cfg.database_url;
@@ -269,7 +355,18 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     // A union of literals reports one error per member; say each key once.
     throw new ConfigError(`invalid configuration: ${[...new Set(problems)].join('; ')}`);
   }
+  requireStrategyKeys(merged as FileConfig);
   return computeDerived(merged as FileConfig, opts.cwd ?? process.cwd());
+}
+
+/** The engine a database URL selects: `postgres://` and `postgresql://` are PostgreSQL, the rest SQLite. */
+export function databaseEngine(databaseUrl: string): 'sqlite' | 'postgres' {
+  return /^postgres(?:ql)?:\/\//i.test(databaseUrl) ? 'postgres' : 'sqlite';
+}
+
+/** The URL with its password replaced by `***`, for logs and the printed configuration. */
+export function censorDatabaseUrl(databaseUrl: string): string {
+  return databaseUrl.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
 }
 
 /** Parses a `sqlite:` database URL into a file path (`:memory:` allowed). */
@@ -277,14 +374,16 @@ export function sqlitePath(databaseUrl: string): string {
   const m = /^sqlite:(?:\/\/)?(.*)$/.exec(databaseUrl);
   if (m) return m[1];
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl)) {
-    throw new ConfigError(`database_url = ${JSON.stringify(databaseUrl)}: unsupported scheme (use sqlite:PATH)`);
+    throw new ConfigError(`database_url = ${JSON.stringify(censorDatabaseUrl(databaseUrl))}: unsupported scheme (use sqlite:PATH or postgres://...)`);
   }
   return databaseUrl;
 }
 
 if (require.main === module) {
   try {
-    process.stdout.write(JSON.stringify(loadConfig(), null, 2) + '\n');
+    const config = loadConfig();
+    const censored = config.auth.keystone.password ? { ...config, auth: { ...config.auth, keystone: { ...config.auth.keystone, password: '***' } } } : config;
+    process.stdout.write(JSON.stringify({ ...censored, database_url: censorDatabaseUrl(config.database_url) }, null, 2) + '\n');
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);

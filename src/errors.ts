@@ -83,6 +83,56 @@ export class ServiceUnavailableError extends ApiError {
   }
 }
 
+export const DATABASE_UNAVAILABLE_MESSAGE = 'The database is not available at this time; try again later.';
+
+/**
+ * 503: the database cannot serve right now (down, restarting, out of connections, too slow). The store
+ * raises it in place of the driver's error (src/db/postgres.ts), so the request ends as a clean 503
+ * whatever code was running; `cause` keeps the driver's error for the log.
+ */
+export class DatabaseUnavailableError extends ServiceUnavailableError {
+  constructor(override readonly cause: unknown) {
+    super(DATABASE_UNAVAILABLE_MESSAGE);
+  }
+}
+
+/**
+ * Errors that mean "the database cannot serve now", not "this request is wrong" (issue 8): socket
+ * errors of Node, PostgreSQL's connection-exception (08xxx) and shutdown SQLSTATEs, too many
+ * connections, a statement cancelled by statement_timeout, and pg's own errors for a connection that
+ * died or a pool that found no free connection in time. Retrying later can succeed.
+ */
+const DATABASE_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  '08000', // connection_exception
+  '08001', // sqlclient_unable_to_establish_sqlconnection
+  '08003', // connection_does_not_exist
+  '08004', // sqlserver_rejected_establishment_of_sqlconnection
+  '08006', // connection_failure
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down, recovering)
+  '53300', // too_many_connections
+  '57014', // query_canceled: statement_timeout
+  '25P03', // idle_in_transaction_session_timeout
+]);
+const DATABASE_DOWN_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|Cannot use a pool after calling end on the pool)/;
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (err instanceof DatabaseUnavailableError) return true;
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  return (typeof code === 'string' && DATABASE_DOWN_CODES.has(code)) || DATABASE_DOWN_MESSAGES.test(err.message);
+}
+
 /** 413 overLimit as Cinder sends it: `<ExceptionName>: <text>`, retryAfter "0", Retry-After: 0. */
 export class QuotaExceededError extends ApiError {
   constructor(
@@ -193,6 +243,7 @@ export function toFault(err: unknown): Fault {
       headers: err.headers,
     };
   }
+  if (isDatabaseUnavailable(err)) return toFault(new DatabaseUnavailableError(err));
   const e = err as { statusCode?: unknown; name?: string; message?: string } | undefined;
   const status = typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 500;
   const message = status >= 500 ? GENERIC_500_MESSAGE : restifyMessage(e ?? {}, status);

@@ -2,13 +2,17 @@
  * Logging: one Bunyan logger per process, JSON on stdout. Request lines carry `req_id` (and
  * `global_req_id` when the client sent one); worker lines carry `op_id` and the resource id.
  *
- * With config `log_file` the same records also go to that file, through a stream that can be reopened
+ * Config `log_stdout_level` limits what goes to stdout (the ecosystem keeps only warnings there, since
+ * under PM2 each stdout line is an IPC message to the daemon).
+ *
+ * With config `log_file` the records also go to that file, through a stream that can be reopened
  * (`reopenLogFiles`, on SIGUSR2 or PM2's `pm2 trigger <app> logs:reopen`). Rotation is then: rename the
  * file, ask for a reopen. Writes before the reopen land in the renamed file, writes after it in the new
  * one, none are lost: the old stream is ended (flushed) only after the new one takes over. Several
  * processes may append to one file: each record is one write to an O_APPEND descriptor.
  */
 import fs from 'node:fs';
+import type { Config } from './config';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import bunyan from 'bunyan';
@@ -60,8 +64,9 @@ export function createLogger(
   level: string,
   stream: NodeJS.WritableStream = process.stdout,
   file?: string,
+  streamLevel: string = level,
 ): Logger {
-  const streams: bunyan.Stream[] = [{ level: level as bunyan.LogLevel, stream }];
+  const streams: bunyan.Stream[] = streamLevel === 'off' ? [] : [{ level: streamLevel as bunyan.LogLevel, stream }];
   if (file) {
     const fileStream = new ReopenableFileStream(file);
     fileStreams.add(fileStream);
@@ -81,4 +86,9 @@ export function createLogger(
 /** SIGUSR2 reopens the log files (logrotate's postrotate for non-PM2 setups). */
 export function reopenLogFilesOnSignal(log: Logger): void {
   process.on('SIGUSR2', () => log.info({ files: reopenLogFiles() }, 'log files reopened'));
+}
+
+/** The logger of an entry point: stdout at `log_stdout_level` (default `log_level`), plus `log_file`. */
+export function processLogger(name: 'volume-api' | 'volume-worker', config: Pick<Config, 'log_level' | 'log_file' | 'log_stdout_level'>): Logger {
+  return createLogger(name, config.log_level, process.stdout, config.log_file || undefined, config.log_stdout_level || config.log_level);
 }

@@ -5,24 +5,28 @@
  * drains as the PM2 reload recipe needs (1 s of `Connection: close`, then close), so `pm2 reload` loses
  * no request.
  */
-import { loadConfig, ConfigError } from './config';
-import { createLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
+import { censorDatabaseUrl, loadConfig, ConfigError } from './config';
+import { processLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
 import { buildApp, buildServices } from './bootstrap';
 import { closeServer, listen, onStopSignal, signalReady } from './lifecycle';
 import { createApiMetrics, registerPm2Action } from './metrics';
+import { WorkerWakeSignal } from './volume/wake';
 
 /** Long enough for keep-alive clients and proxies to see `Connection: close` and move on. */
 const DRAIN_DELAY_MS = 1000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger('volume-api', config.log_level, process.stdout, config.log_file || undefined);
+  const log = processLogger('volume-api', config);
   reopenLogFilesOnSignal(log);
   registerPm2Action('logs:reopen', () => reopenLogFiles());
   const services = await buildServices(config, log);
+  // The worker is another process: tell it about new operations instead of waiting for its next poll.
+  const wakeWorker = WorkerWakeSignal.forDataDir(config.data_dir, log);
+  services.queue.onEnqueue(() => wakeWorker.notify());
   const app = buildApp(services, createApiMetrics());
   const address = await listen(app, config);
-  log.info({ host: address.address, port: address.port, database_url: config.database_url, auth: config.auth.strategy }, `volume-api listening on http://${address.address}:${address.port}`);
+  log.info({ host: address.address, port: address.port, database_url: censorDatabaseUrl(config.database_url), auth: config.auth.strategy }, `volume-api listening on http://${address.address}:${address.port}`);
   signalReady();
   onStopSignal(log, async () => {
     await closeServer(app, { drainDelayMs: DRAIN_DELAY_MS, forceAfterMs: 6000 });

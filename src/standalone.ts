@@ -3,15 +3,15 @@
  * `npm start`: the whole service in one process: API and volume worker, SQLite and the file backend
  * under ./data, noauth. Same configuration as every other mode.
  */
-import { loadConfig, ConfigError } from './config';
-import { createLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
+import { censorDatabaseUrl, loadConfig, ConfigError } from './config';
+import { processLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
 import { buildApp, buildServices, buildWorker } from './bootstrap';
 import { registerPm2Action } from './metrics';
 import { cinderCommandLine, closeServer, listen, onStopSignal, signalReady } from './lifecycle';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger('volume-api', config.log_level, process.stdout, config.log_file || undefined);
+  const log = processLogger('volume-api', config);
   reopenLogFilesOnSignal(log);
   registerPm2Action('logs:reopen', () => reopenLogFiles());
   const services = await buildServices(config, log);
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const app = buildApp(services);
   const address = await listen(app, config);
   log.info(
-    { host: address.address, port: address.port, data_dir: config.data_dir, database_url: config.database_url, backend: config.backend.name, auth: config.auth.strategy },
+    { host: address.address, port: address.port, data_dir: config.data_dir, database_url: censorDatabaseUrl(config.database_url), backend: config.backend.name, auth: config.auth.strategy },
     `volume-api (standalone) listening on http://${address.address}:${address.port}`,
   );
   log.info({ cinder: cinderCommandLine(config.host, address.port) }, `try: ${cinderCommandLine(config.host, address.port)}`);

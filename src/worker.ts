@@ -2,30 +2,34 @@
 /*
  * `volume-worker`: the operation loop as its own process, against the shared store. Run one (or more)
  * beside the API processes; claiming is atomic, so several workers never run one operation twice.
- * Operations enqueued by API processes are found by polling (config worker.poll_interval_ms).
+ * API processes on this host wake it through a watched file in the data dir (volume/wake.ts); polling
+ * (config worker.poll_interval_ms) finds everything else.
  */
-import { loadConfig, ConfigError } from './config';
-import { createLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
+import { censorDatabaseUrl, loadConfig, ConfigError } from './config';
+import { processLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
 import { buildServices, buildWorker } from './bootstrap';
 import { onStopSignal, signalReady } from './lifecycle';
 import { registerPm2Action, startWorkerMetrics } from './metrics';
+import { WorkerWakeSignal } from './volume/wake';
 
 /** Below the ecosystem's kill_timeout (10 s) for volume-worker. */
 const STOP_GRACE_MS = 7000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger('volume-worker', config.log_level, process.stdout, config.log_file || undefined);
+  const log = processLogger('volume-worker', config);
   reopenLogFilesOnSignal(log);
   registerPm2Action('logs:reopen', () => reopenLogFiles());
   const services = await buildServices(config, log);
   const worker = buildWorker(services, log);
+  const stopWatching = WorkerWakeSignal.forDataDir(config.data_dir, log).watch(() => worker.wake());
   await worker.start();
-  log.info({ owner: worker.owner, database_url: config.database_url, backend: config.backend.name, backend_path: config.backend.path }, 'volume-worker running');
+  log.info({ owner: worker.owner, database_url: censorDatabaseUrl(config.database_url), backend: config.backend.name, backend_path: config.backend.path }, 'volume-worker running');
   const stopMetrics = startWorkerMetrics(services.store);
   signalReady();
   onStopSignal(log, async () => {
     stopMetrics();
+    stopWatching();
     // Finish the current operation if it ends soon; otherwise hand its lease back before PM2's kill_timeout.
     await worker.stop(STOP_GRACE_MS);
     await services.store.close();

@@ -32,7 +32,7 @@ export interface RunningMode {
   baseline: boolean;
   url: string;
   description: string;
-  /** The processes to measure: `api` (service or baseline), `worker`, `proxy`. */
+  /** The processes to measure: `api` (service or baseline), `worker`, `pm2` (daemon), `proxy` (the runner adds `loadgen`). */
   groups(): Promise<ProcessGroups>;
   stop(): Promise<void>;
 }
@@ -86,13 +86,16 @@ process.once('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-/** `node dist/standalone.js` in a temporary working directory (data under it). */
-export async function startStandalone(): Promise<RunningMode> {
+/**
+ * `node dist/standalone.js` in a temporary working directory (data under it); `nodeArgs` e.g.
+ * --cpu-prof, `extraEnv` more VOLUME_API_* settings (e.g. Keystone auth for the Rally run).
+ */
+export async function startStandalone(nodeArgs: string[] = [], extraEnv: Record<string, string> = {}): Promise<RunningMode> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'volume-api-bench-standalone-'));
   const port = await freePort();
-  const child = spawn(process.execPath, ['--enable-source-maps', '--disable-warning=DEP0111', path.join(ROOT, 'dist', 'standalone.js')], {
+  const child = spawn(process.execPath, ['--enable-source-maps', '--disable-warning=DEP0111', ...nodeArgs, path.join(ROOT, 'dist', 'standalone.js')], {
     cwd: dir,
-    env: serviceEnv({ VOLUME_API_PORT: String(port), VOLUME_API_DATA_DIR: path.join(dir, 'data') }),
+    env: serviceEnv({ VOLUME_API_PORT: String(port), VOLUME_API_DATA_DIR: path.join(dir, 'data'), ...extraEnv }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   children.add(child);
@@ -151,7 +154,10 @@ export class Pm2Deployment {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'volume-api-bench-pm2-'));
   port = 0;
   env: NodeJS.ProcessEnv = {};
-  constructor(readonly instances: number) {}
+  constructor(
+    readonly instances: number,
+    private readonly extraEnv: Record<string, string> = {},
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -170,6 +176,7 @@ export class Pm2Deployment {
       VOLUME_API_DATA_DIR: path.join(this.dir, 'data'),
       VOLUME_API_LOG_DIR: path.join(this.dir, 'logs'),
       VOLUME_API_INSTANCES: String(this.instances),
+      ...this.extraEnv,
     });
     await pm2(['start', eco, '--env', 'production'], this.env);
     const deadline = Date.now() + 60000;
@@ -186,6 +193,8 @@ export class Pm2Deployment {
     return {
       api: procs.filter((p) => p.name === 'volume-api').map((p) => p.pid),
       worker: procs.filter((p) => p.name === 'volume-worker').map((p) => p.pid),
+      // The God daemon: it carries the cluster's IPC (stdout lines, metrics), on the same cores.
+      pm2: [Number(fs.readFileSync(path.join(this.env.PM2_HOME!, 'pm2.pid'), 'utf8').trim())].filter((pid) => pid > 0),
     };
   }
 

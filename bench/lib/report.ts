@@ -48,6 +48,16 @@ function first(d: BenchResults, mode: string, scenario: string): WorkloadResult 
   return d.results.find((r) => r.mode === mode && r.scenario === scenario);
 }
 
+/**
+ * Scaling can only show where there is an idle core: say where the machine's CPU went during the
+ * N-instance run (API instances, worker, PM2 daemon, load generator), as % of one core.
+ */
+function cpuNote(t: Target, r: WorkloadResult | undefined, cores: number): void {
+  if (!r || !t.measured) return;
+  const parts = Object.entries(r.resources).map(([group, u]) => `${group} ${u.cpuPct}%`);
+  t.measured += `; CPU during the ${r.mode} run: ${parts.join(', ')} of ${cores * 100}%`;
+}
+
 export function computeTargets(d: BenchResults): Target[] {
   const out: Target[] = [];
   const ratio = (name: string, a: [string, string], b: [string, string], min: number) => {
@@ -61,7 +71,9 @@ export function computeTargets(d: BenchResults): Target[] {
   ratio('GET one volume, standalone vs bare Restify', ['standalone', show], ['baseline-restify', show], 0.4);
   ratio('Detail list, standalone vs bare Restify', ['standalone', list], ['baseline-restify', list], 0.5);
   ratio(`PM2 ${d.apiInstances['pm2-N']} instances vs 1, show`, ['pm2-N', show], ['pm2-1', show], 1.5);
+  cpuNote(out[out.length - 1], first(d, 'pm2-N', show), d.environment.cores);
   ratio(`PM2 ${d.apiInstances['pm2-N']} instances vs 1, detail list`, ['pm2-N', list], ['pm2-1', list], 1.5);
+  cpuNote(out[out.length - 1], first(d, 'pm2-N', list), d.environment.cores);
   ratio('Nginx vs direct (PM2 N), show', ['nginx', show], ['pm2-N', show], 0.75);
   ratio('Nginx vs direct (PM2 N), detail list', ['nginx', list], ['pm2-N', list], 0.8);
   ratio('Apache vs direct (PM2 N), show', ['apache', show], ['pm2-N', show], 0.5);
@@ -146,12 +158,12 @@ export function renderReport(d: BenchResults): string {
     if (withTta.length) charts.push(barChart('Time to available (ms)', withTta.map((r) => ({ label: r.mode, values: [r.timeToAvailable!.p50, r.timeToAvailable!.p95, r.timeToAvailable!.p99] })), ['p50', 'p95', 'p99'], 'ms'));
     sections.push(`<section><h2>${esc(w)}</h2>${rows[0].path ? `<p>GET <code>${esc(rows[0].path)}</code>, ${rows[0].responseBytes ?? '?'} bytes per response</p>` : ''}<div class="charts">${charts.join('\n')}</div></section>`);
   }
-  const table = `<table><thead><tr><th>workload</th><th>mode</th><th>throughput</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th><th>ok</th><th>errors</th><th>create→available p50/p95/p99 ms</th><th>API RSS max MB</th><th>API CPU %</th><th>worker CPU %</th><th>proxy RSS MB / CPU %</th></tr></thead><tbody>
+  const table = `<table><thead><tr><th>workload</th><th>mode</th><th>throughput</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th><th>ok</th><th>errors</th><th>create→available p50/p95/p99 ms</th><th>API RSS max MB</th><th>API CPU %</th><th>worker CPU %</th><th>PM2 daemon CPU %</th><th>load generator CPU %</th><th>proxy RSS MB / CPU %</th></tr></thead><tbody>
 ${d.results
   .map((r) => {
     const errs = Object.entries(r.errors).map(([k, v]) => `${k}: ${v}`).join(', ');
     const px = r.resources.proxy;
-    return `<tr><td>${esc(r.workload)}</td><td>${esc(r.mode)}</td><td class="n">${fmt(r.throughput)} ${r.unit}</td><td class="n">${fmt(r.latency.p50)}</td><td class="n">${fmt(r.latency.p90)}</td><td class="n">${fmt(r.latency.p95)}</td><td class="n">${fmt(r.latency.p99)}</td><td class="n">${fmt(r.latency.max)}</td><td class="n">${r.ok}</td><td class="${r.failed ? 'bad' : ''}">${r.failed ? esc(errs) : '0'}</td><td class="n">${pct(r.timeToAvailable)}</td><td class="n">${r.resources.api?.rssMaxMB ?? ''}</td><td class="n">${r.resources.api?.cpuPct ?? ''}</td><td class="n">${r.resources.worker?.cpuPct ?? ''}</td><td class="n">${px ? `${px.rssTotalMB} / ${px.cpuPct}` : ''}</td></tr>`;
+    return `<tr><td>${esc(r.workload)}</td><td>${esc(r.mode)}</td><td class="n">${fmt(r.throughput)} ${r.unit}</td><td class="n">${fmt(r.latency.p50)}</td><td class="n">${fmt(r.latency.p90)}</td><td class="n">${fmt(r.latency.p95)}</td><td class="n">${fmt(r.latency.p99)}</td><td class="n">${fmt(r.latency.max)}</td><td class="n">${r.ok}</td><td class="${r.failed ? 'bad' : ''}">${r.failed ? esc(errs) : '0'}</td><td class="n">${pct(r.timeToAvailable)}</td><td class="n">${r.resources.api?.rssMaxMB ?? ''}</td><td class="n">${r.resources.api?.cpuPct ?? ''}</td><td class="n">${r.resources.worker?.cpuPct ?? ''}</td><td class="n">${r.resources.pm2?.cpuPct ?? ''}</td><td class="n">${r.resources.loadgen?.cpuPct ?? ''}</td><td class="n">${px ? `${px.rssTotalMB} / ${px.cpuPct}` : ''}</td></tr>`;
   })
   .join('\n')}
 </tbody></table>`;

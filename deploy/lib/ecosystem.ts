@@ -47,9 +47,11 @@ export const DEFAULT_ECOSYSTEM = path.resolve(__dirname, '..', '..', 'ecosystem.
 export function loadEcosystem(file = DEFAULT_ECOSYSTEM, env: NodeJS.ProcessEnv = process.env): Ecosystem {
   const resolved = path.resolve(file);
   const saved = { ...process.env };
+  // A copy first: `env` is often process.env itself, which the next line empties of VOLUME_API_*.
+  const wanted = { ...env };
   try {
     for (const k of Object.keys(process.env)) if (k.startsWith('VOLUME_API_')) delete process.env[k];
-    Object.assign(process.env, env);
+    Object.assign(process.env, wanted);
     delete require.cache[require.resolve(resolved)];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const loaded = require(resolved) as { apps: Omit<EcosystemApp, 'log_file'>[]; log_rotation: LogRotationPolicy };

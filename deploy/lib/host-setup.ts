@@ -133,8 +133,9 @@ function apiEnv(eco: Ecosystem, envName: string): Record<string, string> {
 /** The systemd unit of the standalone mode: `node dist/standalone.js` as the service user. */
 export function renderStandaloneUnit(o: { eco: Ecosystem; envName: string; appDir: string; user: string; nodeBin: string }): string {
   const env = apiEnv(o.eco, o.envName);
-  // The journal takes stdout (and rotates it): no own log file in this mode.
+  // The journal takes stdout (and rotates it): no own log file in this mode, and every level on stdout.
   delete env.VOLUME_API_LOG_FILE;
+  delete env.VOLUME_API_LOG_STDOUT_LEVEL;
   env.NODE_ENV = env.NODE_ENV ?? 'production';
   const q = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `"${s.replace(/(["\\])/g, '\\$1')}"`);
   return [

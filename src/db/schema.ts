@@ -101,6 +101,10 @@ export interface OperationsTable {
   updated_at: string;
   /** The API request that caused the operation (worker log lines carry it). */
   request_id: string | null;
+  /** Worker host (`host@backend#pool`) that must run it: the owner of the storage it touches; null = any (0005). */
+  host: string | null;
+  /** For an untargeted operation, the backend whose workers may run it; null = any backend (0005). */
+  backend: string | null;
 }
 
 export interface SnapshotsTable {

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
+import { cacheStatements } from './sqlite-statements';
 import { CompiledQuery, SqliteAdapter, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
 
 class ImmediateSqliteAdapter extends SqliteAdapter {
@@ -38,5 +39,5 @@ export function openSqlite(file: string): SQLite.Database {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  return db;
+  return cacheStatements(db);
 }

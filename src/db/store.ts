@@ -4,30 +4,52 @@
  * Design notes.
  * - All SQL lives under src/db. Services call the query modules in src/db/queries with a `Db` handle,
  *   which is either the store's root handle or a transaction, so one function serves both.
+ * - Two engines, one schema, one set of queries and migrations: `sqlite:` (one host; sqlite.ts) and
+ *   `postgres://` (several hosts; postgres.ts). Engine differences stay in those two files and in the
+ *   few query functions that branch on `isPostgres` (quota row locks, the operation claim).
  * - Every write that must be consistent (status change + quota usage + operation row) runs in one
- *   `store.transaction`, which on SQLite is BEGIN IMMEDIATE (see sqlite.ts): concurrent processes
- *   serialize on the write lock instead of failing.
- * - Migrations run at open, inside one transaction, so two processes starting together cannot both apply
- *   the same migration: the second waits for the lock and then finds nothing to do.
+ *   `store.transaction`. On SQLite that is BEGIN IMMEDIATE: concurrent processes serialize on the write
+ *   lock instead of failing. On PostgreSQL it is READ COMMITTED with guarded updates and quota row locks
+ *   (postgres.ts explains the choice); a transaction PostgreSQL aborts to break a deadlock (or a
+ *   serialization failure) is run again, a few times, from the start.
+ * - Migrations run at open, so two processes starting together cannot both apply the same migration: on
+ *   SQLite inside one BEGIN IMMEDIATE transaction (the second waits for the lock and then finds nothing
+ *   to do); on PostgreSQL under a session advisory lock held on one dedicated connection for the whole
+ *   run, with the migrations themselves in one transaction on that connection.
+ * - If the database goes away, queries fail fast (connect timeout, statement timeout) and errors.ts maps
+ *   those errors to 503; a failed transaction is rolled back by the server, so nothing is half-written.
+ *   The pool opens new connections by itself when the server is back.
  * - No in-process cache decides anything: several API processes share this store.
  */
-import { Kysely, Migrator, sql, type Transaction } from 'kysely';
-import type { Config } from '../config';
-import { sqlitePath } from '../config';
+import { Kysely, Migrator, sql, type MigrationInfo, type Transaction } from 'kysely';
+import { databaseEngine, sqlitePath } from '../config';
 import { ImmediateSqliteDialect, openSqlite } from './sqlite';
+import { createPostgresPool, isRetryableTransactionError, PostgresStoreDialect, MIGRATION_LOCK_KEY, type PoolErrorSink, type DatabaseConfig } from './postgres';
 import { MIGRATIONS } from './migrations';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database> | Transaction<Database>;
+export type Engine = 'sqlite' | 'postgres';
+
+/** Runs of a transaction PostgreSQL aborted with 40P01/40001 before the error reaches the caller. */
+const TRANSACTION_ATTEMPTS = 5;
 
 export class Store {
   constructor(
     readonly db: Kysely<Database>,
-    readonly engine: 'sqlite',
+    readonly engine: Engine,
   ) {}
 
-  transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(fn);
+  async transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(fn);
+      } catch (err) {
+        if (this.engine !== 'postgres' || attempt >= TRANSACTION_ATTEMPTS || !isRetryableTransactionError(err)) throw err;
+        // The server rolled everything back; a short random pause lets the other side finish first.
+        await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
+      }
+    }
   }
 
   /** Resolves when the database answers a query (used by /healthcheck). */
@@ -35,22 +57,74 @@ export class Store {
     await sql`select 1`.execute(this.db);
   }
 
+  /** Applies pending migrations; returns the names applied by this call (empty when another host did). */
   async migrate(): Promise<string[]> {
-    const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => MIGRATIONS } });
-    const { error, results } = await migrator.migrateToLatest();
-    if (error) throw error;
-    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    return this.withMigrationLock(async (db) => {
+      const { error, results } = await migrator(db).migrateToLatest();
+      if (error) throw error;
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    });
+  }
+
+  /** Names of the migrations not yet applied (`npm run migrate -- --dry-run`); writes nothing. */
+  async pendingMigrations(): Promise<string[]> {
+    const all: readonly MigrationInfo[] = await migrator(this.db).getMigrations();
+    return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
   }
 
   async close(): Promise<void> {
     await this.db.destroy();
   }
+
+  private async withMigrationLock<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (this.engine === 'sqlite') return fn(this.db);
+    // Session-level: held across Kysely's own setup (creating its bookkeeping tables, which is not
+    // race-free between hosts) and the migration transaction, all on this one connection.
+    return this.db.connection().execute(async (conn) => {
+      // No statement_timeout here: waiting for another host's migration, or a migration rewriting a big
+      // table, may take longer than a request should.
+      await sql`set statement_timeout = 0`.execute(conn);
+      await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
+      try {
+        return await fn(conn);
+      } finally {
+        await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
+        await sql`reset statement_timeout`.execute(conn);
+      }
+    });
+  }
 }
 
-export async function openStore(config: Pick<Config, 'database_url'>): Promise<Store> {
-  const file = sqlitePath(config.database_url);
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: async () => openSqlite(file) }) });
-  const store = new Store(db, 'sqlite');
-  await store.migrate();
+function migrator(db: Kysely<Database>): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+}
+
+export interface OpenOptions {
+  /** Apply pending migrations (default true; `npm run migrate -- --dry-run` opens without). */
+  migrate?: boolean;
+  /** Where PostgreSQL connection errors outside a query are reported (the process logger). */
+  onPoolError?: PoolErrorSink;
+}
+
+export async function openStore(config: DatabaseConfig, opts: OpenOptions = {}): Promise<Store> {
+  const store = databaseEngine(config.database_url) === 'postgres' ? openPostgres(config, opts) : openSqliteStore(config.database_url);
+  if (opts.migrate !== false) {
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+  }
   return store;
+}
+
+function openSqliteStore(databaseUrl: string): Store {
+  const file = sqlitePath(databaseUrl);
+  return new Store(new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: async () => openSqlite(file) }) }), 'sqlite');
+}
+
+function openPostgres(config: DatabaseConfig, opts: OpenOptions): Store {
+  const pool = createPostgresPool(config, opts.onPoolError);
+  return new Store(new Kysely<Database>({ dialect: new PostgresStoreDialect({ pool }) }), 'postgres');
 }

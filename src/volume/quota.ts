@@ -1,8 +1,9 @@
 /*
  * Quotas: limits (project overrides over configured defaults), usage counters, and the check-and-consume
  * step that runs inside the caller's transaction, right beside the insert or resize it pays for. On
- * SQLite that transaction holds the write lock (BEGIN IMMEDIATE), so concurrent creates in several
- * processes see each other's usage and can never exceed a limit together.
+ * SQLite that transaction holds the write lock (BEGIN IMMEDIATE); on PostgreSQL `usage()` and every
+ * change lock the project's usage rows first (db/queries/quotas.ts). Either way concurrent creates in
+ * several processes see each other's usage and can never exceed a limit together.
  */
 import type { Config } from '../config';
 import type { Db } from '../db/store';
@@ -30,14 +31,18 @@ export class QuotaService {
     return sortKeys(out);
   }
 
-  async limits(db: Db, projectId: string): Promise<Record<string, number>> {
-    const limits = await this.defaults(db);
+  async limits(db: Db, projectId: string, defaults?: Record<string, number>): Promise<Record<string, number>> {
+    const limits = { ...(defaults ?? (await this.defaults(db))) };
     for (const [resource, limit] of await q.projectLimits(db, projectId)) if (resource in limits) limits[resource] = limit;
     return limits;
   }
 
   async usage(db: Db, projectId: string): Promise<Record<string, Usage>> {
-    const limits = await this.limits(db, projectId);
+    const defaults = await this.defaults(db);
+    // Inside a transaction, usage is read to decide a change: on PostgreSQL hold the project's usage
+    // rows (and its limits with them) until the change commits (queries/quotas.ts). Nothing on SQLite.
+    await q.lockProjectUsage(db, projectId, Object.keys(defaults));
+    const limits = await this.limits(db, projectId, defaults);
     const used = await q.projectUsage(db, projectId);
     const out: Record<string, Usage> = {};
     for (const [resource, limit] of Object.entries(limits)) {

@@ -18,6 +18,12 @@ export interface VolumeTypeWithSpecs extends VolumeTypeRow {
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
+/**
+ * Extra specs a non-admin may read (Cinder's USER_VISIBLE_EXTRA_SPECS; policy
+ * volume_extension:types_extra_specs:read_sensitive is admin-only). The others name backends and pools.
+ */
+export const USER_VISIBLE_SPECS: readonly string[] = ['RESKEY:availability_zones', 'multiattach', 'replication_enabled'];
+
 export function requireAdmin(ctx: RequestContext): void {
   if (!ctx.isAdmin) throw new ForbiddenError();
 }
@@ -113,7 +119,9 @@ export class TypeService {
   }
 
   async extraSpecs(ctx: RequestContext, id: string): Promise<Record<string, string>> {
-    return (await this.get(ctx, id)).extra_specs;
+    const specs = (await this.get(ctx, id)).extra_specs;
+    // Issue 9: with Keystone, callers are no longer all admins; the type views filter the same way.
+    return ctx.isAdmin ? specs : Object.fromEntries(Object.entries(specs).filter(([k]) => USER_VISIBLE_SPECS.includes(k)));
   }
 
   async extraSpec(ctx: RequestContext, id: string, key: string): Promise<string> {

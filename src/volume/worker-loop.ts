@@ -2,8 +2,9 @@
  * The volume worker loop: claims operations from the durable queue and runs them.
  *
  * Design notes.
- * - Claiming is a guarded UPDATE (state and attempt count must still be what we read), so any number of
- *   workers, in any processes, can race for the same row and exactly one wins.
+ * - Claiming is atomic (queries/operations.ts claimNextOperation: a guarded UPDATE on SQLite, UPDATE ...
+ *   FOR UPDATE SKIP LOCKED on PostgreSQL), so any number of workers, in any processes and on any hosts,
+ *   can race for the queue and each operation is taken by exactly one.
  * - A claim is a lease (config worker.lease_seconds), renewed while the operation runs. A worker that
  *   dies leaves a lease that expires; the next worker to look claims the row again and retries it. Every
  *   backend method is idempotent, so a retry after a crash halfway through finishes the job.
@@ -14,6 +15,14 @@
  *   lease was lost meanwhile, nothing is written and the new owner finishes instead.
  * - After worker.max_attempts the operation fails, the resource goes to its error status and the owner
  *   gets a user message (/messages), in one transaction: nothing stays in a transitional status.
+ * - A store that fails (the PostgreSQL server is away, issue 8) stops nothing: the loop logs, waits its
+ *   poll interval doubled per failure (at most 30 s) and tries again. An operation whose result cannot
+ *   be recorded counts as nothing written; its lease runs out and it runs again once the store is back.
+ * - Several hosts (issue 8): a worker has a host string, `host@backend#pool` from config worker.host and
+ *   worker.backend_name, recorded on every volume it places. It claims only operations targeted at that
+ *   string, or untargeted ones for its backend (queue.ts says which operations are targeted), so workers
+ *   on several hosts share one database without touching each other's storage. An owner's operations
+ *   wait for it while it is down; nobody else has the files.
  * - New operations wake the loop at once (`wake()`, called by the service in the same process); polling
  *   every worker.poll_interval_ms only covers operations enqueued by other processes.
  */
@@ -29,12 +38,20 @@ import type { VolumeBackend } from './backends';
 import { OPERATION_HANDLERS } from './operations';
 import { LeaseLostError, type OperationContext, type OperationHandler } from './operations/types';
 import { detailFor, recordMessage } from './messages';
+import { isDatabaseUnavailable } from '../errors';
 import { reconcileBackend } from './reconcile';
 import { reconcileBackups } from './reconcile-backups';
 import type { QuotaService } from './quota';
 
+/** Longest pause between two polls while the store keeps failing. */
+const BACKOFF_MAX_MS = 30000;
+
 export class WorkerLoop {
-  readonly owner = `${os.hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  readonly owner: string;
+  /** This worker's `host@backend#pool` string and backend name: what it claims (WorkerScope). */
+  readonly scope: ops.WorkerScope;
+  /** The host part of `scope.host` (config worker.host, else the machine's name). */
+  private readonly hostName: string;
   private running = false;
   private wakeUp: (() => void) | null = null;
   private woken = false;
@@ -51,7 +68,12 @@ export class WorkerLoop {
     private readonly config: Pick<Config, 'worker'>,
     private readonly log: Logger,
   ) {
-    this.ctx = { store, backend, quota, log, owner: this.owner, now: () => nowIso(), host: `${os.hostname()}@${backend.name}#${backend.name}` };
+    this.hostName = config.worker.host || os.hostname();
+    const backendName = config.worker.backend_name || backend.name;
+    // Cinder's form with the backend as its one pool, e.g. storage1@file#file.
+    this.scope = { host: `${this.hostName}@${backendName}#${backendName}`, backend: backendName };
+    this.owner = `${this.hostName}/${process.pid}/${randomUUID().slice(0, 8)}`;
+    this.ctx = { store, backend, quota, log, owner: this.owner, now: () => nowIso(), host: this.scope.host };
   }
 
   async start(): Promise<void> {
@@ -61,7 +83,7 @@ export class WorkerLoop {
     await this.reclaimOrphans();
     this.running = true;
     this.loopDone = this.loop();
-    this.log.info({ owner: this.owner, backend: this.backend.name }, 'volume worker started');
+    this.log.info({ owner: this.owner, backend: this.backend.name, host: this.scope.host }, 'volume worker started');
   }
 
   /** Stops claiming; resolves when the operation in progress (if any) has finished. */
@@ -101,18 +123,23 @@ export class WorkerLoop {
   }
 
   private async loop(): Promise<void> {
+    let failures = 0;
     while (this.running) {
       this.woken = false;
       let didWork = false;
       try {
         didWork = await this.runOne();
+        failures = 0;
       } catch (err) {
-        this.log.error({ err }, 'worker loop error');
+        // Typically the database is away (issue 8): log, wait longer each time (up to 30 s), go on.
+        failures++;
+        this.log.error({ err, failures }, 'worker loop error');
       }
       if (didWork || !this.running) continue;
-      if (this.woken) continue;
+      if (this.woken && failures === 0) continue;
+      const waitMs = failures === 0 ? this.config.worker.poll_interval_ms : Math.min(this.config.worker.poll_interval_ms * 2 ** (failures - 1), BACKOFF_MAX_MS);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.config.worker.poll_interval_ms);
+        const timer = setTimeout(resolve, waitMs);
         this.wakeUp = () => {
           clearTimeout(timer);
           resolve();
@@ -163,6 +190,10 @@ export class WorkerLoop {
     } catch (err) {
       if (err instanceof LeaseLostError) {
         log.warn('lease lost; another worker finishes this operation');
+      } else if (isDatabaseUnavailable(err)) {
+        // Nothing was recorded (the transaction rolled back): not the operation's fault. Its lease runs
+        // out and a worker runs it again once the database is back (backend steps are idempotent).
+        log.warn({ err }, 'database unavailable; the operation is retried when its lease runs out');
       } else if (op.attempts >= this.config.worker.max_attempts || (err as { permanent?: unknown } | null)?.permanent === true) {
         // Out of attempts, or an error retrying cannot cure (e.g. not enough free space on the backend).
         log.error({ err }, 'operation failed');
@@ -213,19 +244,12 @@ export class WorkerLoop {
   }
 
   private async claim(): Promise<OperationRow | undefined> {
-    for (;;) {
-      const now = nowIso();
-      const candidate = await ops.nextClaimable(this.store.db, now);
-      if (!candidate) return undefined;
-      if (await ops.claimOperation(this.store.db, candidate, this.owner, now, this.leaseUntil())) {
-        return { ...candidate, state: 'running', owner: this.owner, attempts: candidate.attempts + 1 };
-      }
-      // Another worker won this row: look again.
-    }
+    return ops.claimNextOperation(this.store.db, this.owner, nowIso(), this.leaseUntil(), this.scope);
   }
 
   private async reclaimOrphans(): Promise<void> {
-    const host = os.hostname();
+    // Owner ids start with the worker host name; only this host can tell whether its pids are alive.
+    const host = this.hostName;
     const running = await this.store.db.selectFrom('operations').select(['id', 'owner']).where('state', '=', 'running').execute();
     for (const op of running) {
       const [opHost, pid] = (op.owner ?? '').split('/');

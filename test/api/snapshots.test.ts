@@ -254,6 +254,7 @@ describe('API: snapshots', () => {
 
     it('refuses volumes in error, maintenance, migrating, not yet placed, or another status, naming it', async () => {
       const vol = await volume();
+      const placedOn = (await s.request('GET', `/v3/volumes/${vol}`)).body.volume['os-vol-host-attr:host'];
       const cases: [Record<string, unknown>, string][] = [
         [{ status: 'error' }, 'Invalid volume: The snapshot cannot be created when the volume is in error status.'],
         [{ status: 'maintenance' }, 'Invalid volume: The snapshot cannot be created when the volume is in maintenance mode.'],
@@ -266,8 +267,9 @@ describe('API: snapshots', () => {
         await setVolume(vol, changes);
         await fault('POST', '/v3/snapshots', { body: { snapshot: { volume_id: vol, force: true } } }, 400, 'badRequest', msg);
       }
-      // available again, with migration_status success: allowed
-      await setVolume(vol, { status: 'available', migration_status: 'success' });
+      // available again, with migration_status success: allowed (back on its real host, whose worker
+      // alone runs the snapshot: issue 8)
+      await setVolume(vol, { status: 'available', migration_status: 'success', host: placedOn });
       await snapshot(vol);
       expect((await s.request('GET', `/v3/snapshots?volume_id=${vol}`)).body.snapshots).to.have.length(1);
     });

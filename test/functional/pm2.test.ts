@@ -7,7 +7,6 @@ import { expect } from 'chai';
 import { execFileSync, execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -17,21 +16,12 @@ import { jlist, pm2, type Pm2Process } from '../../deploy/lib/pm2';
 import { setupLogrotate } from '../../deploy/scripts/logrotate';
 import { upgrade } from '../../deploy/scripts/upgrade';
 import { METRIC_NAMES } from '../../src/metrics';
+import { freePort } from '../lib/ports';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** One request on a fresh connection (Connection: close), so cluster instances take turns. */
 function freshGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {

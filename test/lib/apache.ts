@@ -21,6 +21,7 @@ import { ACCESS_LOG_NAME, ERROR_LOG_NAME, apache, findApache, writePrivateConfig
 import { loadEcosystem, type Ecosystem } from '../../deploy/lib/ecosystem';
 import { LAYOUTS } from '../../deploy/lib/layouts';
 import { defaultVhostOptions, type VhostOptions } from '../../deploy/lib/webserver';
+import { freePort } from './ports';
 
 export interface ApacheProxyContext {
   /** The port chosen for this Apache (127.0.0.1). */
@@ -93,16 +94,7 @@ export function requireApache(ctx: Mocha.Context): ApacheBinary {
   throw new Error('unreachable');
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports';
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -18,6 +18,7 @@ import { loadEcosystem } from '../../deploy/lib/ecosystem';
 import { LAYOUTS } from '../../deploy/lib/layouts';
 import { findNginx, generateNginx, nginxVersion, NGINX_ACCESS_LOG, NGINX_ERROR_LOG, privateMainConfig, supportsErrorLogFlag } from '../../deploy/lib/nginx';
 import { defaultVhostOptions, parseHostPort, type VhostOptions } from '../../deploy/lib/webserver';
+import { freePort } from './ports';
 
 /** The nginx binary, or: under CI=true a thrown error (a missing nginx is a failure), else a skip. */
 export function nginxOrSkip(ctx: Mocha.Context): string {
@@ -27,16 +28,7 @@ export function nginxOrSkip(ctx: Mocha.Context): string {
   ctx.skip();
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports';
 
 /** A self-signed certificate for `cn` (openssl req -x509), as files in `dir`. */
 export function makeSelfSignedCert(dir: string, cn: string): { cert: string; key: string } {

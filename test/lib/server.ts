@@ -12,6 +12,7 @@ import { buildApp, buildServices, buildWorker, type Services } from '../../src/b
 import { closeServer, listen } from '../../src/lifecycle';
 import type { App } from '../../src/api/app';
 import type { WorkerLoop } from '../../src/volume/worker-loop';
+import { createTestDatabase } from './postgres';
 
 export interface Reply {
   status: number;
@@ -53,8 +54,14 @@ export function tmpDir(prefix = 'volume-api-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** `postgres` when this mocha run tests the PostgreSQL store (scripts/test-all.sh's second pass). */
+export const TEST_ENGINE = process.env.VOLUME_API_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+
 export async function startServer(overrides: Record<string, unknown> = {}, opts: { worker?: boolean } = {}): Promise<TestServer> {
   const dataDir = tmpDir();
+  // Issue 8: the same suites against a fresh database in the run's throwaway PostgreSQL.
+  const pgDb = TEST_ENGINE === 'postgres' && overrides.database_url === undefined ? await createTestDatabase() : undefined;
+  if (pgDb) overrides = { database_url: pgDb.url, ...overrides };
   const config = loadConfig({ argv: [], env: {}, overrides: { host: '127.0.0.1', port: 0, data_dir: dataDir, log_level: 'info', ...overrides } });
   const logStream = fs.createWriteStream(path.join(dataDir, 'test.log'));
   const log = createLogger('volume-api', config.log_level, logStream);
@@ -107,6 +114,7 @@ export async function startServer(overrides: Record<string, unknown> = {}, opts:
       await closeServer(app, { drainDelayMs: 0, forceAfterMs: 1000 });
       await worker.stop();
       await services.store.close();
+      await pgDb?.drop();
       logStream.end();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

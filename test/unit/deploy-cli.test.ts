@@ -190,6 +190,21 @@ describe('volume-api-deploy CLI', () => {
     });
   });
 
+  describe('the ecosystem as the CLI reads it', () => {
+    it('takes VOLUME_API_* from the process environment, as `VOLUME_API_PORT=9999 volume-api-deploy ...` sets it', () => {
+      const saved = process.env.VOLUME_API_PORT;
+      process.env.VOLUME_API_PORT = '9999';
+      try {
+        expect(loadEcosystem(undefined, process.env).port).to.equal(9999);
+        // And process.env is as it was.
+        expect(process.env.VOLUME_API_PORT).to.equal('9999');
+      } finally {
+        if (saved === undefined) delete process.env.VOLUME_API_PORT;
+        else process.env.VOLUME_API_PORT = saved;
+      }
+    });
+  });
+
   describe('generate', () => {
     const argv = [
       '--layout', 'debian',
@@ -444,6 +459,7 @@ describe('volume-api-deploy CLI', () => {
         expect(r.out).to.contain('| User=volume-api');
         expect(r.out).to.contain('| Environment=VOLUME_API_PORT=8776');
         expect(r.out).not.to.contain('VOLUME_API_LOG_FILE');
+        expect(r.out).not.to.contain('VOLUME_API_LOG_STDOUT_LEVEL');
         expect(r.out).to.contain('dry run: nothing was changed');
       });
 

@@ -1,11 +1,13 @@
 /*
  * Authentication as a strategy behind one interface: the strategy turns a request into a caller
  * (RequestContext) or into a response of its own (noauth's fake login, Keystone's 401). Controllers only
- * ever see the context. Select with config `auth.strategy`.
+ * ever see the context. Select with config `auth.strategy`: `noauth` here, `keystone` in keystone.ts.
  */
 import type { Request, Response, Next } from 'restify';
 import type { Config } from '../../config';
 import type { RequestContext } from '../../context';
+import type { Logger } from '../../log';
+import { KeystoneStrategy } from './keystone';
 
 export type AuthOutcome =
   | { kind: 'authenticated'; context: Omit<RequestContext, 'requestId' | 'globalRequestId'> }
@@ -42,10 +44,12 @@ export class NoAuthStrategy implements AuthStrategy {
   }
 }
 
-export function createAuthStrategy(config: Pick<Config, 'auth'>): AuthStrategy {
+export function createAuthStrategy(config: Pick<Config, 'auth'>, log?: Logger): AuthStrategy {
   switch (config.auth.strategy) {
     case 'noauth':
       return new NoAuthStrategy();
+    case 'keystone':
+      return new KeystoneStrategy(config.auth.keystone, log?.child({ component: 'keystone' }, true));
   }
 }
 

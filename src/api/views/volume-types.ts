@@ -1,9 +1,6 @@
 /* Volume type views (cinder/api/views/types.py plus the type-access extension key). */
-import type { VolumeTypeWithSpecs } from '../../volume/type-service';
+import { USER_VISIBLE_SPECS, type VolumeTypeWithSpecs } from '../../volume/type-service';
 import type { ViewContext } from './view-context';
-
-/** Extra specs a non-admin may read (cinder policy volume_extension:access_types_extra_specs). */
-const USER_VISIBLE_SPECS = ['RESKEY:availability_zones', 'multiattach', 'replication_enabled'];
 
 export function volumeType(v: ViewContext, t: VolumeTypeWithSpecs): Record<string, unknown> {
   const specs = v.isAdmin ? t.extra_specs : Object.fromEntries(Object.entries(t.extra_specs).filter(([k]) => USER_VISIBLE_SPECS.includes(k)));

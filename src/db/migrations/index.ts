@@ -8,10 +8,12 @@ import * as m0001 from './0001-initial';
 import * as m0002 from './0002-storage-operations';
 import * as m0003 from './0003-backups';
 import * as m0004 from './0004-transfers';
+import * as m0005 from './0005-operation-hosts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-storage-operations': m0002,
   '0003-backups': m0003,
   '0004-transfers': m0004,
+  '0005-operation-hosts': m0005,
 };

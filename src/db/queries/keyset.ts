@@ -39,7 +39,11 @@ export class SortableTable {
   }
 }
 
-/** `ref` contains `value`, with %, _ and \ in it taken literally (ESCAPE '\'). */
+/**
+ * `ref` contains `value`, ignoring case, with %, _ and \ in it taken literally (ESCAPE '\'). Both sides
+ * go through lower(): SQLite's LIKE ignores (ASCII) case and PostgreSQL's does not, so plain LIKE would
+ * answer differently on the two engines (issue 8).
+ */
 export function containsLike(ref: Expression<unknown>, value: string): Expression<SqlBool> {
-  return sql<SqlBool>`${ref} like ${`%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
+  return sql<SqlBool>`lower(${ref}) like lower(${`%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}) escape '\\'`;
 }

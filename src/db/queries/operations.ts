@@ -1,13 +1,15 @@
 /* Data access for the operations table, the durable work queue (see src/volume/worker-loop.ts). */
 import { randomUUID } from 'node:crypto';
+import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../store';
-import type { OperationRow } from '../schema';
+import type { Database, OperationRow } from '../schema';
+import { isPostgres } from '../postgres';
 
 export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed';
 
 export async function enqueueOperation(
   db: Db,
-  op: { kind: string; resource_type: string; resource_id: string; payload?: unknown; request_id?: string | null },
+  op: { kind: string; resource_type: string; resource_id: string; payload?: unknown; request_id?: string | null; host?: string | null; backend?: string | null },
   now: string,
 ): Promise<string> {
   const id = randomUUID();
@@ -27,21 +29,83 @@ export async function enqueueOperation(
       created_at: now,
       updated_at: now,
       request_id: op.request_id ?? null,
+      host: op.host ?? null,
+      backend: op.backend ?? null,
     })
     .execute();
   return id;
 }
 
+/**
+ * What a worker serves (issue 8, several hosts): operations targeted at its host string, and untargeted
+ * ones for its backend or for any backend. Without it (tests, one-host tools) every operation matches.
+ */
+export interface WorkerScope {
+  /** The worker's `host@backend#pool` string, as recorded in volumes.host. */
+  host: string;
+  /** The backend name in that string. */
+  backend: string;
+}
+
+/** The operations a worker with this scope may run; every operation when there is no scope. */
+function servedBy(eb: ExpressionBuilder<Database, 'operations'>, scope: WorkerScope | undefined) {
+  if (!scope) return eb('id', 'is not', null); // always true, on both engines
+  return eb.or([
+    eb('host', '=', scope.host),
+    eb.and([eb('host', 'is', null), eb.or([eb('backend', 'is', null), eb('backend', '=', scope.backend)])]),
+  ]);
+}
+
 /** The oldest operation that is pending or whose lease ran out (its worker died), if any. */
-export async function nextClaimable(db: Db, now: string): Promise<OperationRow | undefined> {
+export async function nextClaimable(db: Db, now: string, scope?: WorkerScope): Promise<OperationRow | undefined> {
   return db
     .selectFrom('operations')
     .selectAll()
-    .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<', now)])]))
+    .where((eb) => eb.and([claimable(eb, now), servedBy(eb, scope)]))
     .orderBy('created_at')
     .orderBy('id')
     .limit(1)
     .executeTakeFirst();
+}
+
+/** Pending, or running under a lease that ran out (its worker died). */
+function claimable(eb: ExpressionBuilder<Database, 'operations'>, now: string) {
+  return eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<', now)])]);
+}
+
+/**
+ * Claims the oldest claimable operation for `owner` within `scope` (the worker's host and backend; see
+ * WorkerScope), or returns undefined when there is none. Another host's operations are never taken,
+ * however long they wait: only their owner has the storage.
+ *
+ * PostgreSQL: one statement, `UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING *`.
+ * Workers never wait for each other: a row another worker is claiming right now is skipped, so two
+ * workers take two different operations in one round trip each. (The guarded UPDATE below would also be
+ * correct on PostgreSQL, which re-checks its WHERE on the newest row version after waiting for the other
+ * writer, but every worker would queue on the same oldest row and all but one would look again.)
+ * SQLite: writers are serialized anyway; read a candidate, then the guarded claim, and look again if
+ * another process took it in between.
+ */
+export async function claimNextOperation(db: Db, owner: string, now: string, leaseUntil: string, scope?: WorkerScope): Promise<OperationRow | undefined> {
+  if (isPostgres(db)) {
+    return db
+      .updateTable('operations')
+      .set((eb) => ({ state: 'running', owner, lease_expires_at: leaseUntil, attempts: eb(eb.ref('attempts'), '+', 1), updated_at: now }))
+      .where('id', '=', (eb) =>
+        eb.selectFrom('operations').select('id').where((e) => e.and([claimable(e, now), servedBy(e, scope)])).orderBy('created_at').orderBy('id').limit(1).forUpdate().skipLocked(),
+      )
+      .where((eb) => claimable(eb, now))
+      .returningAll()
+      .executeTakeFirst();
+  }
+  for (;;) {
+    const candidate = await nextClaimable(db, now, scope);
+    if (!candidate) return undefined;
+    if (await claimOperation(db, candidate, owner, now, leaseUntil)) {
+      return { ...candidate, state: 'running', owner, lease_expires_at: leaseUntil, attempts: candidate.attempts + 1, updated_at: now };
+    }
+    // Another worker won this row: look again.
+  }
 }
 
 /** Guarded claim: succeeds only if the row is still claimable, so two workers cannot both take it. */
