@@ -33,7 +33,7 @@ function appEnv(logFile) {
     // stdout (`pm2 logs`) only for warnings and errors: each stdout line is an IPC message to the PM2
     // daemon, which cost more CPU than the request it logs. The full log is the file above.
     VOLUME_API_LOG_STDOUT_LEVEL: env.VOLUME_API_LOG_STDOUT_LEVEL || 'warn',
-    // The API wakes the worker through a watched file in the data dir (src/volume/wake.ts); polling
+    // The API wakes the worker through a watched file in the data dir (src/worker/wake-signal.ts); polling
     // the shared store is the fallback.
     VOLUME_API_WORKER_POLL_INTERVAL_MS: env.VOLUME_API_WORKER_POLL_INTERVAL_MS || '250',
   };

@@ -9,18 +9,18 @@ import { createAuthStrategy } from './api/middleware/auth';
 import type { Config } from './config';
 import { openStore, type Store } from './db/store';
 import type { Logger } from './log';
-import { createBackend } from './volume/backends';
-import { QuotaService } from './volume/quota';
-import { VolumeService } from './volume/service';
-import { SnapshotService } from './volume/snapshot-service';
-import { BackupService } from './volume/backup-service';
-import { createBackupDriver, registerBackupDriver } from './volume/backup-drivers';
-import { TypeService } from './volume/type-service';
-import { TransferService } from './volume/transfer-service';
-import { WorkerLoop } from './volume/worker-loop';
-import { VolumeActionService } from './volume/action-service';
-import { AttachmentService } from './volume/attachment-service';
-import { OperationQueue } from './volume/queue';
+import { createBackend } from './worker/backends';
+import { QuotaService } from './services/quota-service';
+import { VolumeService } from './services/volume-service';
+import { SnapshotService } from './services/snapshot-service';
+import { BackupService } from './services/backup-service';
+import { createBackupDriver } from './worker/backup-drivers';
+import { TypeService } from './services/volume-type-service';
+import { TransferService } from './services/transfer-service';
+import { WorkerLoop } from './worker/worker-loop';
+import { VolumeActionService } from './services/volume-action-service';
+import { AttachmentService } from './services/attachment-service';
+import { OperationQueue } from './services/operation-queue';
 
 export interface Services {
   config: Config;
@@ -48,7 +48,6 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   const queue = new OperationQueue();
   const volumes = new VolumeService(store, queue, types, quota, config);
   const snapshots = new SnapshotService(store, queue, quota);
-  registerBackupDriver(store, createBackupDriver(config));
   const backups = new BackupService(store, queue, quota, types, config);
   // The API asks the backend only for connection info (os-initialize_connection, attachments).
   const backend = createBackend(config);
@@ -64,5 +63,5 @@ export function buildApp(services: Services, metrics?: ApiMetrics): App {
 }
 
 export function buildWorker(services: Services, log: Logger): WorkerLoop {
-  return new WorkerLoop(services.store, createBackend(services.config), services.quota, services.config, log);
+  return new WorkerLoop(services.store, createBackend(services.config), services.quota, services.config, log, createBackupDriver(services.config));
 }

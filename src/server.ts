@@ -10,7 +10,7 @@ import { processLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
 import { buildApp, buildServices } from './bootstrap';
 import { closeServer, listen, onStopSignal, signalReady } from './lifecycle';
 import { createApiMetrics, registerPm2Action } from './metrics';
-import { WorkerWakeSignal } from './volume/wake';
+import { WorkerWakeSignal } from './worker/wake-signal';
 
 /** Long enough for keep-alive clients and proxies to see `Connection: close` and move on. */
 const DRAIN_DELAY_MS = 1000;

@@ -2,7 +2,7 @@
 /*
  * `volume-worker`: the operation loop as its own process, against the shared store. Run one (or more)
  * beside the API processes; claiming is atomic, so several workers never run one operation twice.
- * API processes on this host wake it through a watched file in the data dir (volume/wake.ts); polling
+ * API processes on this host wake it through a watched file in the data dir (src/worker/wake-signal.ts); polling
  * (config worker.poll_interval_ms) finds everything else.
  */
 import { censorDatabaseUrl, loadConfig, ConfigError } from './config';
@@ -10,7 +10,7 @@ import { processLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
 import { buildServices, buildWorker } from './bootstrap';
 import { onStopSignal, signalReady } from './lifecycle';
 import { registerPm2Action, startWorkerMetrics } from './metrics';
-import { WorkerWakeSignal } from './volume/wake';
+import { WorkerWakeSignal } from './worker/wake-signal';
 
 /** Below the ecosystem's kill_timeout (10 s) for volume-worker. */
 const STOP_GRACE_MS = 7000;

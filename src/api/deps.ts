@@ -2,14 +2,14 @@
 import type { Config } from '../config';
 import type { Store } from '../db/store';
 import type { Logger } from '../log';
-import type { QuotaService } from '../volume/quota';
-import type { VolumeService } from '../volume/service';
-import type { VolumeActionService } from '../volume/action-service';
-import type { AttachmentService } from '../volume/attachment-service';
-import type { SnapshotService } from '../volume/snapshot-service';
-import type { BackupService } from '../volume/backup-service';
-import type { TypeService } from '../volume/type-service';
-import type { TransferService } from '../volume/transfer-service';
+import type { QuotaService } from '../services/quota-service';
+import type { VolumeService } from '../services/volume-service';
+import type { VolumeActionService } from '../services/volume-action-service';
+import type { AttachmentService } from '../services/attachment-service';
+import type { SnapshotService } from '../services/snapshot-service';
+import type { BackupService } from '../services/backup-service';
+import type { TypeService } from '../services/volume-type-service';
+import type { TransferService } from '../services/transfer-service';
 import type { AuthStrategy } from './middleware/auth';
 
 export interface ApiDeps {

@@ -85,7 +85,7 @@ export interface QuotaUsagesTable {
   reserved: number;
 }
 
-/** The durable work queue: one row per storage operation (see src/volume/worker-loop.ts). */
+/** The durable work queue: one row per storage operation (see src/worker/worker-loop.ts). */
 export interface OperationsTable {
   id: string;
   kind: string;

@@ -10,9 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, type Reply, type TestServer } from '../lib/server';
 import type { RequestContext } from '../../src/context';
-import { createBackend } from '../../src/volume/backends';
-import { OPERATION_HANDLERS } from '../../src/volume/operations';
-import type { OperationContext } from '../../src/volume/operations/types';
+import { createBackend } from '../../src/worker/backends';
+import { OPERATION_HANDLERS } from '../../src/worker/operations';
+import type { OperationContext } from '../../src/worker/operations/types';
 import { createLogger } from '../../src/log';
 import { nowIso } from '../../src/db/time';
 

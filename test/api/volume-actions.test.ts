@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, sample, type Reply, type TestServer } from '../lib/server';
-import { VOLUME_STATUSES } from '../../src/volume/states';
-import { RETYPE_REFUSED_REASON } from '../../src/volume/action-service';
+import { VOLUME_STATUSES } from '../../src/services/volume-states';
+import { RETYPE_REFUSED_REASON } from '../../src/services/volume-action-service';
 import { ForbiddenError } from '../../src/errors';
 
 const GiB = 1024 ** 3;

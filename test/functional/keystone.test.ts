@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { recordMessage, ACTIONS, DETAILS } from '../../src/volume/messages';
+import { recordMessage, ACTIONS, DETAILS } from '../../src/services/user-messages';
 import { startServer, tmpDir, type Reply, type RequestOptions, type TestServer } from '../lib/server';
 import { freePort, makeTestCertificate, requireKeystone, startKeystone, startKeystoneProxy, type Keystone, type KeystoneProxy, type Token } from '../lib/keystone';
 

@@ -1,7 +1,7 @@
 /*
  * The API and the volume worker as two processes (as under PM2: `src/server.ts` and `src/worker.ts`
  * on one data dir), with the worker's poll interval set to 10 minutes: operations still start at once,
- * because the API signals the worker through the watched wake file (src/volume/wake.ts). Without the
+ * because the API signals the worker through the watched wake file (src/worker/wake-signal.ts). Without the
  * signal, nothing would happen before the first poll, long after these tests time out.
  */
 import { expect } from 'chai';

@@ -11,7 +11,7 @@ import { createLogger } from '../../src/log';
 import { buildApp, buildServices, buildWorker, type Services } from '../../src/bootstrap';
 import { closeServer, listen } from '../../src/lifecycle';
 import type { App } from '../../src/api/app';
-import type { WorkerLoop } from '../../src/volume/worker-loop';
+import type { WorkerLoop } from '../../src/worker/worker-loop';
 import { createTestDatabase } from './postgres';
 
 export interface Reply {

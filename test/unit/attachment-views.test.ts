@@ -4,8 +4,8 @@ import type { ViewContext } from '../../src/api/views/view-context';
 import * as attachments from '../../src/api/views/attachments';
 import * as volumes from '../../src/api/views/volumes';
 import type { AttachmentRow } from '../../src/db/schema';
-import type { VolumeRecord } from '../../src/volume/service';
-import { sanitizeHostname } from '../../src/volume/attachment-state';
+import type { VolumeRecord } from '../../src/services/volume-service';
+import { sanitizeHostname } from '../../src/services/attachment-state';
 
 const ctx = (isAdmin: boolean): ViewContext => ({ version: ApiVersion.parse('3.70'), isAdmin, projectId: 'p1', baseUrl: 'http://h' });
 

@@ -3,7 +3,7 @@ import { ApiVersion } from '../../src/api/microversions';
 import { metadataEtag } from '../../src/api/views/metadata';
 import { nextLinks, resourceLinks, type ViewContext } from '../../src/api/views/view-context';
 import * as volumes from '../../src/api/views/volumes';
-import type { VolumeRecord } from '../../src/volume/service';
+import type { VolumeRecord } from '../../src/services/volume-service';
 
 const ctx = (over: Partial<ViewContext> = {}): ViewContext => ({
   version: ApiVersion.parse('3.0'),

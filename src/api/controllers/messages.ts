@@ -1,7 +1,7 @@
 /* User messages (3.3+): list, show, delete. Thin: parse, call the service, render. */
 import type { Request, Response } from 'restify';
 import { MESSAGE_SORT_COLUMNS } from '../../db/queries/messages';
-import { MessageService } from '../../volume/message-service';
+import { MessageService } from '../../services/message-service';
 import type { ApiDeps } from '../deps';
 import { parseListParams } from '../list-params';
 import { MV } from '../microversions';

@@ -2,7 +2,7 @@
 import type { Request, Response } from 'restify';
 import type { RequestContext } from '../../context';
 import { ForbiddenError } from '../../errors';
-import { requireAdmin } from '../../volume/type-service';
+import { requireAdmin } from '../../services/volume-type-service';
 import type { ApiDeps } from '../deps';
 import { truthy } from '../list-params';
 import { MV } from '../microversions';

@@ -5,7 +5,7 @@
  */
 import type { Request, Response } from 'restify';
 import { TRANSFER_COLUMNS, type TransferColumn, type TransferSortKey } from '../../db/queries/transfers';
-import type { TransferListInput } from '../../volume/transfer-service';
+import type { TransferListInput } from '../../services/transfer-service';
 import type { ApiDeps } from '../deps';
 import { parseListParams, truthy } from '../list-params';
 import { MV } from '../microversions';

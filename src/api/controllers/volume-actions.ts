@@ -7,8 +7,8 @@
  */
 import type { Request, Response } from 'restify';
 import { BadRequestError, NotFoundError } from '../../errors';
-import { MIGRATION_STATUSES, RESETTABLE_ATTACH_STATUSES, VOLUME_STATUSES } from '../../volume/states';
-import type { ResetStatusInput } from '../../volume/action-service';
+import { MIGRATION_STATUSES, RESETTABLE_ATTACH_STATUSES, VOLUME_STATUSES } from '../../services/volume-states';
+import type { ResetStatusInput } from '../../services/volume-action-service';
 import type { ApiDeps } from '../deps';
 import { MV } from '../microversions';
 import { ctxOf, param, sendEmpty, actionName, noSuchAction } from '../request';

@@ -1,7 +1,7 @@
 /* Volumes: create, list (summary, detail), show, update, delete, summary. Thin: validate, call, render. */
 import type { Request, Response } from 'restify';
 import { InvalidInputError, NotFoundError } from '../../errors';
-import type { CreateVolumeInput } from '../../volume/service';
+import type { CreateVolumeInput } from '../../services/volume-service';
 import { VOLUME_SORT_COLUMNS } from '../../db/queries/volumes';
 import type { ApiDeps } from '../deps';
 import { parseListParams, truthy } from '../list-params';

@@ -6,7 +6,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { BadRequestError } from '../../errors';
-import { BACKUP_RESETTABLE } from '../../volume/backup-service';
+import { BACKUP_RESETTABLE } from '../../services/backup-service';
 import { validator } from './validator';
 import { BooleanLike, Description, Name, NullableMetadata, NullableUuid, Nullable, Uuid } from './parameter-types';
 

@@ -5,7 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { BadRequestError, InvalidInputError } from '../../errors';
-import { SNAPSHOT_STATUSES } from '../../volume/states';
+import { SNAPSHOT_STATUSES } from '../../services/volume-states';
 import { validator } from './validator';
 import { BooleanLike, Description, Name, NullableMetadata, NullableUuid } from './parameter-types';
 

@@ -6,7 +6,7 @@
  */
 import { MV } from '../microversions';
 import { renderTimestamp } from '../../db/time';
-import type { BackupRecord } from '../../volume/backup-service';
+import type { BackupRecord } from '../../services/backup-service';
 import { type ListPage, type ViewContext, pagedList, resourceLinks } from './view-context';
 
 export function summary(v: ViewContext, r: BackupRecord): Record<string, unknown> {

@@ -1,5 +1,5 @@
 /* Quota-set and limits views (cinder/api/contrib/quotas.py, cinder/api/views/limits.py). */
-import type { Usage } from '../../volume/quota';
+import type { Usage } from '../../services/quota-service';
 
 export function quotaSet(projectId: string | undefined, values: Record<string, number | Usage>): Record<string, unknown> {
   return { quota_set: projectId === undefined ? { ...values } : { ...values, id: projectId } };

@@ -5,7 +5,7 @@
  * the owner or an admin). The summary list uses the base keys only, at every version.
  */
 import { renderTimestamp } from '../../db/time';
-import type { SnapshotRecord } from '../../volume/snapshot-service';
+import type { SnapshotRecord } from '../../services/snapshot-service';
 import { MV } from '../microversions';
 import { type ListPage, type ViewContext, pagedList } from './view-context';
 

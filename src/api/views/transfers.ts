@@ -5,7 +5,7 @@
  * collection `os-volume-transfer`, on both paths; so does a list's next link (without /detail).
  */
 import { renderTimestamp } from '../../db/time';
-import type { TransferRecord } from '../../volume/transfer-service';
+import type { TransferRecord } from '../../services/transfer-service';
 import { MV } from '../microversions';
 import { nextLinks, resourceLinks, type ViewContext } from './view-context';
 

@@ -1,5 +1,5 @@
 /* Volume type views (cinder/api/views/types.py plus the type-access extension key). */
-import { USER_VISIBLE_SPECS, type VolumeTypeWithSpecs } from '../../volume/type-service';
+import { USER_VISIBLE_SPECS, type VolumeTypeWithSpecs } from '../../services/volume-type-service';
 import type { ViewContext } from './view-context';
 
 export function volumeType(v: ViewContext, t: VolumeTypeWithSpecs): Record<string, unknown> {

@@ -4,8 +4,8 @@
  * shapes cannot drift apart.
  */
 import { renderTimestamp } from '../../db/time';
-import type { VolumeRecord } from '../../volume/service';
-import { publicStatus } from '../../volume/states';
+import type { VolumeRecord } from '../../services/volume-service';
+import { publicStatus } from '../../services/volume-states';
 import { MV } from '../microversions';
 import { type ListPage, type ViewContext, pagedList, resourceLinks } from './view-context';
 

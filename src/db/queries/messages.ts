@@ -1,6 +1,6 @@
 /*
  * Data access for user messages (GET /messages). Rows are written by the worker loop
- * (src/volume/messages.ts recordMessage); here they are listed, read and soft-deleted. A message whose
+ * (src/services/user-messages.ts recordMessage); here they are listed, read and soft-deleted. A message whose
  * `expires_at` has passed is treated as gone everywhere (Cinder reaps them periodically; we simply never
  * show them). Column names reach SQL only from the fixed sets below.
  */

@@ -1,4 +1,4 @@
-/* Data access for the operations table, the durable work queue (see src/volume/worker-loop.ts). */
+/* Data access for the operations table, the durable work queue (see src/worker/worker-loop.ts). */
 import { randomUUID } from 'node:crypto';
 import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../store';

@@ -1,0 +1,396 @@
+/*
+ * The backup service: backups of volumes (create with quota, list, show, update, delete), the admin
+ * actions (os-reset_status, os-force_delete), restore into a new or an existing volume, export and import
+ * of backup records, and `backupSourceFor` (volume create with `backup_id`). As in the other services,
+ * every state change is one transaction: guarded status updates, quota usage and the operation row for
+ * the worker; after the commit it wakes the worker. Rules and messages are Cinder's (cinder/backup/api.py,
+ * cinder/api/contrib/backups.py, cinder/api/v3/backups.py, docs/api.md "Backups").
+ */
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config';
+import type { RequestContext } from '../context';
+import type { Db, Store } from '../db/store';
+import type { BackupRow } from '../db/backup-schema';
+import type { VolumeRow } from '../db/schema';
+import * as bq from '../db/queries/backups';
+import * as vq from '../db/queries/volumes';
+import { getSnapshot, updateSnapshot } from '../db/queries/snapshots';
+import { addUsage } from '../db/queries/quotas';
+import { nowIso } from '../db/time';
+import { BadRequestError, InvalidInputError, InvalidSnapshotError, InvalidVolumeError, NotFoundError, QuotaExceededError, ServiceUnavailableError, SnapshotNotFoundError, VolumeNotFoundError } from '../errors';
+import type { ListParams } from '../api/list-params';
+import { MV, type ApiVersion } from '../api/microversions';
+import type { OperationQueue } from './operation-queue';
+import type { QuotaService } from './quota-service';
+import type { TypeService } from './volume-type-service';
+import { requireAdmin } from './volume-type-service';
+
+/** The `backup_service` of exported records: the posix driver's, as Cinder names its drivers by module. */
+export const POSIX_SERVICE_NAME = 'volume_api.backup.drivers.posix';
+
+export const BACKUP_STATUSES = ['creating', 'available', 'deleting', 'error', 'error_deleting', 'restoring'] as const;
+export const BACKUP_RESETTABLE = ['available', 'error'] as const;
+/** The volume id of an imported backup (Cinder's placeholder). */
+export const IMPORTED_VOLUME_ID = '00000000-0000-0000-0000-000000000000';
+
+export class BackupNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`Backup ${id} could not be found.`);
+  }
+}
+
+/** "Invalid backup: ..." (cinder.exception.InvalidBackup). */
+export class InvalidBackupError extends BadRequestError {
+  constructor(reason: string) {
+    super(`Invalid backup: ${reason}`);
+  }
+}
+
+export interface BackupRecord {
+  row: BackupRow;
+  metadata: Record<string, string>;
+  hasDependents: boolean;
+}
+
+export interface CreateBackupInput {
+  volumeId: string;
+  name?: string | null;
+  description?: string | null;
+  container?: string | null;
+  incremental: boolean;
+  force: boolean;
+  snapshotId?: string | null;
+  metadata?: Record<string, string> | null;
+}
+
+export interface UpdateBackupInput {
+  name?: string | null;
+  description?: string | null;
+  metadata?: Record<string, string> | null;
+}
+
+export interface RestoreResult {
+  backup_id: string;
+  volume_id: string;
+  volume_name: string | null;
+}
+
+
+export class BackupService {
+  constructor(
+    private readonly store: Store,
+    private readonly queue: OperationQueue,
+    private readonly quota: QuotaService,
+    private readonly types: TypeService,
+    private readonly config: Pick<Config, 'storage_availability_zone'>,
+  ) {}
+
+  async requireBackup(ctx: RequestContext, id: string, db: Db = this.store.db): Promise<BackupRow> {
+    const row = await bq.getBackup(db, id);
+    if (!row || (!ctx.isAdmin && row.project_id !== ctx.projectId)) throw new BackupNotFoundError(id);
+    return row;
+  }
+
+  private async requireVolume(ctx: RequestContext, id: string, db: Db): Promise<VolumeRow> {
+    const row = await vq.getVolume(db, id);
+    if (!row || (!ctx.isAdmin && row.project_id !== ctx.projectId)) throw new VolumeNotFoundError(id);
+    return row;
+  }
+
+  async records(db: Db, rows: BackupRow[]): Promise<BackupRecord[]> {
+    const ids = rows.map((r) => r.id);
+    const [metadata, dependents] = await Promise.all([bq.backupMetadataFor(db, ids), bq.withDependents(db, ids)]);
+    return rows.map((row) => ({ row, metadata: metadata.get(row.id) ?? {}, hasDependents: dependents.has(row.id) }));
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<BackupRecord> {
+    return (await this.records(this.store.db, [await this.requireBackup(ctx, id)]))[0];
+  }
+
+  /** Checks and consumes `backups` +1 and `backup_gigabytes` +size, inside the caller's transaction. */
+  private async consumeQuota(trx: Db, projectId: string, size: number): Promise<void> {
+    const usage = await this.quota.usage(trx, projectId);
+    const count = usage.backups;
+    if (count && count.limit >= 0 && count.in_use + count.reserved + 1 > count.limit) {
+      throw new QuotaExceededError('BackupLimitExceeded', `Maximum number of backups allowed (${count.limit}) exceeded`);
+    }
+    const gb = usage.backup_gigabytes;
+    if (gb && gb.limit >= 0 && gb.in_use + gb.reserved + size > gb.limit) {
+      throw new QuotaExceededError(
+        'VolumeBackupSizeExceedsAvailableQuota',
+        `Requested backup exceeds allowed Backup gigabytes quota. Requested ${size}G, quota is ${gb.limit}G and ${gb.in_use + gb.reserved}G has been consumed.`,
+      );
+    }
+    await addUsage(trx, projectId, 'backups', 1);
+    await addUsage(trx, projectId, 'backup_gigabytes', size);
+  }
+
+  /** POST /backups: checks in Cinder's order, then the row, the source's status, quota and the operation. */
+  async create(ctx: RequestContext, input: CreateBackupInput): Promise<BackupRecord> {
+    const id = randomUUID();
+    const record = await this.store.transaction(async (trx) => {
+      const volume = await this.requireVolume(ctx, input.volumeId, trx);
+      let snapshotCreatedAt: string | undefined;
+      if (input.snapshotId) {
+        const snapshot = await getSnapshot(trx, input.snapshotId);
+        if (!snapshot || (!ctx.isAdmin && snapshot.project_id !== ctx.projectId)) throw new SnapshotNotFoundError(input.snapshotId);
+        if (snapshot.volume_id !== volume.id) throw new InvalidVolumeError(`Volume ${volume.id} does not match with snapshot.volume_id ${snapshot.volume_id}.`);
+        if (snapshot.status !== 'available') throw new InvalidSnapshotError(`Snapshot to be backed up must be available, but the current status is "${snapshot.status}".`);
+        snapshotCreatedAt = snapshot.created_at;
+      } else if (volume.status !== 'available' && volume.status !== 'in-use') {
+        throw new InvalidVolumeError(`Volume to be backed up must be available or in-use, but the current status is "${volume.status}".`);
+      } else if (volume.status === 'in-use' && !input.force) {
+        throw new InvalidVolumeError('Backing up an in-use volume must use the force flag.');
+      }
+      await this.consumeQuota(trx, ctx.projectId, volume.size);
+      let parentId: string | null = null;
+      if (input.incremental) {
+        const latest = await bq.latestBackupOfVolume(trx, volume.id, ctx.projectId);
+        if (!latest) throw new InvalidBackupError('No backups available to do an incremental backup.');
+        if (latest.status !== 'available') throw new InvalidBackupError('The parent backup must be available for incremental backup.');
+        parentId = latest.id;
+      }
+      const now = nowIso();
+      await bq.insertBackup(trx, {
+        id,
+        project_id: ctx.projectId,
+        user_id: ctx.userId,
+        volume_id: volume.id,
+        snapshot_id: input.snapshotId ?? null,
+        parent_id: parentId,
+        name: input.name ?? null,
+        description: input.description ?? null,
+        container: input.container ?? null,
+        availability_zone: null,
+        size: volume.size,
+        object_count: 0,
+        status: 'creating',
+        fail_reason: null,
+        data_timestamp: snapshotCreatedAt ?? now,
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+      });
+      if (input.metadata) await bq.replaceBackupMetadata(trx, id, input.metadata);
+      if (input.snapshotId) {
+        if (!(await updateSnapshot(trx, input.snapshotId, { status: 'backing-up', updated_at: now }, ['available']))) {
+          throw new InvalidSnapshotError('Snapshot to be backed up must be available.');
+        }
+      } else if (!(await vq.updateVolume(trx, volume.id, { status: 'backing-up', previous_status: volume.status, updated_at: now }, [volume.status]))) {
+        throw new InvalidVolumeError('Volume to be backed up must be available or in-use.');
+      }
+      await this.queue.enqueue(trx, ctx, { kind: 'create_backup', resourceType: 'backup', resourceId: id });
+      return (await this.records(trx, [(await bq.getBackup(trx, id))!]))[0];
+    });
+    this.queue.notify();
+    return record;
+  }
+
+  async list(ctx: RequestContext, params: ListParams, version: ApiVersion): Promise<{ records: BackupRecord[]; count?: number }> {
+    const filters: { column: string; value: string }[] = [];
+    let matchesNothing = false;
+    let projectFilter: string | undefined;
+    const unknown: string[] = [];
+    for (const [key, value] of Object.entries(params.filters)) {
+      const column = key === 'display_name' ? 'name' : key;
+      if (column === 'project_id' && ctx.isAdmin) projectFilter = value;
+      else if (['name', 'status', 'volume_id'].includes(column)) filters.push({ column, value });
+      else if (ctx.isAdmin) {
+        if (bq.BACKUP_FILTER_COLUMNS.includes(column)) filters.push({ column, value });
+        else matchesNothing = true;
+      } else unknown.push(key);
+    }
+    if (unknown.length > 0 && version.atLeast(MV.RESOURCE_FILTER)) throw new BadRequestError(`Invalid filters ${unknown.join(',')} are found in query options.`);
+    const projectId = ctx.isAdmin && (params.allTenants || projectFilter !== undefined) ? projectFilter : ctx.projectId;
+    const sort = params.sort.map((s) => ({ column: s.key as bq.BackupSortColumn, dir: s.dir }));
+    const defaultDir = sort[0]?.dir ?? 'desc';
+    for (const column of ['created_at', 'id'] as const) if (!sort.some((s) => s.column === column)) sort.push({ column, dir: defaultDir });
+    const query: bq.BackupListQuery = { projectId, filters, matchesNothing, sort, limit: params.limit, offset: params.offset };
+    if (params.marker !== undefined) {
+      const marker = await bq.getBackup(this.store.db, params.marker);
+      if (!marker || (projectId !== undefined && marker.project_id !== projectId)) throw new BackupNotFoundError(params.marker);
+      query.marker = marker;
+    }
+    const records = await this.records(this.store.db, await bq.listBackups(this.store.db, query));
+    return params.withCount ? { records, count: await bq.countBackups(this.store.db, query) } : { records };
+  }
+
+  /** PUT /backups/{id} (3.9+): name, description, metadata (3.43+, replaces the set); any status. */
+  async update(ctx: RequestContext, id: string, input: UpdateBackupInput): Promise<BackupRecord> {
+    return this.store.transaction(async (trx) => {
+      const row = await this.requireBackup(ctx, id, trx);
+      const changes = {
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.description !== undefined ? { description: input.description } : {}),
+      };
+      await bq.updateBackup(trx, id, { ...changes, updated_at: nowIso() });
+      if (input.metadata !== undefined) await bq.replaceBackupMetadata(trx, id, input.metadata ?? {});
+      return (await this.records(trx, [{ ...row, ...changes }]))[0];
+    });
+  }
+
+  /** DELETE (available/error) and os-force_delete (admin, any status); refused while incrementals depend on it. */
+  async delete(ctx: RequestContext, id: string, opts: { force: boolean } = { force: false }): Promise<void> {
+    await this.store.transaction(async (trx) => {
+      await this.requireBackup(ctx, id, trx);
+      if (opts.force) requireAdmin(ctx);
+      if ((await bq.withDependents(trx, [id])).has(id)) throw new InvalidBackupError('Incremental backups exist for this backup.');
+      if (!(await bq.updateBackup(trx, id, { status: 'deleting', updated_at: nowIso() }, opts.force ? undefined : ['available', 'error']))) {
+        throw new InvalidBackupError('Backup status must be available or error');
+      }
+      await this.queue.enqueue(trx, ctx, { kind: 'delete_backup', resourceType: 'backup', resourceId: id });
+    });
+    this.queue.notify();
+  }
+
+  async resetStatus(ctx: RequestContext, id: string, status: string): Promise<void> {
+    await this.store.transaction(async (trx) => {
+      await this.requireBackup(ctx, id, trx);
+      requireAdmin(ctx);
+      await bq.updateBackup(trx, id, { status, updated_at: nowIso() });
+    });
+  }
+
+  /**
+   * POST /backups/{id}/restore. With `volume_id`: that volume (available, large enough) is overwritten.
+   * Without: a new volume of the backup's size is created (quota consumed here), named `name` or
+   * `restore_backup_<id>`. Backup → `restoring`, volume → `restoring-backup`, one restore_backup operation.
+   */
+  async restore(ctx: RequestContext, id: string, input: { volumeId?: string | null; name?: string | null }): Promise<RestoreResult> {
+    const result = await this.store.transaction(async (trx) => {
+      const backup = await this.requireBackup(ctx, id, trx);
+      if (backup.status !== 'available') throw new InvalidBackupError('Backup status must be available');
+      const now = nowIso();
+      let volume: VolumeRow;
+      if (input.volumeId) {
+        volume = await this.requireVolume(ctx, input.volumeId, trx);
+        if (volume.status !== 'available') throw new InvalidVolumeError('Volume to be restored to must be available');
+        if (volume.size < backup.size) throw new InvalidVolumeError(`volume size ${volume.size} is too small to restore backup of size ${backup.size}.`);
+        if (!(await vq.updateVolume(trx, volume.id, { status: 'restoring-backup', updated_at: now }, ['available']))) {
+          throw new InvalidVolumeError('Volume to be restored to must be available');
+        }
+      } else {
+        const type = await this.types.defaultTypeFor(trx, ctx.projectId);
+        await this.quota.consumeVolume(trx, ctx.projectId, type.name, backup.size);
+        const volumeId = randomUUID();
+        await vq.insertVolume(trx, {
+          id: volumeId,
+          project_id: ctx.projectId,
+          user_id: ctx.userId,
+          name: input.name ?? `restore_backup_${backup.id}`,
+          description: 'auto-created_from_restore_from_backup',
+          size: backup.size,
+          status: 'restoring-backup',
+          attach_status: 'detached',
+          availability_zone: this.config.storage_availability_zone,
+          volume_type_id: type.id,
+          snapshot_id: null,
+          source_volid: null,
+          bootable: 0,
+          multiattach: 0,
+          encrypted: 0,
+          replication_status: null,
+          migration_status: null,
+          host: null,
+          provider_location: null,
+          consumes_quota: 1,
+          created_at: now,
+          updated_at: null,
+          deleted_at: null,
+        });
+        volume = (await vq.getVolume(trx, volumeId))!;
+      }
+      await bq.updateBackup(trx, backup.id, { status: 'restoring', updated_at: now }, ['available']);
+      const payload = { backup_id: backup.id };
+      await this.queue.enqueue(trx, ctx, { kind: 'restore_backup', resourceType: 'volume', resourceId: volume.id, payload });
+      return { backup_id: backup.id, volume_id: volume.id, volume_name: volume.name };
+    });
+    this.queue.notify();
+    return result;
+  }
+
+  /** GET /backups/{id}/export_record (admin): the backup row as base64 JSON, for import_record elsewhere. */
+  async exportRecord(ctx: RequestContext, id: string): Promise<{ backup_service: string; backup_url: string }> {
+    requireAdmin(ctx);
+    const record = await this.get(ctx, id);
+    if (record.row.status !== 'available') throw new InvalidBackupError('Backup status must be available and not creating.');
+    const { deleted: _deleted, ...row } = record.row;
+    const url = Buffer.from(JSON.stringify({ ...row, metadata: record.metadata }), 'utf8').toString('base64');
+    return { backup_service: POSIX_SERVICE_NAME, backup_url: url };
+  }
+
+  /**
+   * POST /backups/import_record (admin): a new `creating` backup with the record's id and size (volume id
+   * the zero UUID), quota consumed; the import_backup operation makes it `available` if the backup
+   * storage holds that backup, `error` otherwise.
+   */
+  async importRecord(ctx: RequestContext, service: string, url: string): Promise<BackupRecord> {
+    requireAdmin(ctx);
+    if (service !== POSIX_SERVICE_NAME) throw new ServiceUnavailableError(`Service ${service} could not be found.`);
+    let decoded: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(Buffer.from(url, 'base64').toString('utf8'));
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      decoded = parsed as Record<string, unknown>;
+    } catch {
+      throw new InvalidInputError("Can't parse backup record.");
+    }
+    const id = decoded.id;
+    const size = decoded.size;
+    if (typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) || typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
+      throw new InvalidInputError('The backup record is missing a valid id or size.');
+    }
+    const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+    const record = await this.store.transaction(async (trx) => {
+      const existing = await bq.getBackupAnyState(trx, id);
+      if (existing && existing.deleted === 0) throw new InvalidBackupError('Backup already exists in database.');
+      if (existing) await bq.purgeDeletedBackup(trx, id);
+      await this.consumeQuota(trx, ctx.projectId, size);
+      const now = nowIso();
+      await bq.insertBackup(trx, {
+        id,
+        project_id: ctx.projectId,
+        user_id: ctx.userId,
+        volume_id: IMPORTED_VOLUME_ID,
+        snapshot_id: null,
+        parent_id: str(decoded.parent_id),
+        name: str(decoded.name),
+        description: str(decoded.description),
+        container: str(decoded.container),
+        availability_zone: str(decoded.availability_zone),
+        size,
+        object_count: typeof decoded.object_count === 'number' ? decoded.object_count : 0,
+        status: 'creating',
+        fail_reason: null,
+        data_timestamp: str(decoded.data_timestamp) ?? now,
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+      });
+      const metadata = decoded.metadata;
+      if (metadata && typeof metadata === 'object' && !Array.isArray(metadata)) await bq.replaceBackupMetadata(trx, id, metadata as Record<string, string>);
+      await this.queue.enqueue(trx, ctx, { kind: 'import_backup', resourceType: 'backup', resourceId: id });
+      return (await this.records(trx, [(await bq.getBackup(trx, id))!]))[0];
+    });
+    this.queue.notify();
+    return record;
+  }
+}
+
+/**
+ * Volume create with `backup_id` (Cinder honours it at every microversion): the backup must be visible
+ * (404) and `available` (400); the size defaults to the backup's and may not be smaller. Marks the
+ * backup `restoring` in the caller's transaction; the volume's create operation is then a restore.
+ */
+export async function backupSourceFor(ctx: RequestContext, trx: Db, backupId: string, input: { size?: number; snapshot_id?: string | null; source_volid?: string | null }): Promise<{ backup: BackupRow; size: number }> {
+  const backup = await bq.getBackup(trx, backupId);
+  if (!backup || (!ctx.isAdmin && backup.project_id !== ctx.projectId)) throw new BackupNotFoundError(backupId);
+  if (input.snapshot_id || input.source_volid) throw new InvalidInputError('May specify only one of backup, imageRef, snapshot, source volume');
+  if (backup.status !== 'available') throw new InvalidBackupError("Originating backup status must be one of 'available' values");
+  const size = input.size ?? backup.size;
+  if (size < backup.size) throw new InvalidInputError(`Volume size ${size}GB cannot be smaller than the backup size ${backup.size}GB. It must be >= backup size.`);
+  if (!(await bq.updateBackup(trx, backup.id, { status: 'restoring', updated_at: nowIso() }, ['available']))) {
+    throw new InvalidBackupError("Originating backup status must be one of 'available' values");
+  }
+  return { backup, size };
+}

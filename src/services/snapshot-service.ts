@@ -1,0 +1,343 @@
+/*
+ * The snapshot service: snapshots of volumes, their metadata, the snapshot admin actions, and `revert`
+ * (a volume back to its latest snapshot). As in VolumeService, every state change is one transaction:
+ * the guarded status update (states.ts), the quota usage and the operation row for the worker; after the
+ * commit it wakes the worker. The rules and messages are Cinder's (cinder/volume/api.py,
+ * cinder/api/v3/snapshots.py, cinder/api/contrib/snapshot_actions.py and admin_actions.py).
+ *
+ * The volume service uses the two helpers at the end: `snapshotSourceFor` (volume create with
+ * `snapshot_id`) and `prepareVolumeDeleteSnapshots` (volume delete, with or without `cascade`).
+ */
+import { randomUUID } from 'node:crypto';
+import type { RequestContext } from '../context';
+import type { Store, Db } from '../db/store';
+import type { SnapshotRow, VolumeRow } from '../db/schema';
+import * as sq from '../db/queries/snapshots';
+import { getVolume, updateVolume } from '../db/queries/volumes';
+import { getTypesByIds } from '../db/queries/volume-types';
+import { nowIso } from '../db/time';
+import {
+  BadRequestError,
+  ConflictError,
+  InvalidInputError,
+  InvalidSnapshotError,
+  InvalidVolumeError,
+  SnapshotMetadataNotFoundError,
+  SnapshotNotFoundError,
+  VolumeNotFoundError,
+} from '../errors';
+import type { ListParams } from '../api/list-params';
+import { MV, type ApiVersion } from '../api/microversions';
+import type { OperationQueue } from './operation-queue';
+import type { QuotaService } from './quota-service';
+import { parseSnapshotFilters } from './snapshot-filters';
+import { DELETE_REFUSED_REASON, NOT_MIGRATING, SNAPSHOT_ALLOWED_FROM, SNAPSHOT_STATUS_UPDATES } from './volume-states';
+import { requireAdmin } from './volume-type-service';
+
+/** A snapshot with what its views need besides the row. */
+export interface SnapshotRecord {
+  row: SnapshotRow;
+  metadata: Record<string, string>;
+}
+
+export interface CreateSnapshotInput {
+  /** May be null: the schema allows it, and the lookup then fails with "Volume None could not be found." */
+  volumeId: string | null;
+  name?: string | null;
+  description?: string | null;
+  metadata?: Record<string, string> | null;
+  /** The `force` flag as a boolean, undefined when the request did not send it. */
+  force?: boolean;
+}
+
+export interface UpdateSnapshotInput {
+  name?: string | null;
+  description?: string | null;
+}
+
+export interface SnapshotListResult {
+  records: SnapshotRecord[];
+  count?: number;
+}
+
+/** Cinder's text (cinder/api/v3/snapshots.py, SNAPSHOT_IN_USE_FLAG_MSG), two spaces and typo included. */
+export const SNAPSHOT_IN_USE_FLAG_MSG =
+  "Since microversion 3.66 the 'force' flag is invalid for this request.  For backward compatability, however, when the 'force' flag is passed with a value evaluating to True, it is silently ignored.";
+
+const pyStr = (value: string | null | undefined): string => (value === null || value === undefined ? 'None' : value);
+
+export class SnapshotService {
+  constructor(
+    private readonly store: Store,
+    private readonly queue: OperationQueue,
+    private readonly quota: QuotaService,
+  ) {}
+
+  /** Loads a snapshot the caller may see: its own project's, or any for an admin. */
+  async requireSnapshot(ctx: RequestContext, id: string, db: Db = this.store.db): Promise<SnapshotRow> {
+    const row = await sq.getSnapshot(db, id);
+    if (!row || (!ctx.isAdmin && row.project_id !== ctx.projectId)) throw new SnapshotNotFoundError(id);
+    return row;
+  }
+
+  private async requireVolume(ctx: RequestContext, id: string | null, db: Db): Promise<VolumeRow> {
+    const row = id === null ? undefined : await getVolume(db, id);
+    if (!row || (!ctx.isAdmin && row.project_id !== ctx.projectId)) throw new VolumeNotFoundError(pyStr(id));
+    return row;
+  }
+
+  async records(db: Db, rows: SnapshotRow[]): Promise<SnapshotRecord[]> {
+    const metadata = await sq.snapshotMetadataFor(
+      db,
+      rows.map((r) => r.id),
+    );
+    return rows.map((row) => ({ row, metadata: metadata.get(row.id) ?? {} }));
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<SnapshotRecord> {
+    return (await this.records(this.store.db, [await this.requireSnapshot(ctx, id)]))[0];
+  }
+
+  /**
+   * POST /snapshots. The volume must exist and be placed, not in maintenance, error or migrating, and be
+   * `available` (or `in-use` with `force`, or without it from 3.66). From 3.66 `force: false` is a 400.
+   * Quota (snapshots +1, gigabytes + volume size) is checked and consumed in the insert's transaction.
+   */
+  async create(ctx: RequestContext, input: CreateSnapshotInput, version: ApiVersion): Promise<SnapshotRecord> {
+    const inUseAllowed = version.atLeast(MV.SNAPSHOT_IN_USE);
+    const id = randomUUID();
+    const record = await this.store.transaction(async (trx) => {
+      const volume = await this.requireVolume(ctx, input.volumeId, trx);
+      if (inUseAllowed && input.force === false) throw new BadRequestError(SNAPSHOT_IN_USE_FLAG_MSG);
+      if (!volume.host) throw new InvalidVolumeError('The snapshot cannot be created because volume has not been scheduled to any host.');
+      if (volume.status === 'maintenance') throw new InvalidVolumeError('The snapshot cannot be created when the volume is in maintenance mode.');
+      if (!NOT_MIGRATING.includes(volume.migration_status)) throw new InvalidVolumeError('Snapshot cannot be created while volume is migrating.');
+      if (volume.status === 'error') throw new InvalidVolumeError('The snapshot cannot be created when the volume is in error status.');
+      const valid: readonly string[] = input.force || inUseAllowed ? SNAPSHOT_ALLOWED_FROM.snapshotVolumeInUse : SNAPSHOT_ALLOWED_FROM.snapshotVolume;
+      if (!valid.includes(volume.status)) {
+        throw new InvalidVolumeError(`Volume ${volume.id} status must be ${valid.join(', ')}, but current status is: ${volume.status}.`);
+      }
+      const typeName = (await getTypesByIds(trx, [volume.volume_type_id])).get(volume.volume_type_id)?.name ?? '';
+      await this.quota.consumeSnapshot(trx, ctx.projectId, typeName, volume.size);
+      await sq.insertSnapshot(trx, {
+        id,
+        project_id: ctx.projectId,
+        user_id: ctx.userId,
+        volume_id: volume.id,
+        name: input.name ?? null,
+        description: input.description ?? null,
+        size: volume.size,
+        status: 'creating',
+        progress: '0%',
+        volume_type_id: volume.volume_type_id,
+        provider_location: null,
+        consumes_quota: 1,
+        created_at: nowIso(),
+        updated_at: null,
+        deleted_at: null,
+      });
+      if (input.metadata) await sq.replaceSnapshotMetadata(trx, id, input.metadata);
+      await this.queue.enqueue(trx, ctx, { kind: 'create_snapshot', resourceType: 'snapshot', resourceId: id });
+      return (await this.records(trx, [(await sq.getSnapshot(trx, id))!]))[0];
+    });
+    this.queue.notify();
+    return record;
+  }
+
+  async list(ctx: RequestContext, params: ListParams, version: ApiVersion): Promise<SnapshotListResult> {
+    const parsed = parseSnapshotFilters(ctx, version, params.filters);
+    // Admins see every project with all_tenants (or a project_id filter); everyone else their own.
+    const projectId = ctx.isAdmin && (params.allTenants || parsed.projectId !== undefined) ? parsed.projectId : ctx.projectId;
+    const sort: sq.SnapshotSortKey[] = params.sort.map((s) => ({ column: s.key as sq.SnapshotSortColumn, dir: s.dir }));
+    const defaultDir = sort[0]?.dir ?? 'desc';
+    for (const column of ['created_at', 'id'] as const) if (!sort.some((s) => s.column === column)) sort.push({ column, dir: defaultDir });
+    const query: sq.SnapshotListQuery = {
+      projectId,
+      filters: parsed.filters,
+      metadata: parsed.metadata,
+      availabilityZone: parsed.availabilityZone,
+      matchesNothing: parsed.matchesNothing,
+      sort,
+      limit: params.limit,
+      offset: params.offset,
+    };
+    if (params.marker !== undefined) {
+      const marker = await sq.getSnapshot(this.store.db, params.marker);
+      if (!marker || (projectId !== undefined && marker.project_id !== projectId)) throw new SnapshotNotFoundError(params.marker);
+      query.marker = marker;
+    }
+    const rows = await sq.listSnapshots(this.store.db, query);
+    const records = await this.records(this.store.db, rows);
+    return params.withCount ? { records, count: await sq.countSnapshots(this.store.db, query) } : { records };
+  }
+
+  /** PUT /snapshots/{id}: name and description, at any status (as Cinder). Answers with the row as read, changes applied. */
+  async update(ctx: RequestContext, id: string, input: UpdateSnapshotInput): Promise<SnapshotRecord> {
+    return this.store.transaction(async (trx) => {
+      const row = await this.requireSnapshot(ctx, id, trx);
+      const changes = {
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.description !== undefined ? { description: input.description } : {}),
+      };
+      await sq.updateSnapshot(trx, id, { ...changes, updated_at: nowIso() });
+      return (await this.records(trx, [{ ...row, ...changes }]))[0];
+    });
+  }
+
+  /**
+   * DELETE /snapshots/{id} (and os-force_delete with `force`): `available`/`error` (any status with
+   * force) → `deleting`, and a delete_snapshot operation for the worker.
+   */
+  async delete(ctx: RequestContext, id: string, opts: { force: boolean } = { force: false }): Promise<void> {
+    await this.store.transaction(async (trx) => {
+      await this.requireSnapshot(ctx, id, trx);
+      if (opts.force) requireAdmin(ctx);
+      const allowed = opts.force ? undefined : SNAPSHOT_ALLOWED_FROM.delete;
+      if (!(await sq.updateSnapshot(trx, id, { status: 'deleting', updated_at: nowIso() }, allowed))) {
+        throw new InvalidSnapshotError('Snapshot status must be available or error and must not be part of a group.');
+      }
+      await this.queue.enqueue(trx, ctx, { kind: 'delete_snapshot', resourceType: 'snapshot', resourceId: id });
+    });
+    this.queue.notify();
+  }
+
+  /** os-reset_status (admin): any valid snapshot status (the controller validates it), stored lower-case. */
+  async resetStatus(ctx: RequestContext, id: string, status: string): Promise<void> {
+    await this.store.transaction(async (trx) => {
+      await this.requireSnapshot(ctx, id, trx);
+      requireAdmin(ctx);
+      await sq.updateSnapshot(trx, id, { status: status.toLowerCase(), updated_at: nowIso() });
+    });
+  }
+
+  /**
+   * os-update_snapshot_status (owner or admin; Nova uses it for assisted snapshots): from `creating` to
+   * creating/available/error, from `deleting` to deleting/error_deleting; optional progress "N%".
+   */
+  async updateStatus(ctx: RequestContext, id: string, status: string, progress?: string | null): Promise<void> {
+    await this.store.transaction(async (trx) => {
+      const row = await this.requireSnapshot(ctx, id, trx);
+      const allowed = SNAPSHOT_STATUS_UPDATES[row.status];
+      if (!allowed) throw new BadRequestError(`Snapshot status ${row.status} not allowed for update_snapshot_status`);
+      if (!allowed.includes(status)) throw new BadRequestError(`Provided snapshot status ${status} not allowed for snapshot with status ${row.status}.`);
+      const changes = { status, updated_at: nowIso(), ...(progress ? { progress } : {}) };
+      // Guarded by the status just read, so a concurrent change is not overwritten.
+      if (!(await sq.updateSnapshot(trx, id, changes, [row.status]))) {
+        throw new BadRequestError(`Provided snapshot status ${status} not allowed for snapshot with status ${row.status}.`);
+      }
+    });
+  }
+
+  // --- metadata (no status restriction and no ETag, as in Cinder's snapshot metadata API) ----------
+
+  async getMetadata(ctx: RequestContext, id: string): Promise<Record<string, string>> {
+    await this.requireSnapshot(ctx, id);
+    return (await sq.snapshotMetadataFor(this.store.db, [id])).get(id)!;
+  }
+
+  async getMetadataKey(ctx: RequestContext, id: string, key: string): Promise<string> {
+    const metadata = await this.getMetadata(ctx, id);
+    if (!(key in metadata)) throw new SnapshotMetadataNotFoundError(id, key);
+    return metadata[key];
+  }
+
+  /** Writes metadata (merge or replace) and returns the full set after the write. */
+  async writeMetadata(ctx: RequestContext, id: string, metadata: Record<string, string>, mode: 'merge' | 'replace'): Promise<Record<string, string>> {
+    return this.store.transaction(async (trx) => {
+      await this.requireSnapshot(ctx, id, trx);
+      if (mode === 'merge') await sq.mergeSnapshotMetadata(trx, id, metadata);
+      else await sq.replaceSnapshotMetadata(trx, id, metadata);
+      await sq.updateSnapshot(trx, id, { updated_at: nowIso() });
+      return (await sq.snapshotMetadataFor(trx, [id])).get(id)!;
+    });
+  }
+
+  async deleteMetadataKey(ctx: RequestContext, id: string, key: string): Promise<void> {
+    await this.store.transaction(async (trx) => {
+      await this.requireSnapshot(ctx, id, trx);
+      if (!(await sq.deleteSnapshotMetadataKey(trx, id, key))) throw new SnapshotMetadataNotFoundError(id, key);
+      await sq.updateSnapshot(trx, id, { updated_at: nowIso() });
+    });
+  }
+
+  // --- revert (3.40; the volume-action controller calls it) -----------------------------------------
+
+  /**
+   * `{"revert": {"snapshot_id": ...}}` on a volume: only to the volume's latest snapshot, of the same
+   * size (else 400); the volume must be `available` and the snapshot `available` (else 409). Volume →
+   * `reverting`, snapshot → `restoring`, and a revert_volume operation, in one transaction.
+   */
+  async revertVolume(ctx: RequestContext, volumeId: string, snapshotId: string | null | undefined): Promise<void> {
+    await this.store.transaction(async (trx) => {
+      const volume = await this.requireVolume(ctx, volumeId, trx);
+      const [latest] = await sq.snapshotsOfVolume(trx, volume.id);
+      if (!latest) throw new BadRequestError(`Volume ${volume.id} doesn't have any snapshots.`);
+      if (!snapshotId || snapshotId !== latest.id) {
+        throw new BadRequestError(`Specified snapshot ${pyStr(snapshotId)} is None or not the latest one of volume ${volume.id}.`);
+      }
+      if (volume.size !== latest.size) {
+        throw new BadRequestError(`Can't revert volume ${volume.id} to its latest snapshot ${latest.id}. The volume size must be equal to the snapshot size.`);
+      }
+      const now = nowIso();
+      if (!(await updateVolume(trx, volume.id, { status: 'reverting', updated_at: now }, SNAPSHOT_ALLOWED_FROM.revertVolume))) {
+        throw new ConflictError(`Invalid volume: Can't revert volume ${volume.id} to its latest snapshot ${latest.id}. Volume's status must be 'available'.`);
+      }
+      // A failure here rolls the volume's status change back with the transaction.
+      if (!(await sq.updateSnapshot(trx, latest.id, { status: 'restoring', updated_at: now }, SNAPSHOT_ALLOWED_FROM.revertSnapshot))) {
+        throw new ConflictError(`Invalid snapshot: Can't revert volume ${volume.id} to its latest snapshot ${latest.id}. Snapshot's status must be 'available'.`);
+      }
+      await this.queue.enqueue(trx, ctx, { kind: 'revert_volume', resourceType: 'volume', resourceId: volume.id, payload: { snapshot_id: latest.id } });
+    });
+    this.queue.notify();
+  }
+}
+
+// --- helpers for VolumeService ---------------------------------------------------------------------
+
+/**
+ * Volume create with `snapshot_id` (cinder/volume/flows/api/create_volume.py): the snapshot must be
+ * visible (404), exclusive with `source_volid`, `available` (400), and the size, which defaults to the
+ * snapshot's, may not be smaller (400). Returns the snapshot, the size and the source volume's bootable.
+ */
+export async function snapshotSourceFor(
+  ctx: RequestContext,
+  trx: Db,
+  snapshotId: string,
+  input: { size?: number; source_volid?: string | null },
+): Promise<{ snapshot: SnapshotRow; size: number; bootable: number }> {
+  const snapshot = await sq.getSnapshot(trx, snapshotId);
+  if (!snapshot || (!ctx.isAdmin && snapshot.project_id !== ctx.projectId)) throw new SnapshotNotFoundError(snapshotId);
+  if (input.source_volid) throw new InvalidInputError('May specify only one of backup, imageRef, snapshot, source volume');
+  if (!(SNAPSHOT_ALLOWED_FROM.createVolumeFrom as readonly string[]).includes(snapshot.status)) {
+    throw new InvalidSnapshotError(`Originating snapshot status must be one of '${SNAPSHOT_ALLOWED_FROM.createVolumeFrom.join(', ')}' values`);
+  }
+  const size = input.size ?? snapshot.size;
+  if (size < snapshot.size) {
+    throw new InvalidInputError(`Volume size '${size}'GB cannot be smaller than the snapshot size ${snapshot.size}GB. They must be >= original snapshot size.`);
+  }
+  const bootable = (await getVolume(trx, snapshot.volume_id))?.bootable ?? 0;
+  return { snapshot, size, bootable };
+}
+
+/**
+ * Volume delete and its snapshots (cinder/volume/api.py delete): without `cascade` a volume with live
+ * snapshots is refused; with `cascade` they must all be `available` or `error` (any status with
+ * `force`), and they go to `deleting` in the caller's transaction. The delete_volume operation then
+ * removes their files before the volume's and soft-deletes their rows (releasing their quota) in its
+ * finishing transaction, so the volume is never gone while a snapshot of it remains. Returns how many
+ * snapshots the volume had.
+ */
+export async function prepareVolumeDeleteSnapshots(trx: Db, volumeId: string, opts: { force: boolean; cascade: boolean }): Promise<number> {
+  const snapshots = await sq.snapshotsOfVolume(trx, volumeId);
+  if (snapshots.length === 0) return 0;
+  if (!opts.cascade) throw new InvalidVolumeError(DELETE_REFUSED_REASON);
+  const allowed: readonly string[] = SNAPSHOT_ALLOWED_FROM.cascadeDelete;
+  if (!opts.force && snapshots.some((s) => !allowed.includes(s.status))) throw new InvalidVolumeError(DELETE_REFUSED_REASON);
+  const now = nowIso();
+  for (const s of snapshots) {
+    if (!(await sq.updateSnapshot(trx, s.id, { status: 'deleting', updated_at: now }, opts.force ? undefined : allowed))) {
+      throw new InvalidVolumeError('Failed to update snapshot.');
+    }
+  }
+  return snapshots.length;
+}

@@ -1,0 +1,45 @@
+/* create_volume: a new backing file (empty, a clone of `source_volid`, or a copy of `snapshot_id`), then `creating` -> `available`. */
+import { getVolume, updateVolume } from '../../db/queries/volumes';
+import { ACTIONS } from '../../services/user-messages';
+import { payloadOf, type OperationHandler } from './types';
+import type { CreateVolumePayload } from '../../services/operation-payloads';
+
+interface Placed {
+  location: string | null;
+  placed?: boolean;
+}
+
+export const createVolume: OperationHandler<Placed> = {
+  action: ACTIONS.SCHEDULE_ALLOCATE_VOLUME,
+
+  async execute(ctx, op) {
+    const volume = await getVolume(ctx.store.db, op.resource_id);
+    // Reset or deleted meanwhile: nothing to create.
+    if (!volume || volume.status !== 'creating') return { location: null };
+    const ref = { id: volume.id, size: volume.size };
+    const { source_volid, snapshot_id } = payloadOf<CreateVolumePayload>(op);
+    const placed = source_volid
+      ? await ctx.backend.cloneVolume(ref, { id: source_volid, size: volume.size })
+      : snapshot_id
+        ? await ctx.backend.createVolumeFromSnapshot(ref, { id: snapshot_id, volumeId: '', size: volume.size })
+        : await ctx.backend.createVolume(ref);
+    return { location: placed.providerLocation };
+  },
+
+  async complete(ctx, trx, op, result) {
+    if (result.location === null) return;
+    // Guarded: a volume reset or deleted meanwhile keeps the status an admin gave it.
+    result.placed = await updateVolume(trx, op.resource_id, { status: 'available', provider_location: result.location, host: ctx.host, updated_at: ctx.now() }, ['creating']);
+  },
+
+  async markFailed(ctx, trx, op) {
+    await updateVolume(trx, op.resource_id, { status: 'error', updated_at: ctx.now() }, ['creating']);
+  },
+
+  async afterComplete(ctx, op, result) {
+    if (result.location !== null && !result.placed && !(await getVolume(ctx.store.db, op.resource_id))) {
+      // Deleted while we were creating it: leave no orphaned backing file behind.
+      await ctx.backend.deleteVolume({ id: op.resource_id, size: 0 });
+    }
+  },
+};

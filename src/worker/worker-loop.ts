@@ -1,0 +1,292 @@
+/*
+ * The volume worker loop: claims operations from the durable queue and runs them.
+ *
+ * Design notes.
+ * - Claiming is atomic (queries/operations.ts claimNextOperation: a guarded UPDATE on SQLite, UPDATE ...
+ *   FOR UPDATE SKIP LOCKED on PostgreSQL), so any number of workers, in any processes and on any hosts,
+ *   can race for the queue and each operation is taken by exactly one.
+ * - A claim is a lease (config worker.lease_seconds), renewed while the operation runs. A worker that
+ *   dies leaves a lease that expires; the next worker to look claims the row again and retries it. Every
+ *   backend method is idempotent, so a retry after a crash halfway through finishes the job.
+ * - At start a worker reconciles the backend with the store (reconcile-backend.ts: files without rows are
+ *   quarantined), then frees the leases of owners on this host whose process no longer exists (owner ids
+ *   are `host/pid/random`) instead of waiting for them to expire.
+ * - Finishing is one transaction: the operation row (guarded by owner) and the resource's status. If the
+ *   lease was lost meanwhile, nothing is written and the new owner finishes instead.
+ * - After worker.max_attempts the operation fails, the resource goes to its error status and the owner
+ *   gets a user message (/messages), in one transaction: nothing stays in a transitional status.
+ * - A store that fails (the PostgreSQL server is away, issue 8) stops nothing: the loop logs, waits its
+ *   poll interval doubled per failure (at most 30 s) and tries again. An operation whose result cannot
+ *   be recorded counts as nothing written; its lease runs out and it runs again once the store is back.
+ * - Several hosts (issue 8): a worker has a host string, `host@backend#pool` from config worker.host and
+ *   worker.backend_name, recorded on every volume it places. It claims only operations targeted at that
+ *   string, or untargeted ones for its backend (queue.ts says which operations are targeted), so workers
+ *   on several hosts share one database without touching each other's storage. An owner's operations
+ *   wait for it while it is down; nobody else has the files.
+ * - New operations wake the loop at once (`wake()`, called by the service in the same process); polling
+ *   every worker.poll_interval_ms only covers operations enqueued by other processes.
+ */
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config';
+import type { Db, Store } from '../db/store';
+import type { OperationRow } from '../db/schema';
+import * as ops from '../db/queries/operations';
+import { nowIso } from '../db/time';
+import type { Logger } from '../log';
+import type { VolumeBackend } from './backends';
+import { OPERATION_HANDLERS } from './operations';
+import { LeaseLostError, type OperationContext, type OperationHandler } from './operations/types';
+import { detailFor, recordMessage } from '../services/user-messages';
+import { isDatabaseUnavailable } from '../errors';
+import { reconcileBackend } from './reconcile-backend';
+import { processAlive } from './process-alive';
+import type { BackupDriver } from './backup-drivers';
+import { reconcileBackups } from './reconcile-backups';
+import type { QuotaService } from '../services/quota-service';
+
+/** Longest pause between two polls while the store keeps failing. */
+const BACKOFF_MAX_MS = 30000;
+
+export class WorkerLoop {
+  readonly owner: string;
+  /** This worker's `host@backend#pool` string and backend name: what it claims (WorkerScope). */
+  readonly scope: ops.WorkerScope;
+  /** The host part of `scope.host` (config worker.host, else the machine's name). */
+  private readonly hostName: string;
+  private running = false;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  /** Id of the operation being run, if any. */
+  private current: string | null = null;
+  private renewTimer: NodeJS.Timeout | undefined;
+  private readonly ctx: OperationContext;
+
+  constructor(
+    private readonly store: Store,
+    private readonly backend: VolumeBackend,
+    quota: QuotaService,
+    private readonly config: Pick<Config, 'worker'>,
+    private readonly log: Logger,
+    /** Backup storage for the backup operations and their reconciliation (bootstrap's createBackupDriver). */
+    private readonly backupDriver?: BackupDriver,
+  ) {
+    this.hostName = config.worker.host || os.hostname();
+    const backendName = config.worker.backend_name || backend.name;
+    // Cinder's form with the backend as its one pool, e.g. storage1@file#file.
+    this.scope = { host: `${this.hostName}@${backendName}#${backendName}`, backend: backendName };
+    this.owner = `${this.hostName}/${process.pid}/${randomUUID().slice(0, 8)}`;
+    this.ctx = { store, backend, backupDriver, quota, log, owner: this.owner, now: () => nowIso(), host: this.scope.host };
+  }
+
+  async start(): Promise<void> {
+    await this.backend.init();
+    await reconcileBackend(this.store, this.backend, this.log);
+    await reconcileBackups(this.store, this.backupDriver, this.log);
+    await this.reclaimOrphans();
+    LIVE_OWNERS.add(this.owner);
+    this.running = true;
+    this.loopDone = this.loop();
+    this.log.info({ owner: this.owner, backend: this.backend.name, host: this.scope.host }, 'volume worker started');
+  }
+
+  /**
+   * Stops claiming. Waits up to `graceMs` for the operation in progress; if it is still running then,
+   * hands its lease back (expires it now) so the next worker resumes it at once instead of a lease later.
+   */
+  async stop(graceMs = Infinity): Promise<void> {
+    this.running = false;
+    this.wake();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      this.loopDone.then(() => false),
+      new Promise<boolean>((resolve) => {
+        if (Number.isFinite(graceMs)) timer = setTimeout(() => resolve(true), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut && this.current) {
+      clearInterval(this.renewTimer);
+      await ops.renewLease(this.store.db, this.current, this.owner, nowIso(), nowIso(new Date(0))).catch(() => undefined);
+      this.log.warn({ op_id: this.current }, 'stopped during an operation: lease handed back');
+    }
+    LIVE_OWNERS.delete(this.owner);
+  }
+
+
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Runs claimable operations until none is left (tests and crash recovery use it directly). */
+  async drain(): Promise<number> {
+    let n = 0;
+    while (await this.runOne()) n++;
+    return n;
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      this.woken = false;
+      let didWork = false;
+      try {
+        didWork = await this.runOne();
+        failures = 0;
+      } catch (err) {
+        // Typically the database is away (issue 8): log, wait longer each time (up to 30 s), go on.
+        failures++;
+        this.log.error({ err, failures }, 'worker loop error');
+      }
+      if (didWork || !this.running) continue;
+      if (this.woken && failures === 0) continue;
+      const waitMs = failures === 0 ? this.config.worker.poll_interval_ms : Math.min(this.config.worker.poll_interval_ms * 2 ** (failures - 1), BACKOFF_MAX_MS);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = null;
+    }
+  }
+
+  /** Claims and runs one operation; false when there was nothing to claim. */
+  async runOne(): Promise<boolean> {
+    const op = await this.claim();
+    if (!op) return false;
+    const handler = (OPERATION_HANDLERS as Partial<Record<string, OperationHandler>>)[op.kind];
+    const log = this.log.child(
+      { op_id: op.id, op_kind: op.kind, [`${op.resource_type}_id`]: op.resource_id, attempt: op.attempts, ...(op.request_id ? { req_id: op.request_id } : {}) },
+      true,
+    );
+    const ctx = { ...this.ctx, log };
+    if (!handler) {
+      log.error('unknown operation kind');
+      await ops.finishOperation(this.store.db, op.id, this.owner, 'failed', nowIso(), `unknown operation kind ${op.kind}`);
+      return true;
+    }
+    if (op.attempts > this.config.worker.max_attempts) {
+      log.error('operation failed: out of attempts');
+      await this.fail(ctx, handler, op, op.error ?? 'out of attempts');
+      return true;
+    }
+    const renew = setInterval(
+      () => void ops.renewLease(this.store.db, op.id, this.owner, nowIso(), this.leaseUntil()).catch((err) => log.warn({ err }, 'lease renewal failed')),
+      (this.config.worker.lease_seconds * 1000) / 3,
+    );
+    const started = Date.now();
+    this.current = op.id;
+    this.renewTimer = renew;
+    try {
+      const result = await handler.execute(ctx, op);
+      // Testing aid (config worker.test_delay_ms, 0 in production): hold the finished storage work
+      // unrecorded for a while, so tests can kill a worker in the worst crash window.
+      if (this.config.worker.test_delay_ms > 0) await new Promise((r) => setTimeout(r, this.config.worker.test_delay_ms));
+      await this.store.transaction(async (trx) => {
+        if (!(await ops.finishOperation(trx, op.id, this.owner, 'succeeded', nowIso()))) throw new LeaseLostError(op.id);
+        await handler.complete(ctx, trx, op, result);
+      });
+      await handler.afterComplete?.(ctx, op, result);
+      log.info({ duration_ms: Date.now() - started }, 'operation succeeded');
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        log.warn('lease lost; another worker finishes this operation');
+      } else if (isDatabaseUnavailable(err)) {
+        // Nothing was recorded (the transaction rolled back): not the operation's fault. Its lease runs
+        // out and a worker runs it again once the database is back (backend steps are idempotent).
+        log.warn({ err }, 'database unavailable; the operation is retried when its lease runs out');
+      } else if (op.attempts >= this.config.worker.max_attempts || (err as { permanent?: unknown } | null)?.permanent === true) {
+        // Out of attempts, or an error retrying cannot cure (e.g. not enough free space on the backend).
+        log.error({ err }, 'operation failed');
+        await this.fail(ctx, handler, op, String((err as Error).message ?? err));
+      } else {
+        log.warn({ err }, 'operation attempt failed; will retry');
+        // Record why, and retry in about a second (when this short lease runs out), not in a tight loop.
+        await this.store.db
+          .updateTable('operations')
+          .set({ error: String((err as Error).message ?? err), lease_expires_at: nowIso(new Date(Date.now() + 1000)) })
+          .where('id', '=', op.id)
+          .where('owner', '=', this.owner)
+          .execute()
+          .catch(() => undefined);
+      }
+    } finally {
+      clearInterval(renew);
+      this.current = null;
+    }
+    return true;
+  }
+
+  /** Last attempt failed: operation row, resource error status and a user message, in one transaction. */
+  private async fail(ctx: OperationContext, handler: OperationHandler, op: OperationRow, error: string): Promise<void> {
+    try {
+      await this.store.transaction(async (trx) => {
+        if (!(await ops.finishOperation(trx, op.id, this.owner, 'failed', nowIso(), error))) throw new LeaseLostError(op.id);
+        await handler.markFailed(ctx, trx, op, error);
+        const projectId = await projectOf(trx, op.resource_type, op.resource_id);
+        if (projectId) {
+          await recordMessage(trx, {
+            projectId,
+            requestId: op.request_id,
+            resourceType: MESSAGE_RESOURCE[op.resource_type] ?? 'VOLUME',
+            resourceId: op.resource_id,
+            action: handler.action,
+            detail: detailFor(error),
+          });
+        }
+      });
+    } catch (err) {
+      ctx.log.error({ err }, 'cannot record the failure');
+    }
+  }
+
+  private leaseUntil(): string {
+    return nowIso(new Date(Date.now() + this.config.worker.lease_seconds * 1000));
+  }
+
+  private async claim(): Promise<OperationRow | undefined> {
+    return ops.claimNextOperation(this.store.db, this.owner, nowIso(), this.leaseUntil(), this.scope);
+  }
+
+  private async reclaimOrphans(): Promise<void> {
+    // Owner ids start with the worker host name; only this host can tell whether its pids are alive.
+    const host = this.hostName;
+    const running = await this.store.db.selectFrom('operations').select(['id', 'owner']).where('state', '=', 'running').execute();
+    for (const op of running) {
+      const [opHost] = (op.owner ?? '').split('/');
+      if (opHost !== host || !op.owner || ownerAlive(op.owner)) continue;
+      await this.store.db.updateTable('operations').set({ lease_expires_at: nowIso(new Date(0)) }).where('id', '=', op.id).where('owner', '=', op.owner).execute();
+      this.log.info({ op_id: op.id, dead_owner: op.owner }, 'reclaiming operation of a dead worker');
+    }
+  }
+}
+
+/** Owner ids of the loops running in this process (see ownerAlive). */
+const LIVE_OWNERS = new Set<string>();
+
+/**
+ * Whether a lease owner (`host/pid/random`) of this host may still be working. An owner with this
+ * process's pid is alive only if it is one of this process's running loops: otherwise it is an earlier
+ * process that had the same pid (a container restarted as pid 1, say).
+ */
+function ownerAlive(owner: string): boolean {
+  const pid = Number(owner.split('/')[1]);
+  return pid === process.pid ? LIVE_OWNERS.has(owner) : processAlive(pid);
+}
+
+const MESSAGE_RESOURCE: Record<string, 'VOLUME' | 'VOLUME_SNAPSHOT' | 'VOLUME_ATTACHMENT'> = {
+  volume: 'VOLUME',
+  snapshot: 'VOLUME_SNAPSHOT',
+  attachment: 'VOLUME_ATTACHMENT',
+};
+
+/** The project owning an operation's resource (deleted rows included), for its user message. */
+async function projectOf(db: Db, resourceType: string, id: string): Promise<string | undefined> {
+  const table = resourceType === 'snapshot' ? 'snapshots' : resourceType === 'attachment' ? 'attachments' : 'volumes';
+  const row = await db.selectFrom(table).select('project_id').where('id', '=', id).executeTakeFirst();
+  return row?.project_id;
+}
