@@ -37,7 +37,10 @@ function usage(msg?: string): never {
 
 function frameName(n: ProfileNode): string {
   const cf = n.callFrame;
-  const where = cf.url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, 'dist/').replace(/^file:\/\//, '');
+  const where = cf.url
+    .replace(/^.*node_modules\//, '')
+    .replace(/^.*\/dist\//, 'dist/')
+    .replace(/^file:\/\//, '');
   return `${cf.functionName || '(anonymous)'} ${where}${where ? `:${cf.lineNumber + 1}` : ''}`;
 }
 

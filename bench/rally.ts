@@ -36,7 +36,9 @@ interface Options {
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`rally: ${msg}\n`);
-  process.stderr.write('usage: npm run rally -- [--times N] [--concurrency N] [--modes standalone,pm2-N,nginx,apache] [--out DIR] [--prepoll S] [--poll S] [--no-build]\n');
+  process.stderr.write(
+    'usage: npm run rally -- [--times N] [--concurrency N] [--modes standalone,pm2-N,nginx,apache] [--out DIR] [--prepoll S] [--poll S] [--no-build]\n',
+  );
   process.exit(2);
 }
 
@@ -52,7 +54,9 @@ export function parseRallyArgs(argv: string[]): Options {
     else if (a === '--out') o.out = val();
     else if (a === '--no-build') o.build = false;
     else if (a === '--modes') {
-      o.modes = val().split(',').map((m) => m.trim()) as RallyMode[];
+      o.modes = val()
+        .split(',')
+        .map((m) => m.trim()) as RallyMode[];
       for (const m of o.modes) if (!MODES.includes(m)) usage(`unknown mode ${m} (one of ${MODES.join(', ')})`);
     } else usage(`unknown argument ${a}`);
   }
@@ -126,8 +130,11 @@ export async function rallyModes(o: Options, log: (line: string) => void): Promi
           poll: o.poll,
         });
         results[name] = r;
-        log(`${name}: ${r.iterations} iterations, ${r.failedIterations} failed, SLA ${r.slaPassed ? 'passed' : 'FAILED'}; report ${r.htmlReport}\n${formatRows(r.rows)}`);
-        if (r.failedIterations > 0 || !r.slaPassed) failures.push(`${name}: ${r.failedIterations} failed iterations${r.errors.length ? `: ${r.errors.join(' | ')}` : ''}`);
+        log(
+          `${name}: ${r.iterations} iterations, ${r.failedIterations} failed, SLA ${r.slaPassed ? 'passed' : 'FAILED'}; report ${r.htmlReport}\n${formatRows(r.rows)}`,
+        );
+        if (r.failedIterations > 0 || !r.slaPassed)
+          failures.push(`${name}: ${r.failedIterations} failed iterations${r.errors.length ? `: ${r.errors.join(' | ')}` : ''}`);
       } catch (err) {
         failures.push(`${name}: ${(err as Error).message}`);
         log(`${name}: FAILED ${(err as Error).message}`);

@@ -20,7 +20,7 @@ import { compareResults } from './lib/compare';
 import { ALL_MODES, Pm2Deployment, ROOT, startBaseline, startProxy, startStandalone, type ModeName, type RunningMode } from './lib/modes';
 import { renderReport, computeTargets, type BenchResults, type WorkloadResult } from './lib/report';
 import { READ_SCENARIOS, readPath, runScenario, setupContext, type Context } from './lib/scenarios';
-import { loadTask, workloadKey, type Workload } from './lib/tasks';
+import { loadTask, workloadKey } from './lib/tasks';
 import { Client, cores, sampleProcesses } from './lib/util';
 import { findNginx, nginxVersion } from '../deploy/lib/nginx';
 
@@ -35,12 +35,17 @@ interface Options {
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--quick|--tiny|--task FILE] [--modes m1,m2] [--out DIR] [--no-build] | --compare A.json B.json [--threshold PCT]\nmodes: ${ALL_MODES.join(', ')}\n`);
+  process.stderr.write(
+    `bench: ${msg}\nusage: npm run bench -- [--quick|--tiny|--task FILE] [--modes m1,m2] [--out DIR] [--no-build] | --compare A.json B.json [--threshold PCT]\nmodes: ${ALL_MODES.join(', ')}\n`,
+  );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Options {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d\dZ$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[:.]/g, '-')
+    .replace(/-\d\dZ$/, 'Z');
   const o: Options = { profile: 'full', task: '', modes: [...ALL_MODES], out: '', build: true, threshold: 10 };
   let modesGiven = false;
   for (let i = 0; i < argv.length; i++) {
@@ -55,7 +60,9 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--threshold') o.threshold = Number(val());
     else if (a === '--modes') {
       modesGiven = true;
-      o.modes = val().split(',').map((m) => m.trim()) as ModeName[];
+      o.modes = val()
+        .split(',')
+        .map((m) => m.trim()) as ModeName[];
       for (const m of o.modes) if (!ALL_MODES.includes(m)) usage(`unknown mode ${m}`);
     } else if (a === '--compare') o.compare = [val(), val()];
     else usage(`unknown argument ${a}`);
@@ -122,11 +129,18 @@ async function main(): Promise<void> {
   if (o.build) {
     log('bench: building dist/ (tsc -p tsconfig.build.json)');
     try {
-      execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (err) {
       // tsc still emits on type errors; a tree being edited by others may have some.
       if (!fs.existsSync(path.join(ROOT, 'dist', 'standalone.js'))) throw err;
-      log(`bench: warning: tsc reported errors, using the emitted dist/:\n${String((err as { stdout?: Buffer }).stdout ?? '').split('\n').slice(0, 5).join('\n')}`);
+      log(
+        `bench: warning: tsc reported errors, using the emitted dist/:\n${String((err as { stdout?: Buffer }).stdout ?? '')
+          .split('\n')
+          .slice(0, 5)
+          .join('\n')}`,
+      );
     }
   }
   const env = await environment();
@@ -134,7 +148,8 @@ async function main(): Promise<void> {
   // Service modes first: the baselines serve bodies captured from the first one.
   const order: ModeName[] = ['standalone', 'pm2-1', 'baseline-node', 'baseline-restify', 'pm2-N', 'nginx', 'apache'];
   const modes = order.filter((m) => o.modes.includes(m));
-  if (modes.some((m) => m.startsWith('baseline')) && !modes.some((m) => !m.startsWith('baseline'))) usage('the baselines need a service mode in the same run (their bodies come from it)');
+  if (modes.some((m) => m.startsWith('baseline')) && !modes.some((m) => !m.startsWith('baseline')))
+    usage('the baselines need a service mode in the same run (their bodies come from it)');
   const results: WorkloadResult[] = [];
   const modeInfo: BenchResults['modes'] = [];
   const bodiesFile = path.join(o.out, 'baseline-bodies.json');
@@ -164,7 +179,11 @@ async function main(): Promise<void> {
           if (READ_SCENARIOS.has(w.scenario)) readCtx.set(key, ctx);
           if (READ_SCENARIOS.has(w.scenario) && !bodies.show && ctx.volumes.length > 0) {
             const c = new Client(mode.url, ctx.token, 1);
-            bodies = { show: JSON.parse((await c.request('GET', `/v3/volumes/${ctx.volumes[0]}`)).body), list: JSON.parse((await c.request('GET', '/v3/volumes/detail')).body), listVolumes: ctx.volumes.length };
+            bodies = {
+              show: JSON.parse((await c.request('GET', `/v3/volumes/${ctx.volumes[0]}`)).body),
+              list: JSON.parse((await c.request('GET', '/v3/volumes/detail')).body),
+              listVolumes: ctx.volumes.length,
+            };
             c.close();
             fs.writeFileSync(bodiesFile, JSON.stringify(bodies));
           }
@@ -175,7 +194,16 @@ async function main(): Promise<void> {
         step('running');
         const r = await runScenario(mode.url, w, ctx, step);
         const resources = sampler.stop();
-        results.push({ mode: mode.name, scenario: w.scenario, workload: workloadKey(w), runner: w.runner, context: w.context, path: READ_SCENARIOS.has(w.scenario) ? readPath(w, ctx) : undefined, ...r, resources });
+        results.push({
+          mode: mode.name,
+          scenario: w.scenario,
+          workload: workloadKey(w),
+          runner: w.runner,
+          context: w.context,
+          path: READ_SCENARIOS.has(w.scenario) ? readPath(w, ctx) : undefined,
+          ...r,
+          resources,
+        });
         progress(`${label}: ${r.throughput} ${r.unit}, p50 ${r.latency.p50} ms, p95 ${r.latency.p95} ms, p99 ${r.latency.p99} ms, ${r.failed} failed`, true);
       } catch (err) {
         const msg = `${mode.name} ${w.scenario}: ${(err as Error).message}`;
@@ -195,7 +223,9 @@ async function main(): Promise<void> {
       finished: new Date().toISOString(),
       environment: env,
       apiInstances: { 'pm2-1': 1, 'pm2-N': nApi },
-      baselineBody: bodies.show ? { showBytes: JSON.stringify(bodies.show).length, listBytes: JSON.stringify(bodies.list).length, listVolumes: bodies.listVolumes } : undefined,
+      baselineBody: bodies.show
+        ? { showBytes: JSON.stringify(bodies.show).length, listBytes: JSON.stringify(bodies.list).length, listVolumes: bodies.listVolumes }
+        : undefined,
       modes: modeInfo,
       results,
       failures,

@@ -12,7 +12,9 @@ function typeOf(schema: TSchema): string {
   if (schema[Kind] === 'Union') return (schema.anyOf as TSchema[]).map((s) => `\`${JSON.stringify(s.const)}\``).join(' \\| ');
   if (schema[Kind] === 'Array') return 'list of strings';
   if (schema[Kind] === 'Integer') {
-    const range = [schema.minimum !== undefined ? `≥ ${schema.minimum}` : '', schema.maximum !== undefined ? `≤ ${schema.maximum}` : ''].filter(Boolean).join(', ');
+    const range = [schema.minimum !== undefined ? `≥ ${schema.minimum}` : '', schema.maximum !== undefined ? `≤ ${schema.maximum}` : '']
+      .filter(Boolean)
+      .join(', ');
     return range ? `integer (${range})` : 'integer';
   }
   return String(schema.type ?? schema[Kind]).toLowerCase();
@@ -26,7 +28,8 @@ function defaultOf(schema: TSchema): string {
 
 export function renderConfigDoc(): string {
   const rows = CONFIG_KEYS.map(
-    (k) => `| \`${k.path.join('.')}\` | ${typeOf(k.schema)} | ${defaultOf(k.schema)} | \`${envName(k.path)}\` | ${String(k.schema.description ?? '').replace(/\|/g, '\\|')} |`,
+    (k) =>
+      `| \`${k.path.join('.')}\` | ${typeOf(k.schema)} | ${defaultOf(k.schema)} | \`${envName(k.path)}\` | ${String(k.schema.description ?? '').replace(/\|/g, '\\|')} |`,
   );
   return `# Configuration
 

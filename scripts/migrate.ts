@@ -36,7 +36,9 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     const pending = await store.pendingMigrations();
     if (dryRun) {
-      process.stdout.write(pending.length === 0 ? `${where}: up to date\n` : `${where}: ${pending.length} pending (dry run, nothing applied):\n${list(pending)}`);
+      process.stdout.write(
+        pending.length === 0 ? `${where}: up to date\n` : `${where}: ${pending.length} pending (dry run, nothing applied):\n${list(pending)}`,
+      );
     } else {
       const applied = await store.migrate();
       process.stdout.write(applied.length === 0 ? `${where}: up to date\n` : `${where}: applied ${applied.length}:\n${list(applied)}`);
@@ -54,13 +56,19 @@ async function copyFrom(from: string, target: Store, config: ReturnType<typeof l
   try {
     if (dryRun) {
       const pending = await source.pendingMigrations();
-      process.stdout.write(`copy ${what}: dry run, nothing copied${pending.length > 0 ? ` (the source would first be migrated: ${pending.join(', ')})` : ''}\n`);
+      process.stdout.write(
+        `copy ${what}: dry run, nothing copied${pending.length > 0 ? ` (the source would first be migrated: ${pending.join(', ')})` : ''}\n`,
+      );
       return;
     }
     const started = Date.now();
     const copied = await copyStore(source, target);
     const rows = Object.values(copied).reduce((a, b) => a + b, 0);
-    process.stdout.write(`copied ${what}: ${rows} rows in ${Date.now() - started} ms\n${Object.entries(copied).map(([t, n]) => `  ${t}: ${n}\n`).join('')}`);
+    process.stdout.write(
+      `copied ${what}: ${rows} rows in ${Date.now() - started} ms\n${Object.entries(copied)
+        .map(([t, n]) => `  ${t}: ${n}\n`)
+        .join('')}`,
+    );
   } finally {
     await source.close();
   }

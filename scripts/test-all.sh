@@ -3,9 +3,12 @@
 #
 # 1. Debian packages the functional tests drive for real (python3-cinderclient for the `cinder` CLI):
 #    installed with apt-get when missing and running as root; otherwise named, and the script exits 1.
-# 2. npm packages (npm ci), type check, build.
-# 3. mocha (spec reporter) under c8 coverage, twice: every suite on SQLite, then the API and store suites
-#    on a throwaway PostgreSQL 15; the last line is "N passed, N failed", the sum of both passes' counts.
+# 2. npm packages (npm ci), then the type check and the build side by side.
+# 3. mocha (spec reporter) under c8 coverage, in three passes, each `mocha --parallel --jobs 2` with the
+#    run's global fixtures (test/lib/fixtures.ts: one PostgreSQL cluster and one Keystone bootstrap per
+#    pass, shared by the worker processes): unit and API suites on SQLite, the API suites again on a
+#    throwaway PostgreSQL 15, the functional suites. At the end: the wall time of each step, pass and
+#    functional file (slowest first), and as the last line "N passed, N failed", the sum of the passes' counts.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Native addons (better-sqlite3) build against the system's Node headers: no download.
@@ -44,23 +47,69 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# Wall times, printed as a table at the end: "seconds<TAB>what" per line.
+timings=$(mktemp)
+file_timings=$(mktemp)
+trap 'rm -f "$timings" "$file_timings"' EXIT
+now() { date +%s%N; }
+record() { # record <start ns> <label>
+  awk -v s="$1" -v e="$(now)" -v l="$2" 'BEGIN { printf "%.1f\t%s\n", (e - s) / 1e9, l }' >> "$timings"
+}
+print_timings() {
+  echo "== wall times (s)"
+  while IFS=$'\t' read -r secs label; do printf '  %7s  %s\n' "$secs" "$label"; done < "$timings"
+  if [ -s "$file_timings" ]; then
+    echo "== functional files, slowest first (s; they run two at a time)"
+    sort -t$'\t' -k1,1nr "$file_timings" | while IFS=$'\t' read -r ms file; do
+      awk -v ms="$ms" -v f="$file" 'BEGIN { printf "  %7.1f  %s\n", ms / 1000, f }'
+    done
+  fi
+}
+run_started=$(now)
+
 step() {
+  local t0
+  t0=$(now)
   echo "== $*"
   "$@" || { echo "step failed: $*" >&2; echo "0 passed, 0 failed"; exit 1; }
+  record "$t0" "$*"
 }
-step npm ci --no-audit --no-fund
-step npm run typecheck
-step npm run build
+# npm ci starts from scratch (minutes). Outside CI, a node_modules that npm installed after the last change
+# of package.json and package-lock.json (its hidden lockfile is newer) is kept.
+if [ "${CI:-}" != true ] && [ node_modules/.package-lock.json -nt package-lock.json ] && [ node_modules/.package-lock.json -nt package.json ]; then
+  echo "== npm ci skipped: node_modules is newer than package.json and package-lock.json (CI=true always runs it)"
+else
+  step npm ci --no-audit --no-fund
+fi
+
+# The type check and the build read the same sources and write nothing in common: side by side.
+typecheck_and_build() {
+  local pids=() failed=0 pid
+  npm run typecheck & pids+=($!)
+  npm run build & pids+=($!)
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  return "$failed"
+}
+step typecheck_and_build
+# The lint gate (ESLint with the layer boundaries, Prettier's check) before any test.
+step npm run lint
+# The functional suites that run dist/ (PM2, several hosts) use this build instead of making their own.
+export VOLUME_API_TEST_BUILT=1
 
 # Runs one mocha pass under c8 (coverage accumulates across passes) and adds its counts to the totals.
+# run_pass <label> <c8 and mocha arguments...>
 total_passed=0
 total_failed=0
 exit_status=0
 run_pass() {
-  local out status passed failed pending
+  local label=$1 out status passed failed pending t0
+  shift
+  t0=$(now)
+  echo "== $label"
   out=$(mktemp)
   npx c8 "$@" 2>&1 | tee "$out"
   status=${PIPESTATUS[0]}
+  record "$t0" "$label"
   passed=$(grep -Eo '^ +[0-9]+ passing' "$out" | grep -Eo '[0-9]+' | tail -n 1)
   failed=$(grep -Eo '^ +[0-9]+ failing' "$out" | grep -Eo '[0-9]+' | tail -n 1)
   pending=$(grep -Eo '^ +[0-9]+ pending' "$out" | grep -Eo '[0-9]+' | tail -n 1)
@@ -77,18 +126,33 @@ run_pass() {
   [ "$status" = 0 ] || exit_status=$status
 }
 
-# 1. Everything (.mocharc.json: unit, api, functional) on the default store, SQLite.
-echo "== SQLite pass: all suites"
-run_pass --src src --include 'src/**' --reporter=text-summary mocha --reporter spec --no-colors
+C8=(--src src --include 'src/**' --reporter=text-summary)
+MOCHA=(mocha --no-config --import=tsx --require test/lib/fixtures.ts --timeout 20000 --forbid-only --exit --parallel --jobs 2 --reporter spec --no-colors)
+
+# 1. Unit and API suites (.mocharc.json's files) on the default store, SQLite.
+run_pass "SQLite pass: unit and API suites" "${C8[@]}" "${MOCHA[@]}" 'test/unit/**/*.test.ts' 'test/api/**/*.test.ts'
 
 # 2. Issue 8: the API and store suites again on PostgreSQL. Each test server gets a fresh database in
-# one throwaway PostgreSQL 15 that the pass starts and stops (test/lib/postgres.ts); suite titles say
-# [PostgreSQL]. The *postgres* files already ran in pass 1.
-echo "== PostgreSQL pass: test/api on PostgreSQL 15 (VOLUME_API_TEST_ENGINE=postgres)"
-VOLUME_API_TEST_ENGINE=postgres run_pass --no-clean --src src --include 'src/**' --reporter=text-summary \
-  mocha --no-config --import=tsx --require test/lib/postgres-pass.ts --timeout 20000 --forbid-only --exit --reporter spec --no-colors \
-  --ignore 'test/**/*postgres*.test.ts' 'test/api/**/*.test.ts'
+# the one throwaway PostgreSQL 15 that the pass's fixture starts and stops (test/lib/fixtures.ts,
+# test/lib/postgres.ts), so the files run side by side; suite titles say [PostgreSQL]. The *postgres*
+# files already ran in pass 1.
+VOLUME_API_TEST_ENGINE=postgres run_pass "PostgreSQL pass: test/api on PostgreSQL 15 (VOLUME_API_TEST_ENGINE=postgres)" \
+  --no-clean "${C8[@]}" "${MOCHA[@]}" --require test/lib/postgres-pass.ts --ignore 'test/**/*postgres*.test.ts' 'test/api/**/*.test.ts'
 
+# 3. The functional suites (.mocharc.functional.json's files), two at a time, the longest first so that
+# the two workers finish together; files not named here follow in name order.
+first=(puppet cinder-cli cinder-cli-more pm2 multi-host keystone-cli rally backup-crash cinder-cli-proxies worker-process keystone postgres-outage)
+functional=()
+for name in "${first[@]}"; do
+  [ -f "test/functional/$name.test.ts" ] && functional+=("test/functional/$name.test.ts")
+done
+for f in test/functional/*.test.ts; do
+  [[ " ${functional[*]} " == *" $f "* ]] || functional+=("$f")
+done
+VOLUME_API_TEST_TIMINGS=$file_timings run_pass "functional pass: ${#functional[@]} files, two at a time" --no-clean "${C8[@]}" "${MOCHA[@]}" "${functional[@]}"
+
+record "$run_started" "total (after the Debian packages)"
+print_timings
 echo "${total_passed} passed, ${total_failed} failed"
 [ "$total_failed" = 0 ] || [ "$exit_status" != 0 ] || exit_status=1
 exit "$exit_status"

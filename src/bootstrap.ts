@@ -21,6 +21,7 @@ import { WorkerLoop } from './worker/worker-loop';
 import { VolumeActionService } from './services/volume-action-service';
 import { AttachmentService } from './services/attachment-service';
 import { OperationQueue } from './services/operation-queue';
+import { MessageService } from './services/message-service';
 
 export interface Services {
   config: Config;
@@ -37,13 +38,15 @@ export interface Services {
   attachments: AttachmentService;
   /** Volume transfers. */
   transfers: TransferService;
+  /** User messages (list, show, delete). */
+  messages: MessageService;
 }
 
 export async function buildServices(config: Config, log: Logger): Promise<Services> {
   // A PostgreSQL server that goes away makes idle pooled connections fail outside any request: log it
   // (requests meanwhile get 503) and carry on; the pool reconnects when the server is back.
   const store = await openStore(config, { onPoolError: (err, where) => log.warn({ err, where }, 'database connection lost') });
-  const quota = new QuotaService(config);
+  const quota = new QuotaService(config, store);
   const types = new TypeService(store, config);
   const queue = new OperationQueue();
   const volumes = new VolumeService(store, queue, types, quota, config);
@@ -54,7 +57,8 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   const actions = new VolumeActionService(store, queue, types, quota, volumes, backend);
   const attachments = new AttachmentService(store, volumes, backend);
   const transfers = new TransferService(store, quota);
-  return { config, log, store, quota, types, volumes, snapshots, backups, queue, actions, attachments, transfers };
+  const messages = new MessageService(store);
+  return { config, log, store, quota, types, volumes, snapshots, backups, queue, actions, attachments, transfers, messages };
 }
 
 export function buildApp(services: Services, metrics?: ApiMetrics): App {

@@ -16,14 +16,17 @@ import path from 'node:path';
 import { Type, type Static, type TSchema, Kind } from '@sinclair/typebox';
 import Ajv from 'ajv';
 
-const QuotaLimit = (def: number, description: string) =>
-  Type.Integer({ minimum: -1, default: def, description });
+const QuotaLimit = (def: number, description: string) => Type.Integer({ minimum: -1, default: def, description });
 
 export const ConfigSchema = Type.Object(
   {
     host: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address the API listens on.' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8776, description: 'TCP port the API listens on (0 picks a free port).' }),
-    data_dir: Type.String({ minLength: 1, default: './data', description: 'Directory for the SQLite database and the file backend (relative to the working directory).' }),
+    data_dir: Type.String({
+      minLength: 1,
+      default: './data',
+      description: 'Directory for the SQLite database and the file backend (relative to the working directory).',
+    }),
     database_url: Type.String({
       default: '',
       description:
@@ -34,7 +37,7 @@ export const ConfigSchema = Type.Object(
       minimum: 1,
       maximum: 1000,
       default: 10,
-      description: 'PostgreSQL: most connections this process opens (per API process and per worker: size the server\'s `max_connections` for all of them).',
+      description: "PostgreSQL: most connections this process opens (per API process and per worker: size the server's `max_connections` for all of them).",
     }),
     database_statement_timeout_ms: Type.Integer({
       minimum: 0,
@@ -49,11 +52,11 @@ export const ConfigSchema = Type.Object(
     database_ssl_mode: Type.Union([Type.Literal('disable'), Type.Literal('require'), Type.Literal('verify-ca'), Type.Literal('verify-full')], {
       default: 'disable',
       description:
-        'PostgreSQL: TLS to the server, as libpq\'s `sslmode`: `disable`; `require` (encrypted, certificate not checked); `verify-ca` (certificate signed by a trusted CA); `verify-full` (and its name matches the host). Put no `sslmode` in database_url.',
+        "PostgreSQL: TLS to the server, as libpq's `sslmode`: `disable`; `require` (encrypted, certificate not checked); `verify-ca` (certificate signed by a trusted CA); `verify-full` (and its name matches the host). Put no `sslmode` in database_url.",
     }),
     database_ssl_ca_file: Type.String({
       default: '',
-      description: 'PostgreSQL: PEM file of the CA certificates that `verify-ca` and `verify-full` trust. Empty: the system\'s CAs.',
+      description: "PostgreSQL: PEM file of the CA certificates that `verify-ca` and `verify-full` trust. Empty: the system's CAs.",
     }),
     log_level: Type.Union(
       ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].map((l) => Type.Literal(l)),
@@ -61,7 +64,8 @@ export const ConfigSchema = Type.Object(
     ),
     log_file: Type.String({
       default: '',
-      description: 'Also write the JSON log to this file (appending; reopened on SIGUSR2 or the PM2 action `logs:reopen`, so rotation by renaming loses no line). Empty: stdout only.',
+      description:
+        'Also write the JSON log to this file (appending; reopened on SIGUSR2 or the PM2 action `logs:reopen`, so rotation by renaming loses no line). Empty: stdout only.',
     }),
     log_stdout_level: Type.Union(
       ['', 'trace', 'debug', 'info', 'warn', 'error', 'fatal', 'off'].map((l) => Type.Literal(l)),
@@ -77,31 +81,47 @@ export const ConfigSchema = Type.Object(
     }),
     trusted_proxies: Type.Array(Type.String(), {
       default: ['127.0.0.1', '::1'],
-      description: 'Peer addresses (the web server in front) whose `X-Forwarded-Proto`/`X-Forwarded-Host` headers are believed for links. Comma-separated in the environment.',
+      description:
+        'Peer addresses (the web server in front) whose `X-Forwarded-Proto`/`X-Forwarded-Host` headers are believed for links. Comma-separated in the environment.',
     }),
     storage_availability_zone: Type.String({ minLength: 1, default: 'nova', description: 'Availability zone of this service; the default for new volumes.' }),
-    default_volume_type: Type.String({ minLength: 1, default: '__DEFAULT__', description: 'Volume type (name) for volumes created without one and without a project default.' }),
+    default_volume_type: Type.String({
+      minLength: 1,
+      default: '__DEFAULT__',
+      description: 'Volume type (name) for volumes created without one and without a project default.',
+    }),
     max_body_size: Type.Integer({ minimum: 1024, default: 114688, description: 'Largest request body in bytes; larger bodies get 413.' }),
     max_limit: Type.Integer({ minimum: 1, default: 1000, description: 'Largest page size for list requests (Cinder `osapi_max_limit`).' }),
     keep_alive_timeout_ms: Type.Integer({
       minimum: 1000,
       default: 75000,
-      description: 'Idle keep-alive timeout of client connections. Above Python clients\' reuse window and proxies\' idle timeouts.',
+      description: "Idle keep-alive timeout of client connections. Above Python clients' reuse window and proxies' idle timeouts.",
     }),
     auth: Type.Object(
       {
         strategy: Type.Union([Type.Literal('noauth'), Type.Literal('keystone')], {
           default: 'noauth',
           description:
-            'Authentication strategy: `noauth` (Cinder\'s: token `user:project`, caller is admin) or `keystone` (tokens validated by Keystone v3; see docs/keystone.md).',
+            "Authentication strategy: `noauth` (Cinder's: token `user:project`, caller is admin) or `keystone` (tokens validated by Keystone v3; see docs/keystone.md).",
         }),
         // Issue 9. Only read with strategy `keystone`, which then requires url, username and password.
         keystone: Type.Object(
           {
-            url: Type.String({ default: '', description: 'Keystone: base URL of the identity service (e.g. `http://controller:5000`; a trailing `/v3` is allowed). Also the `uri` of `WWW-Authenticate` on 401. Required with strategy `keystone`.' }),
-            username: Type.String({ default: '', description: 'Keystone: the service user this API authenticates as to validate callers\' tokens (needs role `service` or `admin`). Required with strategy `keystone`.' }),
-            password: Type.String({ default: '', description: 'Keystone: the service user\'s password (censored when the configuration is printed). Required with strategy `keystone`.' }),
-            project_name: Type.String({ minLength: 1, default: 'service', description: 'Keystone: project the service user\'s token is scoped to.' }),
+            url: Type.String({
+              default: '',
+              description:
+                'Keystone: base URL of the identity service (e.g. `http://controller:5000`; a trailing `/v3` is allowed). Also the `uri` of `WWW-Authenticate` on 401. Required with strategy `keystone`.',
+            }),
+            username: Type.String({
+              default: '',
+              description:
+                "Keystone: the service user this API authenticates as to validate callers' tokens (needs role `service` or `admin`). Required with strategy `keystone`.",
+            }),
+            password: Type.String({
+              default: '',
+              description: "Keystone: the service user's password (censored when the configuration is printed). Required with strategy `keystone`.",
+            }),
+            project_name: Type.String({ minLength: 1, default: 'service', description: "Keystone: project the service user's token is scoped to." }),
             user_domain_name: Type.String({ minLength: 1, default: 'Default', description: 'Keystone: domain of the service user.' }),
             project_domain_name: Type.String({ minLength: 1, default: 'Default', description: 'Keystone: domain of `project_name`.' }),
             cache_ttl: Type.Integer({
@@ -110,8 +130,12 @@ export const ConfigSchema = Type.Object(
               description:
                 'Keystone: seconds a validated token is trusted before it is validated again (never past its `expires_at`). Bounds how long a revoked token keeps working. Per process. 0: validate every request.',
             }),
-            timeout: Type.Number({ exclusiveMinimum: 0, default: 5, description: 'Keystone: seconds to wait for one Keystone request (connect and answer) before the API answers 503.' }),
-            ca_file: Type.String({ default: '', description: 'Keystone: PEM file of CA certificates for an `https` url. Empty: the system\'s CAs.' }),
+            timeout: Type.Number({
+              exclusiveMinimum: 0,
+              default: 5,
+              description: 'Keystone: seconds to wait for one Keystone request (connect and answer) before the API answers 503.',
+            }),
+            ca_file: Type.String({ default: '', description: "Keystone: PEM file of CA certificates for an `https` url. Empty: the system's CAs." }),
           },
           { default: {} },
         ),
@@ -127,9 +151,17 @@ export const ConfigSchema = Type.Object(
     ),
     backup: Type.Object(
       {
-        path: Type.String({ default: '', description: 'Backup driver: directory holding one folder per backup (chunks and a metadata file). Empty means `<data_dir>/backups`.' }),
+        path: Type.String({
+          default: '',
+          description: 'Backup driver: directory holding one folder per backup (chunks and a metadata file). Empty means `<data_dir>/backups`.',
+        }),
         compression: Type.Union([Type.Literal('zlib'), Type.Literal('none')], { default: 'zlib', description: 'Compression of stored backup chunks.' }),
-        chunk_size_mb: Type.Integer({ minimum: 1, maximum: 1024, default: 32, description: 'Backups cut volumes into chunks of this many MiB; all-zero chunks are not stored, and incremental backups store only changed chunks.' }),
+        chunk_size_mb: Type.Integer({
+          minimum: 1,
+          maximum: 1024,
+          default: 32,
+          description: 'Backups cut volumes into chunks of this many MiB; all-zero chunks are not stored, and incremental backups store only changed chunks.',
+        }),
       },
       { default: {} },
     ),
@@ -147,28 +179,36 @@ export const ConfigSchema = Type.Object(
     ),
     worker: Type.Object(
       {
-        poll_interval_ms: Type.Integer({ minimum: 10, default: 2000, description: 'Fallback poll interval of the volume worker (new operations wake it at once).' }),
-        lease_seconds: Type.Integer({ minimum: 1, default: 30, description: 'Lease a worker holds on a claimed operation; an expired lease lets another worker resume it.' }),
+        poll_interval_ms: Type.Integer({
+          minimum: 10,
+          default: 2000,
+          description: 'Fallback poll interval of the volume worker (new operations wake it at once).',
+        }),
+        lease_seconds: Type.Integer({
+          minimum: 1,
+          default: 30,
+          description: 'Lease a worker holds on a claimed operation; an expired lease lets another worker resume it.',
+        }),
         max_attempts: Type.Integer({ minimum: 1, default: 3, description: 'Attempts before an operation is failed and its volume set to an error status.' }),
         host: Type.String({
           default: '',
           // '@', '#' and '/' separate the parts of host strings and owner ids.
           pattern: '^[^@#/\\s]*$',
           description:
-            'Name of this worker host, the first part of the `host@backend#pool` string recorded on each volume it places (`os-vol-host-attr:host`). Operations on a volume run only on the worker with that host string. Empty: the machine\'s host name. Give each storage host its own, and keep it when a host is rebuilt.',
+            "Name of this worker host, the first part of the `host@backend#pool` string recorded on each volume it places (`os-vol-host-attr:host`). Operations on a volume run only on the worker with that host string. Empty: the machine's host name. Give each storage host its own, and keep it when a host is rebuilt.",
         }),
         backend_name: Type.String({
           default: '',
           // '@', '#' and '/' separate the parts of host strings and owner ids.
           pattern: '^[^@#/\\s]*$',
           description:
-            'Backend name in this worker\'s host string (`host@backend_name#backend_name`); a volume type whose `volume_backend_name` extra spec is set is created only by workers with that name. Empty: `backend.name`.',
+            "Backend name in this worker's host string (`host@backend_name#backend_name`); a volume type whose `volume_backend_name` extra spec is set is created only by workers with that name. Empty: `backend.name`.",
         }),
         test_delay_ms: Type.Integer({
           minimum: 0,
           default: 0,
           description:
-            'Testing aid: after each operation\'s storage work, wait this long before recording the result (widens the window in which tests kill a worker). Never set in production.',
+            "Testing aid: after each operation's storage work, wait this long before recording the result (widens the window in which tests kill a worker). Never set in production.",
         }),
       },
       { default: {} },
@@ -305,7 +345,9 @@ function requireStrategyKeys(cfg: FileConfig): void {
     throw new ConfigError(`invalid configuration: auth.strategy is "keystone" but ${names.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set`);
   }
   if (!/^https?:\/\/[^/]/.test(cfg.auth.keystone.url)) {
-    throw new ConfigError(`invalid configuration: auth.keystone.url (env VOLUME_API_AUTH_KEYSTONE_URL) = ${JSON.stringify(cfg.auth.keystone.url)}: must be an http or https URL`);
+    throw new ConfigError(
+      `invalid configuration: auth.keystone.url (env VOLUME_API_AUTH_KEYSTONE_URL) = ${JSON.stringify(cfg.auth.keystone.url)}: must be an http or https URL`,
+    );
   }
 }
 

@@ -143,6 +143,21 @@ export class QuotaExceededError extends ApiError {
   }
 }
 
+/**
+ * 413 as Cinder words the gigabytes refusal of a transfer accept: no exception-name prefix, but
+ * retryAfter "0" and Retry-After: 0 like QuotaExceededError.
+ */
+export class GigabytesQuotaExceededError extends ApiError {
+  constructor(resource: string, requested: number | string, limit: number | string, consumed: number | string) {
+    super(
+      413,
+      `Requested volume or snapshot exceeds allowed ${resource} quota. Requested ${requested}G, quota is ${limit}G and ${consumed}G has been consumed.`,
+      { 'Retry-After': '0' },
+      { retryAfter: '0' },
+    );
+  }
+}
+
 export class VolumeNotFoundError extends NotFoundError {
   constructor(id: string) {
     super(`Volume ${id} could not be found.`);
@@ -205,6 +220,130 @@ export class InvalidVolumeError extends BadRequestError {
     super(`Invalid volume: ${reason}`);
   }
 }
+
+export class BackupNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`Backup ${id} could not be found.`);
+  }
+}
+
+/** "Invalid backup: ..." (cinder.exception.InvalidBackup). */
+export class InvalidBackupError extends BadRequestError {
+  constructor(reason: string) {
+    super(`Invalid backup: ${reason}`);
+  }
+}
+
+export class AttachmentNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`Volume attachment could not be found with filter: attachment_id = ${id}.`);
+  }
+}
+
+export class TransferNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`Transfer ${id} could not be found.`);
+  }
+}
+
+export class MessageNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`Message ${id} could not be found.`);
+  }
+}
+
+/** One API error class as a doc generator reads it (docs/api.md's error table). */
+export interface ApiErrorCatalogEntry {
+  /** The class name (what `err.name` is). */
+  name: string;
+  errorClass: new (...args: never[]) => ApiError;
+  status: number;
+  /** The fault key of the body (`itemNotFound`, ...). */
+  fault: string;
+  /** The message, with `{arg}` where a constructor argument goes (in `params` order). */
+  message: string;
+  /** The constructor's arguments, in order; the placeholders of `message`. */
+  params: readonly string[];
+  description: string;
+}
+
+function entry(
+  errorClass: ApiErrorCatalogEntry['errorClass'],
+  status: number,
+  message: string,
+  params: readonly string[],
+  description: string,
+): ApiErrorCatalogEntry {
+  return { name: errorClass.name, errorClass, status, fault: faultName(status), message, params, description };
+}
+
+/**
+ * Every API error class, with its status, fault key and message template. A unit test checks each
+ * template against its class (test/unit/errors.test.ts), so this list cannot drift from the code.
+ */
+export const API_ERROR_CATALOG: readonly ApiErrorCatalogEntry[] = [
+  entry(BadRequestError, 400, '{message}', ['message'], 'A request Cinder refuses as malformed or invalid, worded per case.'),
+  entry(InvalidInputError, 400, 'Invalid input received: {reason}', ['reason'], 'cinder.exception.InvalidInput: a parameter or body value is not acceptable.'),
+  entry(
+    InvalidVolumeError,
+    400,
+    'Invalid volume: {reason}',
+    ['reason'],
+    'cinder.exception.InvalidVolume: the volume is in the wrong status for the operation.',
+  ),
+  entry(
+    InvalidSnapshotError,
+    400,
+    'Invalid snapshot: {reason}',
+    ['reason'],
+    'cinder.exception.InvalidSnapshot: the snapshot is in the wrong status for the operation.',
+  ),
+  entry(
+    InvalidBackupError,
+    400,
+    'Invalid backup: {reason}',
+    ['reason'],
+    'cinder.exception.InvalidBackup: the backup is in the wrong status, or has dependents.',
+  ),
+  entry(ForbiddenError, 403, '{message}', ['message'], 'Policy refuses the caller (default: "Policy does not allow this operation to be performed.").'),
+  entry(NotFoundError, 404, '{message}', ['message'], 'A resource that does not exist or is not visible (default: "The resource could not be found.").'),
+  entry(VolumeNotFoundError, 404, 'Volume {id} could not be found.', ['id'], 'No visible volume with that id.'),
+  entry(VolumeTypeNotFoundError, 404, 'Volume type {id} could not be found.', ['id'], 'No volume type with that id.'),
+  entry(VolumeTypeNotFoundByNameError, 404, 'Volume type with name {name} could not be found.', ['name'], 'No volume type with that name.'),
+  entry(VolumeMetadataNotFoundError, 404, 'Volume {id} has no metadata with key {key}.', ['id', 'key'], 'The volume has no such metadata key.'),
+  entry(
+    VolumeTypeExtraSpecsNotFoundError,
+    404,
+    'Volume Type {typeId} has no extra specs with key {key}.',
+    ['typeId', 'key'],
+    'The volume type has no such extra spec.',
+  ),
+  entry(SnapshotNotFoundError, 404, 'Snapshot {id} could not be found.', ['id'], 'No visible snapshot with that id.'),
+  entry(SnapshotMetadataNotFoundError, 404, 'Snapshot {id} has no metadata with key {key}.', ['id', 'key'], 'The snapshot has no such metadata key.'),
+  entry(BackupNotFoundError, 404, 'Backup {id} could not be found.', ['id'], 'No visible backup with that id.'),
+  entry(
+    AttachmentNotFoundError,
+    404,
+    'Volume attachment could not be found with filter: attachment_id = {id}.',
+    ['id'],
+    'No visible live attachment with that id.',
+  ),
+  entry(TransferNotFoundError, 404, 'Transfer {id} could not be found.', ['id'], 'No visible live transfer with that id.'),
+  entry(MessageNotFoundError, 404, 'Message {id} could not be found.', ['id'], 'No visible, unexpired user message with that id.'),
+  entry(NotAcceptableVersionError, 406, '{message}', ['message'], 'The requested microversion is outside the supported range.'),
+  entry(ConflictError, 409, '{message}', ['message'], 'The resource is in a state that conflicts with the request (e.g. revert).'),
+  entry(PreconditionFailedError, 412, 'Precondition Failed', [], 'If-Match does not match the metadata ETag; sent with an empty body.'),
+  entry(QuotaExceededError, 413, '{exceptionName}: {text}', ['exceptionName', 'text'], 'A quota would be exceeded; retryAfter "0" and Retry-After: 0.'),
+  entry(
+    GigabytesQuotaExceededError,
+    413,
+    'Requested volume or snapshot exceeds allowed {resource} quota. Requested {requested}G, quota is {limit}G and {consumed}G has been consumed.',
+    ['resource', 'requested', 'limit', 'consumed'],
+    'A transfer accept would exceed a gigabytes quota of the acceptor; retryAfter "0" and Retry-After: 0.',
+  ),
+  entry(ServiceUnavailableError, 503, '{message}', ['message'], 'The service cannot serve the request now.'),
+  entry(DatabaseUnavailableError, 503, DATABASE_UNAVAILABLE_MESSAGE, ['cause'], 'The database is down, restarting, out of connections or too slow.'),
+];
 
 export interface Fault {
   statusCode: number;

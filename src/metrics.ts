@@ -5,6 +5,7 @@
  */
 import type { MetricMeasurements } from '@pm2/io/build/main/services/metrics';
 import type { Store } from './db/store';
+import { operationStateCounts } from './db/queries/operations';
 
 export interface ApiMetrics {
   requestStarted(): void;
@@ -84,16 +85,11 @@ export function startWorkerMetrics(store: Store, intervalMs = 2000, enabled = un
   const failed = io.metric({ name: METRIC_NAMES.failed });
   const oldest = io.metric({ name: METRIC_NAMES.oldestQueuedAge });
   const sample = async () => {
-    const rows = await store.db
-      .selectFrom('operations')
-      .select((eb) => ['state', eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
-      .groupBy('state')
-      .execute();
-    const by = new Map(rows.map((r) => [r.state, r]));
-    queued.set(Number(by.get('pending')?.n ?? 0));
-    running.set(Number(by.get('running')?.n ?? 0));
-    failed.set(Number(by.get('failed')?.n ?? 0));
-    const first = by.get('pending')?.oldest as string | undefined;
+    const by = await operationStateCounts(store.db);
+    queued.set(by.get('pending')?.n ?? 0);
+    running.set(by.get('running')?.n ?? 0);
+    failed.set(by.get('failed')?.n ?? 0);
+    const first = by.get('pending')?.oldest;
     oldest.set(first ? Math.round((Date.now() - Date.parse(`${first.slice(0, 23)}Z`)) / 1000) : 0);
   };
   const timer = setInterval(() => void sample().catch(() => undefined), intervalMs);

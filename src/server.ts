@@ -26,7 +26,10 @@ async function main(): Promise<void> {
   services.queue.onEnqueue(() => wakeWorker.notify());
   const app = buildApp(services, createApiMetrics());
   const address = await listen(app, config);
-  log.info({ host: address.address, port: address.port, database_url: censorDatabaseUrl(config.database_url), auth: config.auth.strategy }, `volume-api listening on http://${address.address}:${address.port}`);
+  log.info(
+    { host: address.address, port: address.port, database_url: censorDatabaseUrl(config.database_url), auth: config.auth.strategy },
+    `volume-api listening on http://${address.address}:${address.port}`,
+  );
   signalReady();
   onStopSignal(log, async () => {
     await closeServer(app, { drainDelayMs: DRAIN_DELAY_MS, forceAfterMs: 6000 });

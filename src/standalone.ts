@@ -21,7 +21,14 @@ async function main(): Promise<void> {
   const app = buildApp(services);
   const address = await listen(app, config);
   log.info(
-    { host: address.address, port: address.port, data_dir: config.data_dir, database_url: censorDatabaseUrl(config.database_url), backend: config.backend.name, auth: config.auth.strategy },
+    {
+      host: address.address,
+      port: address.port,
+      data_dir: config.data_dir,
+      database_url: censorDatabaseUrl(config.database_url),
+      backend: config.backend.name,
+      auth: config.auth.strategy,
+    },
     `volume-api (standalone) listening on http://${address.address}:${address.port}`,
   );
   log.info({ cinder: cinderCommandLine(config.host, address.port) }, `try: ${cinderCommandLine(config.host, address.port)}`);

@@ -24,7 +24,10 @@ async function main(): Promise<void> {
   const worker = buildWorker(services, log);
   const stopWatching = WorkerWakeSignal.forDataDir(config.data_dir, log).watch(() => worker.wake());
   await worker.start();
-  log.info({ owner: worker.owner, database_url: censorDatabaseUrl(config.database_url), backend: config.backend.name, backend_path: config.backend.path }, 'volume-worker running');
+  log.info(
+    { owner: worker.owner, database_url: censorDatabaseUrl(config.database_url), backend: config.backend.name, backend_path: config.backend.path },
+    'volume-worker running',
+  );
   const stopMetrics = startWorkerMetrics(services.store);
   signalReady();
   onStopSignal(log, async () => {

@@ -12,7 +12,12 @@ export function compareResults(fileA: string, fileB: string, thresholdPct = 10):
   const b = JSON.parse(fs.readFileSync(fileB, 'utf8')) as BenchResults;
   const key = (r: WorkloadResult) => `${r.mode}\t${r.workload}`;
   const byKey = new Map(a.results.map((r) => [key(r), r]));
-  const lines: string[] = [`A: ${fileA} (${a.started}, ${a.profile})`, `B: ${fileB} (${b.started}, ${b.profile})`, `regression: throughput -${thresholdPct}% or p95/p99 +${thresholdPct}%`, ''];
+  const lines: string[] = [
+    `A: ${fileA} (${a.started}, ${a.profile})`,
+    `B: ${fileB} (${b.started}, ${b.profile})`,
+    `regression: throughput -${thresholdPct}% or p95/p99 +${thresholdPct}%`,
+    '',
+  ];
   const head = ['mode', 'workload', 'thr A', 'thr B', 'Δthr', 'p95 A', 'p95 B', 'Δp95', 'p99 A', 'p99 B', 'Δp99', ''];
   const rows: string[][] = [];
   let regressions = 0;
@@ -27,7 +32,20 @@ export function compareResults(fileA: string, fileB: string, thresholdPct = 10):
     const bad = dt < -thresholdPct || d95 > thresholdPct || d99 > thresholdPct;
     const better = dt > thresholdPct && d95 <= 0;
     if (bad) regressions++;
-    rows.push([rb.mode, rb.workload, ra.throughput.toFixed(1), rb.throughput.toFixed(1), sign(dt), ra.latency.p95.toFixed(2), rb.latency.p95.toFixed(2), sign(d95), ra.latency.p99.toFixed(2), rb.latency.p99.toFixed(2), sign(d99), bad ? 'REGRESSION' : better ? 'improved' : '']);
+    rows.push([
+      rb.mode,
+      rb.workload,
+      ra.throughput.toFixed(1),
+      rb.throughput.toFixed(1),
+      sign(dt),
+      ra.latency.p95.toFixed(2),
+      rb.latency.p95.toFixed(2),
+      sign(d95),
+      ra.latency.p99.toFixed(2),
+      rb.latency.p99.toFixed(2),
+      sign(d99),
+      bad ? 'REGRESSION' : better ? 'improved' : '',
+    ]);
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmtRow = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ');

@@ -65,7 +65,8 @@ function get(url: string): Promise<number> {
 async function waitHealthy(url: string, child?: ChildProcess, timeoutMs = 30000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before serving ${url}`);
+    if (child && (child.exitCode !== null || child.signalCode !== null))
+      throw new Error(`exited (${child.exitCode ?? child.signalCode}) before serving ${url}`);
     if ((await get(`${url}/healthcheck`)) === 200) return;
     await sleep(100);
   }
@@ -106,7 +107,7 @@ export async function startStandalone(nodeArgs: string[] = [], extraEnv: Record<
     await waitHealthy(url, child);
   } catch (err) {
     await stopChild(child);
-    throw new Error(`standalone: ${(err as Error).message}\n${stderr}`);
+    throw new Error(`standalone: ${(err as Error).message}\n${stderr}`, { cause: err });
   }
   return {
     name: 'standalone',
@@ -124,7 +125,10 @@ export async function startStandalone(nodeArgs: string[] = [], extraEnv: Record<
 
 /** A bare server child (bench/baseline-server.ts). */
 export async function startBaseline(kind: 'node' | 'restify', bodiesFile: string): Promise<RunningMode> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'baseline-server.ts'), kind, bodiesFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'baseline-server.ts'), kind, bodiesFile], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';

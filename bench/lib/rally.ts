@@ -4,9 +4,9 @@
  * Rally only finds a volume API through Keystone's catalog (service type `block-storage`, region
  * RegionOne, public interface), so a run needs: a Keystone whose catalog points at the API under test,
  * an "existing" Rally environment with an admin and one ordinary user (so that Rally creates no users,
- * which would need Neutron), and a private Rally database. Polling is set as in
- * ../shared/rally-keystone-notes.md (0.1 s before the first poll, then every 0.2 s) so numbers compare
- * with the real Cinder's measured there; the sleeps are inside Rally's timed actions.
+ * which would need Neutron), and a private Rally database. Polling is 0.1 s before the first poll, then
+ * every 0.2 s, so numbers compare with the real Cinder's in docs/performance.md (measured with the same
+ * polling); the sleeps are inside Rally's timed actions.
  *
  * The task file is Rally's format version 2 with the three CinderVolumes scenarios of issue 9, each
  * with `sla: failure_rate max 0`, and no `users:` context options.
@@ -102,7 +102,7 @@ function run(args: string[], opts: { cwd: string; timeoutMs: number }): Promise<
 }
 
 /** Rally's per-action statistics from `rally task report --json`. */
-export function actionRows(report: any): RallyActionRow[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function actionRows(report: any): RallyActionRow[] {
   const rows: RallyActionRow[] = [];
   const num = (v: unknown) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : null);
   for (const task of report.tasks ?? []) {
@@ -112,7 +112,18 @@ export function actionRows(report: any): RallyActionRow[] { // eslint-disable-li
         const d = w.statistics?.durations ?? {};
         for (const a of [...(d.atomics ?? []), ...(d.total ? [d.total] : [])]) {
           const x = a.data ?? {};
-          rows.push({ scenario, action: a.display_name ?? a.name, count: x.iteration_count ?? 0, success: String(x.success ?? ''), min: num(x.min), median: num(x.median), p90: num(x['90%ile']), p95: num(x['95%ile']), max: num(x.max), avg: num(x.avg) });
+          rows.push({
+            scenario,
+            action: a.display_name ?? a.name,
+            count: x.iteration_count ?? 0,
+            success: String(x.success ?? ''),
+            min: num(x.min),
+            median: num(x.median),
+            p90: num(x['90%ile']),
+            p95: num(x['95%ile']),
+            max: num(x.max),
+            avg: num(x.avg),
+          });
         }
       }
     }
@@ -122,7 +133,9 @@ export function actionRows(report: any): RallyActionRow[] { // eslint-disable-li
 
 export function formatRows(rows: RallyActionRow[]): string {
   const head = ['scenario', 'action', 'min', 'median', '90%ile', '95%ile', 'max', 'avg', 'success', 'count'];
-  const cells = rows.map((r) => [r.scenario, r.action, r.min, r.median, r.p90, r.p95, r.max, r.avg, r.success, r.count].map((v) => (v === null ? 'n/a' : String(v))));
+  const cells = rows.map((r) =>
+    [r.scenario, r.action, r.min, r.median, r.p90, r.p95, r.max, r.avg, r.success, r.count].map((v) => (v === null ? 'n/a' : String(v))),
+  );
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((v, i) => (i < 2 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
@@ -153,8 +166,22 @@ export async function runRally(o: RallyRunOptions): Promise<RallyRunResult> {
     if (r.code !== 0) throw new Error(`rally ${args.join(' ')} exited ${r.code}:\n${r.out.split('\n').slice(-25).join('\n')}`);
     return r.out;
   };
-  const cred = (c: RallyCredentials) => ({ username: c.username, password: c.password, project_name: c.project_name, user_domain_name: c.user_domain_name ?? 'Default', project_domain_name: c.project_domain_name ?? 'Default' });
-  const spec = { 'existing@openstack': { auth_url: `${o.authUrl.replace(/\/+$/, '')}/v3`, region_name: 'RegionOne', endpoint_type: 'public', admin: cred(o.admin), users: [cred(o.user)] } };
+  const cred = (c: RallyCredentials) => ({
+    username: c.username,
+    password: c.password,
+    project_name: c.project_name,
+    user_domain_name: c.user_domain_name ?? 'Default',
+    project_domain_name: c.project_domain_name ?? 'Default',
+  });
+  const spec = {
+    'existing@openstack': {
+      auth_url: `${o.authUrl.replace(/\/+$/, '')}/v3`,
+      region_name: 'RegionOne',
+      endpoint_type: 'public',
+      admin: cred(o.admin),
+      users: [cred(o.user)],
+    },
+  };
   const specFile = path.join(o.dir, 'env.json');
   fs.writeFileSync(specFile, JSON.stringify(spec, null, 2));
   const taskFile = path.join(o.dir, 'task.json');

@@ -31,7 +31,17 @@ export interface BenchResults {
   task: string;
   started: string;
   finished: string;
-  environment: { cores: number; cpuModel: string; totalMemMB: number; platform: string; node: string; pm2: string; apache: string | null; nginx: string | null; autocannon: string };
+  environment: {
+    cores: number;
+    cpuModel: string;
+    totalMemMB: number;
+    platform: string;
+    node: string;
+    pm2: string;
+    apache: string | null;
+    nginx: string | null;
+    autocannon: string;
+  };
   apiInstances: Record<string, number>;
   baselineBody?: { showBytes: number; listBytes: number; listVolumes?: number };
   modes: { name: string; description: string; url: string; baseline: boolean }[];
@@ -64,7 +74,12 @@ export function computeTargets(d: BenchResults): Target[] {
     const x = first(d, ...a);
     const y = first(d, ...b);
     const r = x && y && y.throughput > 0 ? x.throughput / y.throughput : null;
-    out.push({ name, want: `>= ${min}x`, measured: r === null ? null : `${r.toFixed(2)}x (${fmt(x!.throughput)} / ${fmt(y!.throughput)} req/s)`, met: r === null ? null : r >= min });
+    out.push({
+      name,
+      want: `>= ${min}x`,
+      measured: r === null ? null : `${r.toFixed(2)}x (${fmt(x!.throughput)} / ${fmt(y!.throughput)} req/s)`,
+      met: r === null ? null : r >= min,
+    });
   };
   const show = 'CinderVolumes.show_volume';
   const list = 'CinderVolumes.list_volumes';
@@ -80,12 +95,22 @@ export function computeTargets(d: BenchResults): Target[] {
   ratio('Apache vs direct (PM2 N), detail list', ['apache', list], ['pm2-N', list], 0.8);
   for (const r of d.results) {
     if (r.scenario !== 'CinderVolumes.create_and_delete_volume' || r.runner.concurrency !== 2 || !r.timeToAvailable) continue;
-    out.push({ name: `create -> available p95 at concurrency 2, ${r.mode}`, want: '< 50 ms', measured: `${fmt(r.timeToAvailable.p95)} ms`, met: r.timeToAvailable.p95 < 50 });
+    out.push({
+      name: `create -> available p95 at concurrency 2, ${r.mode}`,
+      want: '< 50 ms',
+      measured: `${fmt(r.timeToAvailable.p95)} ms`,
+      met: r.timeToAvailable.p95 < 50,
+    });
   }
   const rss = d.results.filter((r) => !d.modes.find((m) => m.name === r.mode)?.baseline && r.resources.api);
   if (rss.length) {
     const worst = rss.reduce((a, b) => (b.resources.api.rssMaxMB > a.resources.api.rssMaxMB ? b : a));
-    out.push({ name: 'RSS per API process (largest seen)', want: '< 80 MB', measured: `${worst.resources.api.rssMaxMB} MB (${worst.mode}, ${worst.scenario})`, met: worst.resources.api.rssMaxMB < 80 });
+    out.push({
+      name: 'RSS per API process (largest seen)',
+      want: '< 80 MB',
+      measured: `${worst.resources.api.rssMaxMB} MB (${worst.mode}, ${worst.scenario})`,
+      met: worst.resources.api.rssMaxMB < 80,
+    });
   }
   return out;
 }
@@ -108,14 +133,20 @@ export function barChart(title: string, bars: Bar[], series: string[], unit: str
   const height = top + bars.length * rowH + legendH + 24;
   const max = Math.max(1e-9, refLine ?? 0, ...bars.flatMap((b) => b.values.filter(Number.isFinite)));
   const x = (v: number) => (v / max) * plotW;
-  const parts: string[] = [`<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(title)}">`, `<title>${esc(title)}</title>`, `<text x="0" y="16" font-size="14" font-weight="bold">${esc(title)}</text>`];
+  const parts: string[] = [
+    `<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(title)}">`,
+    `<title>${esc(title)}</title>`,
+    `<text x="0" y="16" font-size="14" font-weight="bold">${esc(title)}</text>`,
+  ];
   bars.forEach((b, i) => {
     const y0 = top + i * rowH;
     parts.push(`<text x="${left - 6}" y="${y0 + rowH / 2 + 4}" font-size="12" text-anchor="end">${esc(b.label)}</text>`);
     b.values.forEach((v, j) => {
       if (!Number.isFinite(v)) return;
       const y = y0 + 4 + j * 16;
-      parts.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(v)).toFixed(1)}" height="13" fill="${COLORS[j % COLORS.length]}"><title>${esc(`${b.label} ${series[j] ?? ''}: ${fmt(v)} ${unit}`)}</title></rect>`);
+      parts.push(
+        `<rect x="${left}" y="${y}" width="${Math.max(1, x(v)).toFixed(1)}" height="13" fill="${COLORS[j % COLORS.length]}"><title>${esc(`${b.label} ${series[j] ?? ''}: ${fmt(v)} ${unit}`)}</title></rect>`,
+      );
       parts.push(`<text x="${(left + x(v) + 4).toFixed(1)}" y="${y + 11}" font-size="11">${fmt(v)}${unit === 'x' ? 'x' : ''}</text>`);
     });
   });
@@ -124,11 +155,15 @@ export function barChart(title: string, bars: Bar[], series: string[], unit: str
     parts.push(`<line x1="${rx}" y1="${top - 4}" x2="${rx}" y2="${top + bars.length * rowH}" stroke="#333" stroke-dasharray="4 3"/>`);
   }
   const axisY = top + bars.length * rowH + 14;
-  parts.push(`<text x="${left}" y="${axisY}" font-size="11" fill="#555">0</text><text x="${left + plotW}" y="${axisY}" font-size="11" fill="#555" text-anchor="end">${fmt(max)} ${esc(unit)}</text>`);
+  parts.push(
+    `<text x="${left}" y="${axisY}" font-size="11" fill="#555">0</text><text x="${left + plotW}" y="${axisY}" font-size="11" fill="#555" text-anchor="end">${fmt(max)} ${esc(unit)}</text>`,
+  );
   if (series.length > 1) {
     series.forEach((s, j) => {
       const lx = left + j * 90;
-      parts.push(`<rect x="${lx}" y="${axisY + 8}" width="10" height="10" fill="${COLORS[j % COLORS.length]}"/><text x="${lx + 14}" y="${axisY + 17}" font-size="11">${esc(s)}</text>`);
+      parts.push(
+        `<rect x="${lx}" y="${axisY + 8}" width="10" height="10" fill="${COLORS[j % COLORS.length]}"/><text x="${lx + 14}" y="${axisY + 17}" font-size="11">${esc(s)}</text>`,
+      );
     });
   }
   parts.push('</svg>');
@@ -147,21 +182,55 @@ export function renderReport(d: BenchResults): string {
     const rows = d.results.filter((r) => r.workload === w);
     const unit = rows[0].unit;
     const charts: string[] = [];
-    charts.push(barChart(`Throughput (${unit})`, rows.map((r) => ({ label: r.mode, values: [r.throughput] })), [unit], unit));
-    charts.push(barChart('Latency (ms)', rows.map((r) => ({ label: r.mode, values: [r.latency.p50, r.latency.p90, r.latency.p95, r.latency.p99] })), ['p50', 'p90', 'p95', 'p99'], 'ms'));
+    charts.push(
+      barChart(
+        `Throughput (${unit})`,
+        rows.map((r) => ({ label: r.mode, values: [r.throughput] })),
+        [unit],
+        unit,
+      ),
+    );
+    charts.push(
+      barChart(
+        'Latency (ms)',
+        rows.map((r) => ({ label: r.mode, values: [r.latency.p50, r.latency.p90, r.latency.p95, r.latency.p99] })),
+        ['p50', 'p90', 'p95', 'p99'],
+        'ms',
+      ),
+    );
     const bases = rows.filter((r) => r.mode.startsWith('baseline'));
     for (const b of bases) {
       if (b.throughput <= 0) continue;
-      charts.push(barChart(`Ratio to ${b.mode} throughput`, rows.map((r) => ({ label: r.mode, values: [r.throughput / b.throughput] })), ['ratio'], 'x', 1));
+      charts.push(
+        barChart(
+          `Ratio to ${b.mode} throughput`,
+          rows.map((r) => ({ label: r.mode, values: [r.throughput / b.throughput] })),
+          ['ratio'],
+          'x',
+          1,
+        ),
+      );
     }
     const withTta = rows.filter((r) => r.timeToAvailable);
-    if (withTta.length) charts.push(barChart('Time to available (ms)', withTta.map((r) => ({ label: r.mode, values: [r.timeToAvailable!.p50, r.timeToAvailable!.p95, r.timeToAvailable!.p99] })), ['p50', 'p95', 'p99'], 'ms'));
-    sections.push(`<section><h2>${esc(w)}</h2>${rows[0].path ? `<p>GET <code>${esc(rows[0].path)}</code>, ${rows[0].responseBytes ?? '?'} bytes per response</p>` : ''}<div class="charts">${charts.join('\n')}</div></section>`);
+    if (withTta.length)
+      charts.push(
+        barChart(
+          'Time to available (ms)',
+          withTta.map((r) => ({ label: r.mode, values: [r.timeToAvailable!.p50, r.timeToAvailable!.p95, r.timeToAvailable!.p99] })),
+          ['p50', 'p95', 'p99'],
+          'ms',
+        ),
+      );
+    sections.push(
+      `<section><h2>${esc(w)}</h2>${rows[0].path ? `<p>GET <code>${esc(rows[0].path)}</code>, ${rows[0].responseBytes ?? '?'} bytes per response</p>` : ''}<div class="charts">${charts.join('\n')}</div></section>`,
+    );
   }
   const table = `<table><thead><tr><th>workload</th><th>mode</th><th>throughput</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th><th>ok</th><th>errors</th><th>create→available p50/p95/p99 ms</th><th>API RSS max MB</th><th>API CPU %</th><th>worker CPU %</th><th>PM2 daemon CPU %</th><th>load generator CPU %</th><th>proxy RSS MB / CPU %</th></tr></thead><tbody>
 ${d.results
   .map((r) => {
-    const errs = Object.entries(r.errors).map(([k, v]) => `${k}: ${v}`).join(', ');
+    const errs = Object.entries(r.errors)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ');
     const px = r.resources.proxy;
     return `<tr><td>${esc(r.workload)}</td><td>${esc(r.mode)}</td><td class="n">${fmt(r.throughput)} ${r.unit}</td><td class="n">${fmt(r.latency.p50)}</td><td class="n">${fmt(r.latency.p90)}</td><td class="n">${fmt(r.latency.p95)}</td><td class="n">${fmt(r.latency.p99)}</td><td class="n">${fmt(r.latency.max)}</td><td class="n">${r.ok}</td><td class="${r.failed ? 'bad' : ''}">${r.failed ? esc(errs) : '0'}</td><td class="n">${pct(r.timeToAvailable)}</td><td class="n">${r.resources.api?.rssMaxMB ?? ''}</td><td class="n">${r.resources.api?.cpuPct ?? ''}</td><td class="n">${r.resources.worker?.cpuPct ?? ''}</td><td class="n">${r.resources.pm2?.cpuPct ?? ''}</td><td class="n">${r.resources.loadgen?.cpuPct ?? ''}</td><td class="n">${px ? `${px.rssTotalMB} / ${px.cpuPct}` : ''}</td></tr>`;
   })

@@ -49,7 +49,10 @@ const POLL_MS = 5;
 const WAIT_TIMEOUT_MS = 60000;
 
 class IterationError extends Error {
-  constructor(readonly kind: string, message: string) {
+  constructor(
+    readonly kind: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -162,7 +165,12 @@ const ITERATIONS: Record<string, Iteration> = {
     expectStatus(d, [202], 'delete snapshot');
     const t3 = performance.now();
     await waitStatus(c, `/v3/snapshots/${id}`, 'snapshot', 404);
-    Object.assign(t, { 'cinder_v3.create_snapshot': t1 - t0, 'cinder_v3.wait_snapshot_available': t2 - t1, 'cinder_v3.delete_snapshot': t3 - t2, 'cinder_v3.wait_snapshot_deleted': performance.now() - t3 });
+    Object.assign(t, {
+      'cinder_v3.create_snapshot': t1 - t0,
+      'cinder_v3.wait_snapshot_available': t2 - t1,
+      'cinder_v3.delete_snapshot': t3 - t2,
+      'cinder_v3.wait_snapshot_deleted': performance.now() - t3,
+    });
   },
   /** Ours: one request per iteration, 60% show, 20% detail list, 10% update (PUT name), 10% create. */
   async 'CinderVolumes.mixed_read_write'(c, ctx, i, t) {

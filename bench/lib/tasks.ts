@@ -48,13 +48,15 @@ export function parseTask(text: string, file = 'task'): Workload[] {
     list.forEach((raw: Record<string, unknown>, i: number) => {
       const where = `${file} ${scenario}[${i}]`;
       const runner = (raw.runner ?? {}) as Partial<Runner>;
-      if (runner.type !== 'constant' && runner.type !== 'constant_for_duration') fail(`${where}.runner.type`, `"${String(runner.type)}" (supported: constant, constant_for_duration)`);
+      if (runner.type !== 'constant' && runner.type !== 'constant_for_duration')
+        fail(`${where}.runner.type`, `"${String(runner.type)}" (supported: constant, constant_for_duration)`);
       const concurrency = Number(runner.concurrency ?? 1);
       if (!Number.isInteger(concurrency) || concurrency < 1) fail(`${where}.runner.concurrency`, 'must be a positive integer');
       if (runner.type === 'constant' && !(Number(runner.times) >= 1)) fail(`${where}.runner.times`, 'must be >= 1');
       if (runner.type === 'constant_for_duration' && !(Number(runner.duration) > 0)) fail(`${where}.runner.duration`, 'must be > 0');
       const context = (raw.context ?? {}) as Workload['context'];
-      for (const k of Object.keys(context)) if (k !== 'users' && k !== 'volumes') fail(`${where}.context.${k}`, 'unsupported context (supported: users, volumes)');
+      for (const k of Object.keys(context))
+        if (k !== 'users' && k !== 'volumes') fail(`${where}.context.${k}`, 'unsupported context (supported: users, volumes)');
       out.push({
         scenario,
         args: (raw.args ?? {}) as Record<string, unknown>,

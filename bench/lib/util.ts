@@ -71,7 +71,15 @@ export function percentiles(samples: number[]): Percentiles {
   const r = (x: number) => Math.round(x * 100) / 100;
   let sum = 0;
   for (const x of s) sum += x;
-  return { count: s.length, mean: r(s.length ? sum / s.length : 0), p50: r(at(50)), p90: r(at(90)), p95: r(at(95)), p99: r(at(99)), max: r(s.length ? s[s.length - 1] : 0) };
+  return {
+    count: s.length,
+    mean: r(s.length ? sum / s.length : 0),
+    p50: r(at(50)),
+    p90: r(at(90)),
+    p95: r(at(95)),
+    p99: r(at(99)),
+    max: r(s.length ? s[s.length - 1] : 0),
+  };
 }
 
 const CLK_TCK = 100;

@@ -25,16 +25,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Ecosystem } from './ecosystem';
+import { appSettings, type Ecosystem } from './ecosystem';
 import type { Layout } from './layouts';
-import {
-  SERVICE_KEEP_ALIVE_SECONDS,
-  type InstallFacts,
-  type Upstream,
-  type ValidationResult,
-  type VhostOptions,
-  type WebServer,
-} from './webserver';
+import { SERVICE_KEEP_ALIVE_SECONDS, type InstallFacts, type Upstream, type ValidationResult, type VhostOptions, type WebServer } from './webserver';
 
 export const TEMPLATE_FILE = path.resolve(__dirname, '..', 'templates', 'apache-vhost.conf');
 
@@ -82,6 +75,8 @@ const MAX_BODY_BYTES = 2147483647;
 const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])$/;
 const SERVER_NAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 /** Absolute paths that need no escaping inside double quotes (and no ${VAR} expansion by Apache). */
+// Control characters are exactly what this refuses.
+// eslint-disable-next-line no-control-regex
 const SAFE_PATH_RE = /^\/[^"\\$\x00-\x1f\x7f]*$/;
 
 // ---------------------------------------------------------------------------------------------------
@@ -175,9 +170,8 @@ function checkHost(what: string, v: unknown, allowAny: boolean): string {
  * in the API app's production env, else its env), else the config default.
  */
 export function serviceKeepAliveSeconds(eco: Ecosystem): number {
-  const raw = eco.api.env_production?.VOLUME_API_KEEP_ALIVE_TIMEOUT_MS ?? eco.api.env?.VOLUME_API_KEEP_ALIVE_TIMEOUT_MS;
-  const ms = Number(raw);
-  return raw !== undefined && Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : SERVICE_KEEP_ALIVE_SECONDS;
+  const ms = appSettings(eco.api, 'production').keepAliveTimeoutMs;
+  return ms !== undefined && Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : SERVICE_KEEP_ALIVE_SECONDS;
 }
 
 /** Checks every option the template uses; throws an Error naming the option. */
@@ -233,7 +227,9 @@ export function generateApacheVhost(eco: Ecosystem, opts: VhostOptions, _layout:
   const ctx: Context = {
     ecosystemFile: eco.file.replace(/[\r\n]/g, ' '),
     appPort: eco.port,
-    modules: ['proxy', 'proxy_http', 'proxy_balancer', 'slotmem_shm', 'lbmethod_byrequests', 'proxy_hcheck', 'headers', ...(tls ? ['ssl', 'alias'] : [])].join(' '),
+    modules: ['proxy', 'proxy_http', 'proxy_balancer', 'slotmem_shm', 'lbmethod_byrequests', 'proxy_hcheck', 'headers', ...(tls ? ['ssl', 'alias'] : [])].join(
+      ' ',
+    ),
     listenDirective,
     vhostAddress: address(host, port),
     serverName: opts.serverName,
@@ -346,7 +342,9 @@ export function privateMainConfig(o: PrivateConfigOptions): string {
     `ErrorLog "${path.join(o.dir, 'error.log')}"`,
     `LogLevel ${o.logLevel ?? 'warn'}`,
     'ServerName localhost',
-    ...PRIVATE_MODULES_IF_PRESENT.filter(([, file]) => fs.existsSync(path.join(o.modulesDir, file))).map(([id, file]) => `LoadModule ${id} "${path.join(o.modulesDir, file)}"`),
+    ...PRIVATE_MODULES_IF_PRESENT.filter(([, file]) => fs.existsSync(path.join(o.modulesDir, file))).map(
+      ([id, file]) => `LoadModule ${id} "${path.join(o.modulesDir, file)}"`,
+    ),
     ...PRIVATE_MODULES.map(([id, file]) => `LoadModule ${id} "${path.join(o.modulesDir, file)}"`),
   ];
   if (typeof process.getuid === 'function' && process.getuid() === 0) {
@@ -417,7 +415,10 @@ export function apacheInstallFacts(layout: Layout): InstallFacts {
     return {
       file,
       enabledLink: path.posix.join(layout.apache.enabledDir ?? 'etc/apache2/sites-enabled', `${SITE_NAME}.conf`),
-      prepare: [['a2enmod', ...A2ENMOD_MODULES], ['a2ensite', SITE_NAME]],
+      prepare: [
+        ['a2enmod', ...A2ENMOD_MODULES],
+        ['a2ensite', SITE_NAME],
+      ],
       reload: ['apache2ctl', 'graceful'],
       test: ['apache2ctl', '-t'],
     };

@@ -12,15 +12,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_ECOSYSTEM, loadEcosystem, type Ecosystem } from './ecosystem';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { appSettings, definesEnv, DEFAULT_ECOSYSTEM, loadEcosystem, type Ecosystem } from './ecosystem';
 import { LAYOUTS, detectLayout, type Layout, type LayoutName } from './layouts';
-import { defaultVhostOptions, parseHostPort, type Upstream, type VhostOptions, type WebServer } from './webserver';
+import { defaultVhostOptions, parseHostPort, SERVER_NAMES, type ServerName, type Upstream, type VhostOptions, type WebServer } from './webserver';
 import { installVhost, runCommand, uninstallVhost, type Runner } from './install';
 import { MODES, runHostSetup, type Mode } from './host-setup';
 
 export const PROG = 'volume-api-deploy';
-type ServerName = WebServer['name'];
-const SERVER_NAMES: readonly ServerName[] = ['apache', 'nginx'];
 /** The checkout this CLI belongs to (the default --app-dir). */
 export const REPO_DIR = path.resolve(__dirname, '..', '..');
 
@@ -193,41 +192,50 @@ export interface ParsedOptions {
   values: Map<string, string[]>;
   flags: Set<string>;
   positionals: string[];
+  /** The options with a value, in the order given (host-setup passes some on to `install`). */
+  given: { name: string; value: string }[];
 }
 
-/** Parses `--name value`, `--name=value` and flags against the command's options. */
+/**
+ * Parses `--name value`, `--name=value` and flags against the command's options. node:util parseArgs
+ * splits the words (not strict: it only tokenizes); the checks and their messages are this tool's:
+ * an unknown option, a missing or empty value (the next word is another option), a value for a flag,
+ * an option given twice that is not repeatable, `--`. A word with a single dash other than -h
+ * (`-x`, `-1`) is an argument.
+ */
 export function parseOptions(argv: string[], command: string): ParsedOptions {
   const specs = new Map(COMMANDS[command].options.map((o) => [o.name, o]));
-  const out: ParsedOptions = { values: new Map(), flags: new Set(), positionals: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const tok = argv[i];
-    if (tok === '-h') {
-      out.flags.add('help');
-      continue;
+  const options: ParseArgsConfig['options'] = {};
+  for (const o of specs.values())
+    options[o.name] = o.arg ? { type: 'string', multiple: true } : { type: 'boolean', ...(o.name === 'help' ? { short: 'h' } : {}) };
+  const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
+  const out: ParsedOptions = { values: new Map(), flags: new Set(), positionals: [], given: [] };
+  let shortWord = -1;
+  for (const t of tokens) {
+    if (t.kind === 'positional') out.positionals.push(t.value);
+    else if (t.kind === 'option-terminator') throw new UsageError(`unknown option -- for ${command}`, command);
+    else if (!t.rawName.startsWith('--')) {
+      // One token per letter of the word (-hx): the word itself is what counts.
+      if (argv[t.index] === '-h') out.flags.add('help');
+      else if (t.index !== shortWord) out.positionals.push(argv[t.index]);
+      shortWord = t.index;
+    } else {
+      const spec = specs.get(t.name);
+      if (!spec) throw new UsageError(`unknown option --${argv[t.index].slice(2).split('=')[0]} for ${command}`, command);
+      const name = spec.name;
+      if (!spec.arg) {
+        if (t.inlineValue) throw new UsageError(`--${name} takes no value`, command);
+        out.flags.add(name);
+        continue;
+      }
+      const value = t.value;
+      if (value === undefined || value === '' || (!t.inlineValue && value.startsWith('--') && value.length > 2))
+        throw new UsageError(`--${name} needs a value (${spec.arg})`, command);
+      const prev = out.values.get(name);
+      if (prev && !spec.repeat) throw new UsageError(`--${name} given twice`, command);
+      out.values.set(name, [...(prev ?? []), value]);
+      out.given.push({ name, value });
     }
-    if (!tok.startsWith('--')) {
-      out.positionals.push(tok);
-      continue;
-    }
-    const eq = tok.indexOf('=');
-    const name = tok.slice(2, eq >= 0 ? eq : undefined);
-    const spec = specs.get(name);
-    if (!spec) throw new UsageError(`unknown option --${name} for ${command}`, command);
-    if (!spec.arg) {
-      if (eq >= 0) throw new UsageError(`--${name} takes no value`, command);
-      out.flags.add(name);
-      continue;
-    }
-    let value: string;
-    if (eq >= 0) value = tok.slice(eq + 1);
-    else {
-      if (i + 1 >= argv.length || (argv[i + 1].startsWith('--') && argv[i + 1].length > 2)) throw new UsageError(`--${name} needs a value (${spec.arg})`, command);
-      value = argv[++i];
-    }
-    if (value === '') throw new UsageError(`--${name} needs a value (${spec.arg})`, command);
-    const prev = out.values.get(name);
-    if (prev && !spec.repeat) throw new UsageError(`--${name} given twice`, command);
-    out.values.set(name, [...(prev ?? []), value]);
   }
   return out;
 }
@@ -237,7 +245,8 @@ const one = (p: ParsedOptions, name: string) => p.values.get(name)?.[0];
 function positiveInt(p: ParsedOptions, name: string, command: string, what: string): number | undefined {
   const v = one(p, name);
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) throw new UsageError(`--${name} ${JSON.stringify(v)} must be a positive whole number of ${what}`, command);
+  if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v)))
+    throw new UsageError(`--${name} ${JSON.stringify(v)} must be a positive whole number of ${what}`, command);
   return Number(v);
 }
 
@@ -265,11 +274,9 @@ function chooseEcosystem(p: ParsedOptions, command: string, defaultFile: string,
     throw new UsageError(`--ecosystem ${file}: ${(err as Error).message}`, command);
   }
   const envName = one(p, 'env') ?? 'production';
-  const key = `env_${envName}`;
-  const envs = eco.apps.map((a) => (a as unknown as Record<string, Record<string, string> | undefined>)[key]);
-  if (one(p, 'env') !== undefined && envs.every((e) => e === undefined)) throw new UsageError(`--env ${envName}: no app of ${file} defines ${key}`, command);
-  const apiPort = (eco.api as unknown as Record<string, Record<string, string> | undefined>)[key]?.VOLUME_API_PORT;
-  return { eco: apiPort ? { ...eco, port: Number(apiPort) } : eco, envName };
+  if (one(p, 'env') !== undefined && !eco.apps.some((a) => definesEnv(a, envName)))
+    throw new UsageError(`--env ${envName}: no app of ${file} defines env_${envName}`, command);
+  return { eco: { ...eco, port: appSettings(eco.api, envName).port }, envName };
 }
 
 /** Command-line options -> VhostOptions (through defaultVhostOptions). Usage errors name the option. */
@@ -288,7 +295,8 @@ export function vhostOptionsFrom(p: ParsedOptions, command: string, eco: Ecosyst
   if (listen !== undefined) partial.listen = wrapHostPort(listen, 'listen');
   const cert = one(p, 'tls-cert');
   const key = one(p, 'tls-key');
-  if ((cert === undefined) !== (key === undefined)) throw new UsageError(`--tls-cert and --tls-key go together: ${cert === undefined ? '--tls-cert' : '--tls-key'} is missing`, command);
+  if ((cert === undefined) !== (key === undefined))
+    throw new UsageError(`--tls-cert and --tls-key go together: ${cert === undefined ? '--tls-cert' : '--tls-key'} is missing`, command);
   if (cert !== undefined && key !== undefined) partial.tls = { cert: path.resolve(cert), key: path.resolve(key) };
   const ups = p.values.get('upstream');
   if (ups) partial.upstreams = ups.map((u) => wrapHostPort(u, 'upstream'));
@@ -450,31 +458,27 @@ async function cmdUninstall(p: ParsedOptions, deps: Deps): Promise<number> {
 }
 
 /** The options of `install` that host-setup passes on, as given (for the step's command line). */
-function installArgsFrom(argv: string[]): string[] {
+function installArgsFrom(p: ParsedOptions): string[] {
   const pass = new Set(['ecosystem', 'env', 'layout', 'root', ...VHOST_OPTS.map((o) => o.name)]);
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const tok = argv[i];
-    if (!tok.startsWith('--')) continue;
-    const eq = tok.indexOf('=');
-    const name = tok.slice(2, eq >= 0 ? eq : undefined);
-    const hasValue = (COMMANDS['host-setup'].options.find((o) => o.name === name)?.arg ?? false) !== false;
-    const value = hasValue ? (eq >= 0 ? tok.slice(eq + 1) : argv[++i]) : undefined;
-    if (!pass.has(name)) continue;
-    if (name === 'ecosystem' || name === 'tls-cert' || name === 'tls-key' || name === 'log-dir' || name === 'root') out.push(`--${name}`, path.resolve(value as string));
-    else out.push(`--${name}`, value as string);
-  }
-  return out;
+  const paths = new Set(['ecosystem', 'tls-cert', 'tls-key', 'log-dir', 'root']);
+  return p.given.filter((g) => pass.has(g.name)).flatMap((g) => [`--${g.name}`, paths.has(g.name) ? path.resolve(g.value) : g.value]);
 }
 
-async function cmdHostSetup(argv: string[], p: ParsedOptions, deps: Deps): Promise<number> {
+async function cmdHostSetup(p: ParsedOptions, deps: Deps): Promise<number> {
   if (p.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(p.positionals[0])}`, 'host-setup');
   const modeText = one(p, 'mode');
   if (modeText === undefined) throw new UsageError('--mode is required: standalone, pm2, apache or nginx', 'host-setup');
-  if (!(MODES as readonly string[]).includes(modeText)) throw new UsageError(`--mode ${JSON.stringify(modeText)} must be standalone, pm2, apache or nginx`, 'host-setup');
+  if (!(MODES as readonly string[]).includes(modeText))
+    throw new UsageError(`--mode ${JSON.stringify(modeText)} must be standalone, pm2, apache or nginx`, 'host-setup');
   const mode = modeText as Mode;
   const web = mode === 'apache' || mode === 'nginx';
-  if (!web) rejectGiven(p, VHOST_OPTS.map((o) => o.name), `only applies with --mode apache or nginx`, 'host-setup');
+  if (!web)
+    rejectGiven(
+      p,
+      VHOST_OPTS.map((o) => o.name),
+      `only applies with --mode apache or nginx`,
+      'host-setup',
+    );
   const user = one(p, 'user') ?? 'volume-api';
   if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) throw new UsageError(`--user ${JSON.stringify(user)} is not a valid user name`, 'host-setup');
   const root = rootOf(p);
@@ -506,7 +510,7 @@ async function cmdHostSetup(argv: string[], p: ParsedOptions, deps: Deps): Promi
     server,
     vhost,
     // The install step runs in this process; its command line says what it is equivalent to.
-    installArgs: [...installArgsFrom(argv), ...(one(p, 'ecosystem') === undefined && eco.file !== DEFAULT_ECOSYSTEM ? ['--ecosystem', eco.file] : [])],
+    installArgs: [...installArgsFrom(p), ...(one(p, 'ecosystem') === undefined && eco.file !== DEFAULT_ECOSYSTEM ? ['--ecosystem', eco.file] : [])],
     loopbackOnly,
     tls,
     runner: deps.runner ?? runCommand,
@@ -545,17 +549,17 @@ export async function main(argv: string[], deps: Partial<Deps> = {}): Promise<nu
       if (action !== 'generate' && action !== 'validate') throw new UsageError(`unknown ${first} action ${JSON.stringify(action)}: generate or validate`);
       command = action;
       const p = parseOptions(rest.slice(1), action);
-      if (p.flags.has('help')) return d.stdout(helpText(action)), 0;
+      if (p.flags.has('help')) return (d.stdout(helpText(action)), 0);
       if (p.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(p.positionals[0])}`, action);
       return await cmdGenerateOrValidate(first as ServerName, action, p, d);
     }
     if (!COMMANDS[first] || first === 'generate' || first === 'validate') throw new UsageError(`unknown command ${JSON.stringify(first)}`);
     command = first;
     const p = parseOptions(rest, first);
-    if (p.flags.has('help')) return d.stdout(helpText(first)), 0;
+    if (p.flags.has('help')) return (d.stdout(helpText(first)), 0);
     if (first === 'install') return await cmdInstall(p, d);
     if (first === 'uninstall') return await cmdUninstall(p, d);
-    return await cmdHostSetup(rest, p, d);
+    return await cmdHostSetup(p, d);
   } catch (err) {
     if (err instanceof UsageError) {
       const cmd = err.command ?? command;

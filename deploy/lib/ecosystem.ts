@@ -1,11 +1,18 @@
 /*
  * The one reader of ecosystem.config.js for deploy tooling (log rotation setup, upgrade, web-server
  * generators, benchmark): app names, port, instances, script paths and log files come from the file
- * itself, evaluated with the given environment, so nothing repeats them.
+ * itself, evaluated with the given environment, so nothing repeats them. The VOLUME_API_* values of an
+ * app's environment are read through appSettings, typed, rather than from the env records.
  */
 import path from 'node:path';
 
-export interface EcosystemApp {
+/** An app's environments as PM2 takes them: `env`, and `env_NAME` over it with `pm2 start --env NAME`. */
+export interface AppEnvironments {
+  env: Record<string, string>;
+  [envName: `env_${string}`]: Record<string, string> | undefined;
+}
+
+export interface EcosystemApp extends AppEnvironments {
   name: string;
   script: string;
   exec_mode: 'cluster' | 'fork';
@@ -15,9 +22,40 @@ export interface EcosystemApp {
   /** The JSON log the app writes itself (env VOLUME_API_LOG_FILE). */
   log_file: string;
   cwd: string;
-  env: Record<string, string>;
   env_production?: Record<string, string>;
   kill_timeout?: number;
+}
+
+/** What deploy reads from an app's environment (the VOLUME_API_* keys ecosystem.config.js sets). */
+export interface AppSettings {
+  /** VOLUME_API_PORT. */
+  port: number;
+  /** VOLUME_API_DATA_DIR as written (a relative one is relative to the app's directory); default ./data. */
+  dataDir: string;
+  /** VOLUME_API_LOG_FILE: the JSON log the app writes itself. */
+  logFile: string;
+  /** VOLUME_API_KEEP_ALIVE_TIMEOUT_MS when set (NaN when it is not a number). */
+  keepAliveTimeoutMs?: number;
+  /** The whole environment the app gets, every key a string. */
+  env: Record<string, string>;
+}
+
+/** Whether the app defines env_NAME (`pm2 start --env NAME` changes its environment). */
+export function definesEnv(app: AppEnvironments, envName: string): boolean {
+  return app[`env_${envName}`] !== undefined;
+}
+
+/** The app's settings with `pm2 start --env NAME` (env_NAME over env), or with env alone. */
+export function appSettings(app: AppEnvironments, envName?: string): AppSettings {
+  const env = { ...app.env, ...(envName === undefined ? {} : app[`env_${envName}`]) };
+  const keepAlive = env.VOLUME_API_KEEP_ALIVE_TIMEOUT_MS;
+  return {
+    port: Number(env.VOLUME_API_PORT),
+    dataDir: env.VOLUME_API_DATA_DIR ?? './data',
+    logFile: env.VOLUME_API_LOG_FILE,
+    keepAliveTimeoutMs: keepAlive === undefined ? undefined : Number(keepAlive),
+    env,
+  };
 }
 
 export interface LogRotationPolicy {
@@ -55,7 +93,7 @@ export function loadEcosystem(file = DEFAULT_ECOSYSTEM, env: NodeJS.ProcessEnv =
     delete require.cache[require.resolve(resolved)];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const loaded = require(resolved) as { apps: Omit<EcosystemApp, 'log_file'>[]; log_rotation: LogRotationPolicy };
-    const apps: EcosystemApp[] = loaded.apps.map((a) => ({ ...a, log_file: a.env.VOLUME_API_LOG_FILE }));
+    const apps: EcosystemApp[] = loaded.apps.map((a) => ({ ...a, log_file: appSettings(a).logFile }));
     const api = apps.find((a) => a.name === 'volume-api');
     const worker = apps.find((a) => a.name === 'volume-worker');
     if (!api || !worker) throw new Error(`${resolved} must define the apps volume-api and volume-worker`);
@@ -66,7 +104,7 @@ export function loadEcosystem(file = DEFAULT_ECOSYSTEM, env: NodeJS.ProcessEnv =
       log_rotation: loaded.log_rotation,
       api,
       worker,
-      port: Number(api.env.VOLUME_API_PORT),
+      port: appSettings(api).port,
     };
   } finally {
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];

@@ -94,7 +94,10 @@ function readIfExists(file: string): string | undefined {
 }
 
 function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** `<file>.bak-<UTC timestamp>`, with `-2`, `-3` ... when that name is taken (two runs in one second). */
@@ -127,7 +130,14 @@ export function unifiedDiff(oldText: string | undefined, newText: string, oldLab
     const lines = (t: string) => (t === '' ? [] : t.replace(/\n$/, '').split('\n'));
     const o = lines(oldText ?? '');
     const n = lines(newText);
-    return [`--- ${oldText === undefined ? '/dev/null' : oldLabel}`, `+++ ${newLabel}`, `@@ -${o.length ? 1 : 0},${o.length} +${n.length ? 1 : 0},${n.length} @@`, ...o.map((l) => `-${l}`), ...n.map((l) => `+${l}`), ''].join('\n');
+    return [
+      `--- ${oldText === undefined ? '/dev/null' : oldLabel}`,
+      `+++ ${newLabel}`,
+      `@@ -${o.length ? 1 : 0},${o.length} +${n.length ? 1 : 0},${n.length} @@`,
+      ...o.map((l) => `-${l}`),
+      ...n.map((l) => `+${l}`),
+      '',
+    ].join('\n');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -239,7 +249,9 @@ export async function installVhost(target: InstallTarget & { text: string; dryRu
   }
   const reload = await runAll(runner, [facts.reload], log);
   if (!reload.ok) {
-    log(`installed and the configuration test passed, but the reload failed: is ${server.name === 'apache' ? layout.apache.service : layout.nginx.service} running?`);
+    log(
+      `installed and the configuration test passed, but the reload failed: is ${server.name === 'apache' ? layout.apache.service : layout.nginx.service} running?`,
+    );
     return { ok: false, changed: true, file, backup };
   }
   log(`installed ${file} and reloaded ${server.name}`);

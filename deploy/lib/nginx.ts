@@ -9,7 +9,7 @@
  * (`;`, `{`, quotes, spaces, `$`) is refused rather than escaped, so the output is always the template
  * with plain values in it.
  *
- * Choices, each measured on nginx 1.22 (docs/deploy-nginx.md, /work/shared/deploy-notes.md §8–§10):
+ * Choices, each measured on nginx 1.22 (docs/deploy-nginx.md):
  * - one `upstream` with `max_fails`/`fail_timeout`: open-source nginx has no active health checks, so a
  *   failing server is skipped for `fail_timeout` seconds (the options' healthCheckIntervalSeconds),
  *   then tried again with a real request;
@@ -25,7 +25,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Ecosystem } from './ecosystem';
+import { appSettings, type Ecosystem } from './ecosystem';
 import type { Layout } from './layouts';
 import { SERVICE_KEEP_ALIVE_SECONDS, type InstallFacts, type ValidationResult, type VhostOptions, type WebServer } from './webserver';
 
@@ -144,9 +144,8 @@ function checkPath(p: unknown, what: string): string {
 
 /** The API's keep-alive timeout in seconds, from the ecosystem's environment when it sets one. */
 export function serviceKeepAliveSeconds(eco: Ecosystem): number {
-  const raw = eco.api.env_production?.VOLUME_API_KEEP_ALIVE_TIMEOUT_MS ?? eco.api.env?.VOLUME_API_KEEP_ALIVE_TIMEOUT_MS;
-  const ms = raw === undefined ? NaN : Number(raw);
-  return Number.isFinite(ms) && ms >= 1000 ? Math.floor(ms / 1000) : SERVICE_KEEP_ALIVE_SECONDS;
+  const ms = appSettings(eco.api, 'production').keepAliveTimeoutMs;
+  return ms !== undefined && Number.isFinite(ms) && ms >= 1000 ? Math.floor(ms / 1000) : SERVICE_KEEP_ALIVE_SECONDS;
 }
 
 function listenAddress(host: string, port: number): string {
@@ -242,7 +241,7 @@ export interface RunResult {
 export function runNginx(bin: string, args: string[], timeoutMs = 30000): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(bin, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       const extra = err && typeof (err as { code?: unknown }).code !== 'number' ? `${err.message}\n` : '';
       resolve({ code, output: `${stdout}${stderr}${extra}` });
     });
@@ -270,7 +269,7 @@ export function supportsErrorLogFlag(v: [number, number, number] | null): boolea
 export function privateMainConfig(dir: string, include: string, opts: { daemon?: boolean; workerProcesses?: number; user?: string } = {}): string {
   const p = (name: string) => path.join(dir, name);
   const lines = [
-    '# Throwaway main configuration (volume-api deploy tooling); not the host\'s nginx.conf.',
+    "# Throwaway main configuration (volume-api deploy tooling); not the host's nginx.conf.",
     `daemon ${opts.daemon === false ? 'off' : 'on'};`,
     `worker_processes ${opts.workerProcesses ?? 1};`,
     `pid ${p('nginx.pid')};`,

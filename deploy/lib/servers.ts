@@ -4,14 +4,6 @@
  */
 import { apache } from './apache';
 import { nginx } from './nginx';
-import type { WebServer } from './webserver';
-
-export type ServerName = WebServer['name'];
-
-export const SERVER_NAMES: readonly ServerName[] = ['apache', 'nginx'];
+import type { ServerName, WebServer } from './webserver';
 
 export const servers: Record<ServerName, WebServer> = { apache, nginx };
-
-export function isServerName(name: string): name is ServerName {
-  return (SERVER_NAMES as readonly string[]).includes(name);
-}

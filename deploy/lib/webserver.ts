@@ -52,8 +52,12 @@ export interface InstallFacts {
   test: string[];
 }
 
+export type ServerName = 'apache' | 'nginx';
+/** The web servers' names, without loading their generators (deploy/lib/servers.ts has those). */
+export const SERVER_NAMES: readonly ServerName[] = ['apache', 'nginx'];
+
 export interface WebServer {
-  readonly name: 'apache' | 'nginx';
+  readonly name: ServerName;
   generate(eco: Ecosystem, opts: VhostOptions, layout: Layout): string;
   validate(vhost: string, layout: Layout): Promise<ValidationResult>;
   installFacts(layout: Layout): InstallFacts;
@@ -70,7 +74,7 @@ export function parseHostPort(text: string, what: string): Upstream {
   return { host: m[1], port: Number(m[2]) };
 }
 
-export function defaultVhostOptions(eco: Ecosystem, layout: Layout, server: 'apache' | 'nginx', partial: Partial<VhostOptions> = {}): VhostOptions {
+export function defaultVhostOptions(eco: Ecosystem, layout: Layout, server: ServerName, partial: Partial<VhostOptions> = {}): VhostOptions {
   const tls = partial.tls;
   const opts: VhostOptions = {
     serverName: partial.serverName ?? 'localhost',

@@ -83,7 +83,7 @@ export function setupLogrotate(opts: { ecosystem?: string; output?: string; pm2H
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     const e = err as { stderr?: Buffer; message: string };
-    throw new Error(`logrotate rejected the generated configuration: ${e.stderr?.toString() || e.message}`);
+    throw new Error(`logrotate rejected the generated configuration: ${e.stderr?.toString() || e.message}`, { cause: err });
   }
   fs.renameSync(tmp, output);
   for (const a of eco.apps) fs.mkdirSync(path.dirname(a.log_file), { recursive: true });

@@ -15,7 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { loadEcosystem, type EcosystemApp } from '../lib/ecosystem';
+import { appSettings, loadEcosystem, type EcosystemApp } from '../lib/ecosystem';
 import { jlist, pm2 } from '../lib/pm2';
 
 export interface UpgradeOptions {
@@ -27,8 +27,7 @@ export interface UpgradeOptions {
 }
 
 function appEnv(app: EcosystemApp, envName: string, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const extra = (app as unknown as Record<string, Record<string, string> | undefined>)[`env_${envName}`] ?? {};
-  return { ...base, ...app.env, ...extra };
+  return { ...base, ...appSettings(app, envName).env };
 }
 
 function runNode(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number | null; out: string }> {
@@ -74,8 +73,13 @@ async function canary(app: EcosystemApp, cwd: string, env: NodeJS.ProcessEnv, ti
     return `canary on port ${port}: /healthcheck ${res.status} ${body}`;
   } catch (err) {
     // The head of the output holds the crash (file:line and the error message).
-    const tail = out.trim().split('\n').filter((l) => l.trim() && !/^\s+at /.test(l)).slice(0, 8).join('\n');
-    throw new Error(`${(err as Error).message}${tail ? `\n${tail}` : ''}`);
+    const tail = out
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim() && !/^\s+at /.test(l))
+      .slice(0, 8)
+      .join('\n');
+    throw new Error(`${(err as Error).message}${tail ? `\n${tail}` : ''}`, { cause: err });
   } finally {
     child.kill('SIGTERM');
   }

@@ -10,6 +10,7 @@ import type { SnapshotService } from '../services/snapshot-service';
 import type { BackupService } from '../services/backup-service';
 import type { TypeService } from '../services/volume-type-service';
 import type { TransferService } from '../services/transfer-service';
+import type { MessageService } from '../services/message-service';
 import type { AuthStrategy } from './middleware/auth';
 
 export interface ApiDeps {
@@ -28,5 +29,7 @@ export interface ApiDeps {
   quota: QuotaService;
   /** Volume transfers (os-volume-transfer, volume-transfers). */
   transfers: TransferService;
+  /** User messages (3.3+). */
+  messages: MessageService;
   auth: AuthStrategy;
 }

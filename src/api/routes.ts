@@ -74,10 +74,38 @@ export function apiRoutes(deps: ApiDeps): RouteDef[] {
     { name: 'UpdateVolumeTypeExtraSpec', method: 'put', path: '/types/:type_id/extra_specs/:key', handler: types.updateExtraSpec },
     { name: 'DeleteVolumeTypeExtraSpec', method: 'del', path: '/types/:type_id/extra_specs/:key', handler: types.deleteExtraSpec },
 
-    { name: 'ListDefaultTypes', method: 'get', path: '/default-types', handler: types.listDefaults, minVersion: MV.VOLUME_TYPE_DEFAULT_OVERRIDES, projectPath: false },
-    { name: 'GetDefaultType', method: 'get', path: '/default-types/:target_project_id', handler: types.showDefault, minVersion: MV.VOLUME_TYPE_DEFAULT_OVERRIDES, projectPath: false },
-    { name: 'SetDefaultType', method: 'put', path: '/default-types/:target_project_id', handler: types.setDefault, minVersion: MV.VOLUME_TYPE_DEFAULT_OVERRIDES, projectPath: false },
-    { name: 'UnsetDefaultType', method: 'del', path: '/default-types/:target_project_id', handler: types.unsetDefault, minVersion: MV.VOLUME_TYPE_DEFAULT_OVERRIDES, projectPath: false },
+    {
+      name: 'ListDefaultTypes',
+      method: 'get',
+      path: '/default-types',
+      handler: types.listDefaults,
+      minVersion: MV.VOLUME_TYPE_DEFAULT_OVERRIDES,
+      projectPath: false,
+    },
+    {
+      name: 'GetDefaultType',
+      method: 'get',
+      path: '/default-types/:target_project_id',
+      handler: types.showDefault,
+      minVersion: MV.VOLUME_TYPE_DEFAULT_OVERRIDES,
+      projectPath: false,
+    },
+    {
+      name: 'SetDefaultType',
+      method: 'put',
+      path: '/default-types/:target_project_id',
+      handler: types.setDefault,
+      minVersion: MV.VOLUME_TYPE_DEFAULT_OVERRIDES,
+      projectPath: false,
+    },
+    {
+      name: 'UnsetDefaultType',
+      method: 'del',
+      path: '/default-types/:target_project_id',
+      handler: types.unsetDefault,
+      minVersion: MV.VOLUME_TYPE_DEFAULT_OVERRIDES,
+      projectPath: false,
+    },
 
     // --- snapshots and snapshot metadata (issue 4) ---
     { name: 'ListSnapshots', method: 'get', path: '/snapshots', handler: snapshots.listSummary },

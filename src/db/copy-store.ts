@@ -65,7 +65,8 @@ export async function copyStore(from: Store, to: Store): Promise<Record<string, 
   }
   for (const table of TABLES) {
     const n = await count(to, table);
-    const onlyDefaultType = table === 'volume_types' && n === 1 && (await to.db.selectFrom('volume_types').select('name').executeTakeFirstOrThrow()).name === '__DEFAULT__';
+    const onlyDefaultType =
+      table === 'volume_types' && n === 1 && (await to.db.selectFrom('volume_types').select('name').executeTakeFirstOrThrow()).name === '__DEFAULT__';
     if (n > 0 && !onlyDefaultType) throw new CopyRefusedError(`the target is not empty: table ${table} has ${n} rows`);
   }
   const copied: Record<string, number> = {};

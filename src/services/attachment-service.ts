@@ -12,7 +12,6 @@
  * Connection info is built before the write transaction (backend work never holds the write lock); the
  * transaction then re-reads and re-checks what it changes.
  */
-import { unknownFiltersMatchNothing } from './volume-filters';
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../context';
 import type { Store, Db } from '../db/store';
@@ -22,18 +21,11 @@ import { getAdminMetadata } from '../db/queries/admin-metadata';
 import { extraSpecsFor } from '../db/queries/volume-types';
 import { getVolume, updateVolume } from '../db/queries/volumes';
 import { nowIso } from '../db/time';
-import { InvalidVolumeError, NotFoundError } from '../errors';
-import type { ListParams } from '../api/list-params';
-import type { ApiVersion } from '../api/microversions';
+import { AttachmentNotFoundError, InvalidVolumeError } from '../errors';
+import { listPage, type LIST_COLUMNS, type ListInput, type ListSource } from './list-pipeline';
 import { connectionInfoFor, type ConnectionInfoSource, finishDetach, isMultiattachSpec, orStr, requirePlaced } from './attachment-state';
 import type { VolumeService } from './volume-service';
 import { ALLOWED_FROM } from './volume-states';
-
-export class AttachmentNotFoundError extends NotFoundError {
-  constructor(id: string) {
-    super(`Volume attachment could not be found with filter: attachment_id = ${id}.`);
-  }
-}
 
 export interface CreateAttachmentInput {
   volumeId: string;
@@ -43,14 +35,14 @@ export interface CreateAttachmentInput {
   mode?: 'rw' | 'ro';
 }
 
-/** Filter keys Cinder allows on attachment lists (resource_filters.json), and the column each means. */
-const FILTER_COLUMNS: Record<string, aq.AttachmentColumn> = {
-  volume_id: 'volume_id',
-  instance_id: 'instance_uuid',
-  attach_status: 'attach_status',
-  // Cinder accepts `status` but its model has no such column, so it matches nothing there; here it is
-  // the view's `status`, i.e. attach_status.
-  status: 'attach_status',
+/** A parsed attachment list query (src/api/list-query.ts). */
+export type AttachmentListInput = ListInput<aq.AttachmentFilter, (typeof LIST_COLUMNS.attachments.sort)[number]>;
+
+const ATTACHMENT_SOURCE: ListSource<AttachmentRow, aq.AttachmentListQuery> = {
+  find: aq.getAttachment,
+  projectOf: (row) => row.project_id,
+  notFound: (id) => new AttachmentNotFoundError(id),
+  list: aq.listAttachments,
 };
 
 export class AttachmentService {
@@ -71,27 +63,8 @@ export class AttachmentService {
     return this.requireAttachment(ctx, id);
   }
 
-  async list(ctx: RequestContext, params: ListParams, version: ApiVersion): Promise<AttachmentRow[]> {
-    const filters: aq.AttachmentFilter[] = [];
-    const unknown: string[] = [];
-    let matchesNothing = false;
-    for (const [key, value] of Object.entries(params.filters)) {
-      const column = FILTER_COLUMNS[key] ?? (ctx.isAdmin && (aq.ATTACHMENT_SORT_COLUMNS as readonly string[]).includes(key) ? (key as aq.AttachmentColumn) : undefined);
-      if (column) filters.push({ column, value });
-      else unknown.push(key);
-    }
-    if (unknownFiltersMatchNothing(ctx, version, unknown)) matchesNothing = true;
-    const sort: aq.AttachmentSortKey[] = params.sort.map((s) => ({ column: s.key as aq.AttachmentColumn, dir: s.dir }));
-    const defaultDir = sort[0]?.dir ?? 'desc';
-    for (const column of ['created_at', 'id'] as const) if (!sort.some((s) => s.column === column)) sort.push({ column, dir: defaultDir });
-    const projectId = ctx.isAdmin && params.allTenants ? undefined : ctx.projectId;
-    const query: aq.AttachmentListQuery = { projectId, filters, matchesNothing, sort, limit: params.limit, offset: params.offset };
-    if (params.marker !== undefined) {
-      const marker = await aq.getAttachment(this.store.db, params.marker);
-      if (!marker || (projectId !== undefined && marker.project_id !== projectId)) throw new AttachmentNotFoundError(params.marker);
-      query.marker = marker;
-    }
-    return aq.listAttachments(this.store.db, query);
+  async list(ctx: RequestContext, input: AttachmentListInput): Promise<AttachmentRow[]> {
+    return (await listPage(this.store.db, ctx, input, ATTACHMENT_SOURCE, {})).rows;
   }
 
   /** POST /attachments: reserve the volume (and connect at once when a connector is given). */
@@ -192,7 +165,9 @@ export class AttachmentService {
   }
 
   private notReservable(volume: VolumeRow): InvalidVolumeError {
-    return new InvalidVolumeError(`Volume ${volume.id} status must be ${orStr(this.reserveFrom(volume))} to reserve, but the current status is ${volume.status}.`);
+    return new InvalidVolumeError(
+      `Volume ${volume.id} status must be ${orStr(this.reserveFrom(volume))} to reserve, but the current status is ${volume.status}.`,
+    );
   }
 
   private async requireVolumeOf(attachment: AttachmentRow, db: Db = this.store.db): Promise<VolumeRow> {
@@ -228,7 +203,14 @@ export class AttachmentService {
   }
 
   /** The manager's attachment_update: connector, connection info, mode, host and mountpoint; → attaching. */
-  private async applyConnection(trx: Db, volumeId: string, id: string, connector: Record<string, unknown>, connection: Record<string, unknown>, now: string): Promise<void> {
+  private async applyConnection(
+    trx: Db,
+    volumeId: string,
+    id: string,
+    connector: Record<string, unknown>,
+    connection: Record<string, unknown>,
+    now: string,
+  ): Promise<void> {
     const attachment = (await aq.getAttachment(trx, id))!;
     let mode = typeof connector.mode === 'string' ? connector.mode : 'rw';
     const stored = { ...connector };

@@ -20,12 +20,16 @@ export function orStr(items: readonly string[]): string {
 
 /** Cinder's volume_utils.sanitize_hostname (RFC 952/1123). */
 export function sanitizeHostname(name: string): string {
-  return name
-    .replace(/[^\u0000-\u00ff]/g, '')
-    .replace(/[ _]/g, '-')
-    .replace(/[^\w.-]+/g, '')
-    .toLowerCase()
-    .replace(/^[.-]+|[.-]+$/g, '');
+  return (
+    name
+      // Cinder drops every character outside Latin-1 (the range starts at NUL by definition).
+      // eslint-disable-next-line no-control-regex
+      .replace(/[^\u0000-\u00ff]/g, '')
+      .replace(/[ _]/g, '-')
+      .replace(/[^\w.-]+/g, '')
+      .toLowerCase()
+      .replace(/^[.-]+|[.-]+$/g, '')
+  );
 }
 
 /** True when the type's extra specs make volumes of that type multiattach. */
@@ -48,8 +52,7 @@ export async function finishDetach(trx: Db, volume: VolumeRow, attachmentId: str
   const { status, attachStatus } = await aq.statusesFromAttachments(trx, volume.id);
   const changes: VolumeUpdate = { attach_status: attachStatus, updated_at: now };
   const migration = volume.migration_status;
-  const statusFollows =
-    attachStatus !== 'detached' || (!migration && volume.status !== 'uploading') || migration === 'success' || migration === 'error';
+  const statusFollows = attachStatus !== 'detached' || (!migration && volume.status !== 'uploading') || migration === 'success' || migration === 'error';
   if (statusFollows && (ALLOWED_FROM.followsAttachments as readonly string[]).includes(volume.status)) changes.status = status;
   await updateVolume(trx, volume.id, changes);
 }
@@ -72,7 +75,12 @@ export function requirePlaced(volume: VolumeRow): void {
  * `qos_specs` (none: there are no QoS specs), `access_mode` (the legacy attach mode, else `ro` for a
  * read-only volume, else `rw`), `encrypted` and `cacheable` (type extra spec `cacheable="<is> True"`).
  */
-export async function connectionInfoFor(db: Db, backend: ConnectionInfoSource, volume: VolumeRow, connector: Record<string, unknown>): Promise<{ driver_volume_type: unknown; data: Record<string, unknown> }> {
+export async function connectionInfoFor(
+  db: Db,
+  backend: ConnectionInfoSource,
+  volume: VolumeRow,
+  connector: Record<string, unknown>,
+): Promise<{ driver_volume_type: unknown; data: Record<string, unknown> }> {
   const info = await backend.connectionInfo({ id: volume.id, size: volume.size }, connector);
   const admin = await getAdminMetadata(db, volume.id);
   const specs = (await extraSpecsFor(db, [volume.volume_type_id])).get(volume.volume_type_id) ?? {};
@@ -80,6 +88,7 @@ export async function connectionInfoFor(db: Db, backend: ConnectionInfoSource, v
   data.qos_specs = null;
   data.access_mode = admin.attached_mode ?? (admin.readonly === 'True' ? 'ro' : 'rw');
   if (data.encrypted === undefined || data.encrypted === null) data.encrypted = Boolean(volume.encrypted);
-  data.cacheable = data.cacheable !== undefined && data.cacheable !== null ? Boolean(data.cacheable) && specs.cacheable === '<is> True' : specs.cacheable === '<is> True';
+  data.cacheable =
+    data.cacheable !== undefined && data.cacheable !== null ? Boolean(data.cacheable) && specs.cacheable === '<is> True' : specs.cacheable === '<is> True';
   return { ...info, driver_volume_type: info.driver_volume_type, data };
 }

@@ -17,9 +17,18 @@ import * as vq from '../db/queries/volumes';
 import { getSnapshot, updateSnapshot } from '../db/queries/snapshots';
 import { addUsage } from '../db/queries/quotas';
 import { nowIso } from '../db/time';
-import { BadRequestError, InvalidInputError, InvalidSnapshotError, InvalidVolumeError, NotFoundError, QuotaExceededError, ServiceUnavailableError, SnapshotNotFoundError, VolumeNotFoundError } from '../errors';
-import type { ListParams } from '../api/list-params';
-import { MV, type ApiVersion } from '../api/microversions';
+import {
+  BackupNotFoundError,
+  InvalidBackupError,
+  InvalidInputError,
+  InvalidSnapshotError,
+  InvalidVolumeError,
+  QuotaExceededError,
+  ServiceUnavailableError,
+  SnapshotNotFoundError,
+  VolumeNotFoundError,
+} from '../errors';
+import { listPage, type LIST_COLUMNS, type ListInput, type ListSource } from './list-pipeline';
 import type { OperationQueue } from './operation-queue';
 import type { QuotaService } from './quota-service';
 import type { TypeService } from './volume-type-service';
@@ -28,23 +37,9 @@ import { requireAdmin } from './volume-type-service';
 /** The `backup_service` of exported records: the posix driver's, as Cinder names its drivers by module. */
 export const POSIX_SERVICE_NAME = 'volume_api.backup.drivers.posix';
 
-export const BACKUP_STATUSES = ['creating', 'available', 'deleting', 'error', 'error_deleting', 'restoring'] as const;
 export const BACKUP_RESETTABLE = ['available', 'error'] as const;
 /** The volume id of an imported backup (Cinder's placeholder). */
 export const IMPORTED_VOLUME_ID = '00000000-0000-0000-0000-000000000000';
-
-export class BackupNotFoundError extends NotFoundError {
-  constructor(id: string) {
-    super(`Backup ${id} could not be found.`);
-  }
-}
-
-/** "Invalid backup: ..." (cinder.exception.InvalidBackup). */
-export class InvalidBackupError extends BadRequestError {
-  constructor(reason: string) {
-    super(`Invalid backup: ${reason}`);
-  }
-}
 
 export interface BackupRecord {
   row: BackupRow;
@@ -69,12 +64,22 @@ export interface UpdateBackupInput {
   metadata?: Record<string, string> | null;
 }
 
+/** A parsed backup list query (src/api/list-query.ts). */
+export type BackupListInput = ListInput<bq.BackupFilter, (typeof LIST_COLUMNS.backups.sort)[number]>;
+
+const BACKUP_SOURCE: ListSource<BackupRow, bq.BackupListQuery> = {
+  find: bq.getBackup,
+  projectOf: (row) => row.project_id,
+  notFound: (id) => new BackupNotFoundError(id),
+  list: bq.listBackups,
+  count: bq.countBackups,
+};
+
 export interface RestoreResult {
   backup_id: string;
   volume_id: string;
   volume_name: string | null;
 }
-
 
 export class BackupService {
   constructor(
@@ -135,7 +140,8 @@ export class BackupService {
         const snapshot = await getSnapshot(trx, input.snapshotId);
         if (!snapshot || (!ctx.isAdmin && snapshot.project_id !== ctx.projectId)) throw new SnapshotNotFoundError(input.snapshotId);
         if (snapshot.volume_id !== volume.id) throw new InvalidVolumeError(`Volume ${volume.id} does not match with snapshot.volume_id ${snapshot.volume_id}.`);
-        if (snapshot.status !== 'available') throw new InvalidSnapshotError(`Snapshot to be backed up must be available, but the current status is "${snapshot.status}".`);
+        if (snapshot.status !== 'available')
+          throw new InvalidSnapshotError(`Snapshot to be backed up must be available, but the current status is "${snapshot.status}".`);
         snapshotCreatedAt = snapshot.created_at;
       } else if (volume.status !== 'available' && volume.status !== 'in-use') {
         throw new InvalidVolumeError(`Volume to be backed up must be available or in-use, but the current status is "${volume.status}".`);
@@ -186,33 +192,9 @@ export class BackupService {
     return record;
   }
 
-  async list(ctx: RequestContext, params: ListParams, version: ApiVersion): Promise<{ records: BackupRecord[]; count?: number }> {
-    const filters: { column: string; value: string }[] = [];
-    let matchesNothing = false;
-    let projectFilter: string | undefined;
-    const unknown: string[] = [];
-    for (const [key, value] of Object.entries(params.filters)) {
-      const column = key === 'display_name' ? 'name' : key;
-      if (column === 'project_id' && ctx.isAdmin) projectFilter = value;
-      else if (['name', 'status', 'volume_id'].includes(column)) filters.push({ column, value });
-      else if (ctx.isAdmin) {
-        if (bq.BACKUP_FILTER_COLUMNS.includes(column)) filters.push({ column, value });
-        else matchesNothing = true;
-      } else unknown.push(key);
-    }
-    if (unknown.length > 0 && version.atLeast(MV.RESOURCE_FILTER)) throw new BadRequestError(`Invalid filters ${unknown.join(',')} are found in query options.`);
-    const projectId = ctx.isAdmin && (params.allTenants || projectFilter !== undefined) ? projectFilter : ctx.projectId;
-    const sort = params.sort.map((s) => ({ column: s.key as bq.BackupSortColumn, dir: s.dir }));
-    const defaultDir = sort[0]?.dir ?? 'desc';
-    for (const column of ['created_at', 'id'] as const) if (!sort.some((s) => s.column === column)) sort.push({ column, dir: defaultDir });
-    const query: bq.BackupListQuery = { projectId, filters, matchesNothing, sort, limit: params.limit, offset: params.offset };
-    if (params.marker !== undefined) {
-      const marker = await bq.getBackup(this.store.db, params.marker);
-      if (!marker || (projectId !== undefined && marker.project_id !== projectId)) throw new BackupNotFoundError(params.marker);
-      query.marker = marker;
-    }
-    const records = await this.records(this.store.db, await bq.listBackups(this.store.db, query));
-    return params.withCount ? { records, count: await bq.countBackups(this.store.db, query) } : { records };
+  async list(ctx: RequestContext, input: BackupListInput): Promise<{ records: BackupRecord[]; count?: number }> {
+    const page = await listPage(this.store.db, ctx, input, BACKUP_SOURCE, {});
+    return { records: await this.records(this.store.db, page.rows), count: page.count };
   }
 
   /** PUT /backups/{id} (3.9+): name, description, metadata (3.43+, replaces the set); any status. */
@@ -337,7 +319,13 @@ export class BackupService {
     }
     const id = decoded.id;
     const size = decoded.size;
-    if (typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) || typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
+    if (
+      typeof id !== 'string' ||
+      !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) ||
+      typeof size !== 'number' ||
+      !Number.isInteger(size) ||
+      size < 1
+    ) {
       throw new InvalidInputError('The backup record is missing a valid id or size.');
     }
     const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -382,13 +370,19 @@ export class BackupService {
  * (404) and `available` (400); the size defaults to the backup's and may not be smaller. Marks the
  * backup `restoring` in the caller's transaction; the volume's create operation is then a restore.
  */
-export async function backupSourceFor(ctx: RequestContext, trx: Db, backupId: string, input: { size?: number; snapshot_id?: string | null; source_volid?: string | null }): Promise<{ backup: BackupRow; size: number }> {
+export async function backupSourceFor(
+  ctx: RequestContext,
+  trx: Db,
+  backupId: string,
+  input: { size?: number; snapshot_id?: string | null; source_volid?: string | null },
+): Promise<{ backup: BackupRow; size: number }> {
   const backup = await bq.getBackup(trx, backupId);
   if (!backup || (!ctx.isAdmin && backup.project_id !== ctx.projectId)) throw new BackupNotFoundError(backupId);
   if (input.snapshot_id || input.source_volid) throw new InvalidInputError('May specify only one of backup, imageRef, snapshot, source volume');
   if (backup.status !== 'available') throw new InvalidBackupError("Originating backup status must be one of 'available' values");
   const size = input.size ?? backup.size;
-  if (size < backup.size) throw new InvalidInputError(`Volume size ${size}GB cannot be smaller than the backup size ${backup.size}GB. It must be >= backup size.`);
+  if (size < backup.size)
+    throw new InvalidInputError(`Volume size ${size}GB cannot be smaller than the backup size ${backup.size}GB. It must be >= backup size.`);
   if (!(await bq.updateBackup(trx, backup.id, { status: 'restoring', updated_at: nowIso() }, ['available']))) {
     throw new InvalidBackupError("Originating backup status must be one of 'available' values");
   }

@@ -2,7 +2,18 @@
  * The contract between the services that enqueue work and the worker that runs it: the operation kinds
  * and the payload each kind carries in its operations row.
  */
-export type OperationKind = 'create_volume' | 'delete_volume' | 'create_snapshot' | 'delete_snapshot' | 'revert_volume' | 'extend_volume' | 'retype_volume' | 'create_backup' | 'delete_backup' | 'restore_backup' | 'import_backup';
+export type OperationKind =
+  | 'create_volume'
+  | 'delete_volume'
+  | 'create_snapshot'
+  | 'delete_snapshot'
+  | 'revert_volume'
+  | 'extend_volume'
+  | 'retype_volume'
+  | 'create_backup'
+  | 'delete_backup'
+  | 'restore_backup'
+  | 'import_backup';
 
 export interface CreateVolumePayload {
   source_volid?: string;

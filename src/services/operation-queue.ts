@@ -15,6 +15,7 @@
 import type { RequestContext } from '../context';
 import type { Db } from '../db/store';
 import { enqueueOperation } from '../db/queries/operations';
+import { backendOfVolumeType, backupSourceHost, snapshotHost, volumeHost } from '../db/queries/resource-lookups';
 import { nowIso } from '../db/time';
 import type { OperationKind } from './operation-payloads';
 
@@ -37,7 +38,15 @@ export class OperationQueue {
     const target = await targetOf(trx, op);
     return enqueueOperation(
       trx,
-      { kind: op.kind, resource_type: op.resourceType, resource_id: op.resourceId, payload: op.payload, request_id: ctx.requestId, host: target.host, backend: target.backend },
+      {
+        kind: op.kind,
+        resource_type: op.resourceType,
+        resource_id: op.resourceId,
+        payload: op.payload,
+        request_id: ctx.requestId,
+        host: target.host,
+        backend: target.backend,
+      },
       nowIso(),
     );
   }
@@ -55,18 +64,6 @@ interface Target {
 
 const ANY: Target = { host: null, backend: null };
 
-async function volumeHost(db: Db, id: string | undefined): Promise<string | null> {
-  if (!id) return null;
-  const row = await db.selectFrom('volumes').select('host').where('id', '=', id).executeTakeFirst();
-  return row?.host ?? null;
-}
-
-async function snapshotHost(db: Db, id: string | undefined): Promise<string | null> {
-  if (!id) return null;
-  const row = await db.selectFrom('snapshots').select('volume_id').where('id', '=', id).executeTakeFirst();
-  return volumeHost(db, row?.volume_id);
-}
-
 /** The worker that must run `op` (see the note at the top); read in the enqueuing transaction. */
 async function targetOf(db: Db, op: NewOperation): Promise<Target> {
   const payload = (op.payload ?? {}) as { source_volid?: string; snapshot_id?: string };
@@ -75,8 +72,7 @@ async function targetOf(db: Db, op: NewOperation): Promise<Target> {
       return { host: await snapshotHost(db, op.resourceId), backend: null };
     case 'backup': {
       if (op.kind !== 'create_backup') return ANY;
-      const row = await db.selectFrom('backups').select('volume_id').where('id', '=', op.resourceId).executeTakeFirst();
-      return { host: await volumeHost(db, row?.volume_id), backend: null };
+      return { host: await backupSourceHost(db, op.resourceId), backend: null };
     }
     case 'volume': {
       const own = await volumeHost(db, op.resourceId);
@@ -84,21 +80,9 @@ async function targetOf(db: Db, op: NewOperation): Promise<Target> {
       if (op.kind !== 'create_volume') return ANY;
       const source = (await volumeHost(db, payload.source_volid)) ?? (await snapshotHost(db, payload.snapshot_id));
       if (source) return { host: source, backend: null };
-      return { host: null, backend: await backendOfType(db, op.resourceId) };
+      return { host: null, backend: await backendOfVolumeType(db, op.resourceId) };
     }
     default:
       return ANY;
   }
-}
-
-/** The `volume_backend_name` extra spec of the new volume's type, if it has one. */
-async function backendOfType(db: Db, volumeId: string): Promise<string | null> {
-  const row = await db
-    .selectFrom('volumes')
-    .innerJoin('volume_type_extra_specs', 'volume_type_extra_specs.volume_type_id', 'volumes.volume_type_id')
-    .select('volume_type_extra_specs.value')
-    .where('volumes.id', '=', volumeId)
-    .where('volume_type_extra_specs.key', '=', 'volume_backend_name')
-    .executeTakeFirst();
-  return row?.value ?? null;
 }

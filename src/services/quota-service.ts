@@ -6,7 +6,7 @@
  * several processes see each other's usage and can never exceed a limit together.
  */
 import type { Config } from '../config';
-import type { Db } from '../db/store';
+import type { Db, Store } from '../db/store';
 import * as q from '../db/queries/quotas';
 import { listTypes } from '../db/queries/volume-types';
 import { InvalidInputError, QuotaExceededError, BadRequestError } from '../errors';
@@ -21,7 +21,37 @@ export interface Usage {
 }
 
 export class QuotaService {
-  constructor(private readonly config: Config) {}
+  constructor(
+    private readonly config: Config,
+    private readonly store: Store,
+  ) {}
+
+  // --- the quota-set API (os-quota-sets, limits): each call reads or owns its transaction ---------
+
+  /** A project's limits, or its usage with `withUsage` (GET os-quota-sets/{id}[?usage=true]). */
+  async projectQuotas(projectId: string, withUsage: boolean): Promise<Record<string, number> | Record<string, Usage>> {
+    return withUsage ? this.usage(this.store.db, projectId) : this.limits(this.store.db, projectId);
+  }
+
+  async projectUsage(projectId: string): Promise<Record<string, Usage>> {
+    return this.usage(this.store.db, projectId);
+  }
+
+  async defaultQuotas(): Promise<Record<string, number>> {
+    return this.defaults(this.store.db);
+  }
+
+  /** PUT os-quota-sets/{id}: validates and writes in one transaction; returns the limits after it. */
+  async updateProject(projectId: string, changes: Record<string, unknown>): Promise<Record<string, number>> {
+    return this.store.transaction((trx) => this.update(trx, projectId, changes));
+  }
+
+  /** DELETE os-quota-sets/{id}: the project's overrides go; its limits are the defaults again. */
+  async resetProject(projectId: string): Promise<void> {
+    await this.store.transaction((trx) => this.reset(trx, projectId));
+  }
+
+  // --- inside the caller's transaction ---------------------------------------------------------
 
   /** Default limits of every key, base keys first and then per-type keys, sorted as Cinder prints them. */
   async defaults(db: Db): Promise<Record<string, number>> {
@@ -202,14 +232,18 @@ export class QuotaService {
     for (const [key, raw] of Object.entries(changes)) {
       const value = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
       if (typeof value !== 'number' || !Number.isInteger(value)) {
-        throw new BadRequestError(`Invalid input for field/attribute ${key}. Value: ${JSON.stringify(raw)}. ${JSON.stringify(raw)} is not of type 'integer', 'string'`);
+        throw new BadRequestError(
+          `Invalid input for field/attribute ${key}. Value: ${JSON.stringify(raw)}. ${JSON.stringify(raw)} is not of type 'integer', 'string'`,
+        );
       }
       if (value < -1 || value > 2147483647) {
         throw new InvalidInputError(`Quota limit ${value} for ${key} must be -1 or between 0 and 2147483647.`);
       }
       const inUse = usage[key].in_use + usage[key].reserved;
       if (value !== -1 && key !== 'per_volume_gigabytes' && value < inUse) {
-        throw new BadRequestError(`Quota ${key} limit must be equal or greater than existing resources. Current usage is ${inUse} and the requested limit is ${value}.`);
+        throw new BadRequestError(
+          `Quota ${key} limit must be equal or greater than existing resources. Current usage is ${inUse} and the requested limit is ${value}.`,
+        );
       }
       parsed[key] = value;
     }

@@ -14,7 +14,7 @@ import type { Store, Db } from '../db/store';
 import type { SnapshotRow, VolumeRow } from '../db/schema';
 import * as sq from '../db/queries/snapshots';
 import { getVolume, updateVolume } from '../db/queries/volumes';
-import { getTypesByIds } from '../db/queries/volume-types';
+import { typeNameOf } from '../db/queries/volume-types';
 import { nowIso } from '../db/time';
 import {
   BadRequestError,
@@ -26,11 +26,9 @@ import {
   SnapshotNotFoundError,
   VolumeNotFoundError,
 } from '../errors';
-import type { ListParams } from '../api/list-params';
-import { MV, type ApiVersion } from '../api/microversions';
 import type { OperationQueue } from './operation-queue';
 import type { QuotaService } from './quota-service';
-import { parseSnapshotFilters } from './snapshot-filters';
+import { listPage, type LIST_COLUMNS, type ListInput, type ListSource } from './list-pipeline';
 import { DELETE_REFUSED_REASON, NOT_MIGRATING, SNAPSHOT_ALLOWED_FROM, SNAPSHOT_STATUS_UPDATES } from './volume-states';
 import { requireAdmin } from './volume-type-service';
 
@@ -48,12 +46,28 @@ export interface CreateSnapshotInput {
   metadata?: Record<string, string> | null;
   /** The `force` flag as a boolean, undefined when the request did not send it. */
   force?: boolean;
+  /** 3.66 (SNAPSHOT_IN_USE): an `in-use` volume may be snapshotted without `force`, and `force: false` is refused. */
+  inUseAllowed: boolean;
 }
 
 export interface UpdateSnapshotInput {
   name?: string | null;
   description?: string | null;
 }
+
+/** A parsed snapshot list query (src/api/list-query.ts); `availabilityZone`: only snapshots of volumes in it. */
+export interface SnapshotListInput extends ListInput<sq.SnapshotFilter, (typeof LIST_COLUMNS.snapshots.sort)[number]> {
+  metadata: Record<string, string>;
+  availabilityZone?: string;
+}
+
+const SNAPSHOT_SOURCE: ListSource<SnapshotRow, sq.SnapshotListQuery> = {
+  find: sq.getSnapshot,
+  projectOf: (row) => row.project_id,
+  notFound: (id) => new SnapshotNotFoundError(id),
+  list: sq.listSnapshots,
+  count: sq.countSnapshots,
+};
 
 export interface SnapshotListResult {
   records: SnapshotRecord[];
@@ -103,8 +117,8 @@ export class SnapshotService {
    * `available` (or `in-use` with `force`, or without it from 3.66). From 3.66 `force: false` is a 400.
    * Quota (snapshots +1, gigabytes + volume size) is checked and consumed in the insert's transaction.
    */
-  async create(ctx: RequestContext, input: CreateSnapshotInput, version: ApiVersion): Promise<SnapshotRecord> {
-    const inUseAllowed = version.atLeast(MV.SNAPSHOT_IN_USE);
+  async create(ctx: RequestContext, input: CreateSnapshotInput): Promise<SnapshotRecord> {
+    const inUseAllowed = input.inUseAllowed;
     const id = randomUUID();
     const record = await this.store.transaction(async (trx) => {
       const volume = await this.requireVolume(ctx, input.volumeId, trx);
@@ -117,7 +131,7 @@ export class SnapshotService {
       if (!valid.includes(volume.status)) {
         throw new InvalidVolumeError(`Volume ${volume.id} status must be ${valid.join(', ')}, but current status is: ${volume.status}.`);
       }
-      const typeName = (await getTypesByIds(trx, [volume.volume_type_id])).get(volume.volume_type_id)?.name ?? '';
+      const typeName = await typeNameOf(trx, volume.volume_type_id);
       await this.quota.consumeSnapshot(trx, ctx.projectId, typeName, volume.size);
       await sq.insertSnapshot(trx, {
         id,
@@ -144,31 +158,9 @@ export class SnapshotService {
     return record;
   }
 
-  async list(ctx: RequestContext, params: ListParams, version: ApiVersion): Promise<SnapshotListResult> {
-    const parsed = parseSnapshotFilters(ctx, version, params.filters);
-    // Admins see every project with all_tenants (or a project_id filter); everyone else their own.
-    const projectId = ctx.isAdmin && (params.allTenants || parsed.projectId !== undefined) ? parsed.projectId : ctx.projectId;
-    const sort: sq.SnapshotSortKey[] = params.sort.map((s) => ({ column: s.key as sq.SnapshotSortColumn, dir: s.dir }));
-    const defaultDir = sort[0]?.dir ?? 'desc';
-    for (const column of ['created_at', 'id'] as const) if (!sort.some((s) => s.column === column)) sort.push({ column, dir: defaultDir });
-    const query: sq.SnapshotListQuery = {
-      projectId,
-      filters: parsed.filters,
-      metadata: parsed.metadata,
-      availabilityZone: parsed.availabilityZone,
-      matchesNothing: parsed.matchesNothing,
-      sort,
-      limit: params.limit,
-      offset: params.offset,
-    };
-    if (params.marker !== undefined) {
-      const marker = await sq.getSnapshot(this.store.db, params.marker);
-      if (!marker || (projectId !== undefined && marker.project_id !== projectId)) throw new SnapshotNotFoundError(params.marker);
-      query.marker = marker;
-    }
-    const rows = await sq.listSnapshots(this.store.db, query);
-    const records = await this.records(this.store.db, rows);
-    return params.withCount ? { records, count: await sq.countSnapshots(this.store.db, query) } : { records };
+  async list(ctx: RequestContext, input: SnapshotListInput): Promise<SnapshotListResult> {
+    const page = await listPage(this.store.db, ctx, input, SNAPSHOT_SOURCE, { metadata: input.metadata, availabilityZone: input.availabilityZone });
+    return { records: await this.records(this.store.db, page.rows), count: page.count };
   }
 
   /** PUT /snapshots/{id}: name and description, at any status (as Cinder). Answers with the row as read, changes applied. */
@@ -284,7 +276,9 @@ export class SnapshotService {
       }
       // A failure here rolls the volume's status change back with the transaction.
       if (!(await sq.updateSnapshot(trx, latest.id, { status: 'restoring', updated_at: now }, SNAPSHOT_ALLOWED_FROM.revertSnapshot))) {
-        throw new ConflictError(`Invalid snapshot: Can't revert volume ${volume.id} to its latest snapshot ${latest.id}. Snapshot's status must be 'available'.`);
+        throw new ConflictError(
+          `Invalid snapshot: Can't revert volume ${volume.id} to its latest snapshot ${latest.id}. Snapshot's status must be 'available'.`,
+        );
       }
       await this.queue.enqueue(trx, ctx, { kind: 'revert_volume', resourceType: 'volume', resourceId: volume.id, payload: { snapshot_id: latest.id } });
     });

@@ -16,20 +16,23 @@ import * as tq from '../db/queries/transfers';
 import { addUsage } from '../db/queries/quotas';
 import { snapshotsOfVolume, updateSnapshot } from '../db/queries/snapshots';
 import { getVolume, updateVolume } from '../db/queries/volumes';
-import { getTypesByIds } from '../db/queries/volume-types';
+import { typeNameOf } from '../db/queries/volume-types';
 import { nowIso } from '../db/time';
-import { ApiError, BadRequestError, InvalidSnapshotError, InvalidVolumeError, NotFoundError, QuotaExceededError, VolumeNotFoundError } from '../errors';
+import {
+  BadRequestError,
+  GigabytesQuotaExceededError,
+  InvalidSnapshotError,
+  InvalidVolumeError,
+  QuotaExceededError,
+  TransferNotFoundError,
+  VolumeNotFoundError,
+} from '../errors';
 import type { QuotaService, Usage } from './quota-service';
+import { listPage, type LIST_COLUMNS, type ListInput, type ListSource } from './list-pipeline';
 
 /** Cinder's config `volume_transfer_key_length` default: 16 hex characters. */
 export const TRANSFER_KEY_LENGTH = 16;
 const SALT_LENGTH = 8;
-
-export class TransferNotFoundError extends NotFoundError {
-  constructor(id: string) {
-    super(`Transfer ${id} could not be found.`);
-  }
-}
 
 /** A transfer as the views need it; `authKey` only right after create. */
 export interface TransferRecord {
@@ -45,15 +48,15 @@ export interface CreateTransferInput {
   allowEncrypted: boolean;
 }
 
-export interface TransferListInput {
-  allTenants: boolean;
-  filters: { column: tq.TransferColumn; value: string | number }[];
-  matchesNothing: boolean;
-  sort: tq.TransferSortKey[];
-  marker?: string;
-  limit?: number;
-  offset: number;
-}
+/** A parsed transfer list query (src/api/list-query.ts); `project_id` arrives as a source_project_id filter. */
+export type TransferListInput = ListInput<tq.TransferFilter, (typeof LIST_COLUMNS.transfers.sort)[number]>;
+
+const TRANSFER_SOURCE: ListSource<TransferRow, tq.TransferListQuery> = {
+  find: tq.getTransfer,
+  projectOf: (row) => row.source_project_id,
+  notFound: (id) => new TransferNotFoundError(id),
+  list: tq.listTransfers,
+};
 
 export function cryptHash(salt: string, key: string): string {
   return createHmac('sha1', salt).update(key, 'utf8').digest('hex');
@@ -66,13 +69,8 @@ function sameHash(a: string, b: string): boolean {
 }
 
 /** 413 without the exception-name prefix, as Cinder words the gigabytes refusal of an accept. */
-function gigabytesOverLimit(resource: string, requested: number, u: Usage): ApiError {
-  return new ApiError(
-    413,
-    `Requested volume or snapshot exceeds allowed ${resource} quota. Requested ${requested}G, quota is ${u.limit}G and ${u.in_use + u.reserved}G has been consumed.`,
-    { 'Retry-After': '0' },
-    { retryAfter: '0' },
-  );
+function gigabytesOverLimit(resource: string, requested: number, u: Usage): GigabytesQuotaExceededError {
+  return new GigabytesQuotaExceededError(resource, requested, u.limit, u.in_use + u.reserved);
 }
 
 export class TransferService {
@@ -133,22 +131,7 @@ export class TransferService {
   }
 
   async list(ctx: RequestContext, input: TransferListInput): Promise<TransferRecord[]> {
-    const projectId = ctx.isAdmin && input.allTenants ? undefined : ctx.projectId;
-    const query: tq.TransferListQuery = {
-      projectId,
-      filters: input.filters,
-      // Cinder keeps all_tenants as a (non-existent) column filter for non-admins: nothing matches.
-      matchesNothing: input.matchesNothing || (input.allTenants && !ctx.isAdmin),
-      sort: input.sort,
-      limit: input.limit,
-      offset: input.offset,
-    };
-    if (input.marker !== undefined) {
-      const marker = await tq.getTransfer(this.store.db, input.marker);
-      if (!marker || (projectId !== undefined && marker.source_project_id !== projectId)) throw new TransferNotFoundError(input.marker);
-      query.marker = marker;
-    }
-    return (await tq.listTransfers(this.store.db, query)).map((row) => ({ row }));
+    return (await listPage(this.store.db, ctx, input, TRANSFER_SOURCE, {})).rows.map((row) => ({ row }));
   }
 
   /** DELETE → 202: the offer is withdrawn; an `awaiting-transfer` volume is `available` again. */
@@ -177,7 +160,7 @@ export class TransferService {
       }
       const volume = await getVolume(trx, transfer.volume_id);
       if (!volume) throw new TransferNotFoundError(id);
-      const typeName = await this.typeName(trx, volume.volume_type_id);
+      const typeName = await typeNameOf(trx, volume.volume_type_id);
       const snapshots = transfer.no_snapshots ? [] : await snapshotsOfVolume(trx, volume.id);
       const quotaSnapshots = snapshots.filter((s) => s.consumes_quota);
       const snapshotGb = quotaSnapshots.reduce((sum, s) => sum + s.size, 0);
@@ -188,7 +171,9 @@ export class TransferService {
 
       if (volume.status === 'maintenance') throw new InvalidVolumeError('The volume cannot accept transfer in maintenance mode.');
       const now = nowIso();
-      const moved = await updateVolume(trx, volume.id, { status: 'available', project_id: acceptor, user_id: ctx.userId, updated_at: now }, ['awaiting-transfer']);
+      const moved = await updateVolume(trx, volume.id, { status: 'available', project_id: acceptor, user_id: ctx.userId, updated_at: now }, [
+        'awaiting-transfer',
+      ]);
       if (!moved) throw new InvalidVolumeError(`Volume ${volume.id} status must be awaiting-transfer, but current status is: ${volume.status}.`);
       for (const s of snapshots) await updateSnapshot(trx, s.id, { project_id: acceptor, user_id: ctx.userId, updated_at: now });
 
@@ -199,10 +184,6 @@ export class TransferService {
       await tq.markTransferDeleted(trx, id, now, { accepted: 1, destination_project_id: acceptor });
       return { row: { ...transfer, accepted: 1, destination_project_id: acceptor } };
     });
-  }
-
-  private async typeName(db: Db, typeId: string): Promise<string> {
-    return (await getTypesByIds(db, [typeId])).get(typeId)?.name ?? '';
   }
 
   /** Cinder's limit_check and the two reservations of an accept, with their 413 messages. */

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/store';
 import { nowIso } from '../db/time';
+import { insertMessage } from '../db/queries/messages';
 
 export interface MessageAction {
   id: string;
@@ -49,24 +50,28 @@ export function detailFor(error: string): MessageAction {
 
 export async function recordMessage(
   db: Db,
-  m: { projectId: string; requestId: string | null; resourceType: 'VOLUME' | 'VOLUME_SNAPSHOT' | 'VOLUME_ATTACHMENT'; resourceId: string; action: MessageAction; detail: MessageAction },
+  m: {
+    projectId: string;
+    requestId: string | null;
+    resourceType: 'VOLUME' | 'VOLUME_SNAPSHOT' | 'VOLUME_ATTACHMENT';
+    resourceId: string;
+    action: MessageAction;
+    detail: MessageAction;
+  },
 ): Promise<string> {
   const id = randomUUID();
   const now = new Date();
-  await db
-    .insertInto('messages')
-    .values({
-      id,
-      project_id: m.projectId,
-      request_id: m.requestId,
-      resource_type: m.resourceType,
-      resource_uuid: m.resourceId,
-      event_id: `VOLUME_${m.resourceType}_${m.action.id}_${m.detail.id}`,
-      message_level: 'ERROR',
-      user_message: `${m.action.text}:${m.detail.text}`,
-      created_at: nowIso(now),
-      expires_at: nowIso(new Date(now.getTime() + MESSAGE_TTL_SECONDS * 1000)),
-    })
-    .execute();
+  await insertMessage(db, {
+    id,
+    project_id: m.projectId,
+    request_id: m.requestId,
+    resource_type: m.resourceType,
+    resource_uuid: m.resourceId,
+    event_id: `VOLUME_${m.resourceType}_${m.action.id}_${m.detail.id}`,
+    message_level: 'ERROR',
+    user_message: `${m.action.text}:${m.detail.text}`,
+    created_at: nowIso(now),
+    expires_at: nowIso(new Date(now.getTime() + MESSAGE_TTL_SECONDS * 1000)),
+  });
   return id;
 }

@@ -13,10 +13,10 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../context';
 import type { Store, Db } from '../db/store';
-import type { AttachmentRow, VolumeRow } from '../db/schema';
+import type { AttachmentRow } from '../db/schema';
 import * as aq from '../db/queries/attachments';
 import { getAdminMetadata, setAdminMetadata, deleteAdminMetadata } from '../db/queries/admin-metadata';
-import { getTypesByIds, extraSpecsFor } from '../db/queries/volume-types';
+import { typeNameOf, extraSpecsFor } from '../db/queries/volume-types';
 import { updateVolume } from '../db/queries/volumes';
 import { nowIso } from '../db/time';
 import { BadRequestError, InvalidInputError, InvalidVolumeError } from '../errors';
@@ -58,10 +58,6 @@ export class VolumeActionService {
     private readonly backend: ConnectionInfoSource,
   ) {}
 
-  private async typeName(db: Db, row: VolumeRow): Promise<string> {
-    return (await getTypesByIds(db, [row.volume_type_id])).get(row.volume_type_id)?.name ?? '';
-  }
-
   // --- os-extend ------------------------------------------------------------------------------
 
   /** @param attachedAllowed 3.42+: an `in-use` volume may be extended too. */
@@ -74,10 +70,16 @@ export class VolumeActionService {
       const expected = attachedAllowed && row.status === 'in-use' ? ALLOWED_FROM.extendAttached : ALLOWED_FROM.extend;
       const refused = () => new InvalidVolumeError(`Volume ${id} status must be '{'status': '${expected[0]}'}' to extend, currently ${row.status}.`);
       if (!includes(expected, row.status)) throw refused();
-      const typeName = await this.typeName(trx, row);
+      const typeName = await typeNameOf(trx, row.volume_type_id);
       if (row.consumes_quota) await this.quota.consumeExtend(trx, row.project_id, typeName, row.size, newSize);
       if (!(await updateVolume(trx, id, { status: 'extending', previous_status: row.status, updated_at: nowIso() }, expected))) throw refused();
-      const payload: ExtendVolumePayload = { new_size: newSize, old_size: row.size, project_id: row.project_id, type_name: typeName, consumes_quota: Boolean(row.consumes_quota) };
+      const payload: ExtendVolumePayload = {
+        new_size: newSize,
+        old_size: row.size,
+        project_id: row.project_id,
+        type_name: typeName,
+        consumes_quota: Boolean(row.consumes_quota),
+      };
       await this.queue.enqueue(trx, ctx, { kind: 'extend_volume', resourceType: 'volume', resourceId: id, payload });
     });
     this.queue.notify();
@@ -92,7 +94,8 @@ export class VolumeActionService {
       await this.volumes.requireVolume(ctx, id, trx);
       if (input.status === 'deleting') throw new BadRequestError('Cannot reset-state to deleting');
       const live = (await aq.attachmentsOfVolume(trx, id)).filter((a) => a.attach_status !== 'detached');
-      if (input.status === 'in-use' && live.length === 0) throw new BadRequestError('Cannot reset-state to in-use because volume does not have any attachments.');
+      if (input.status === 'in-use' && live.length === 0)
+        throw new BadRequestError('Cannot reset-state to in-use because volume does not have any attachments.');
       const now = nowIso();
       await updateVolume(trx, id, {
         ...(input.status !== undefined ? { status: input.status } : {}),
@@ -158,7 +161,7 @@ export class VolumeActionService {
       const payload: RetypeVolumePayload = {
         new_type_id: type.id,
         new_type_name: type.name,
-        old_type_name: await this.typeName(trx, row),
+        old_type_name: await typeNameOf(trx, row.volume_type_id),
         size: row.size,
         multiattach: targetMultiattach,
         migration_policy: migrationPolicy,
@@ -308,7 +311,9 @@ export class VolumeActionService {
       } else {
         const all = await aq.attachmentsOfVolume(trx, id);
         if (all.length > 1) {
-          throw new BadRequestError(`${prefix} - InvalidVolume: Invalid volume: Detach volume failed: More than one attachment, but no attachment_id provided.`);
+          throw new BadRequestError(
+            `${prefix} - InvalidVolume: Invalid volume: Detach volume failed: More than one attachment, but no attachment_id provided.`,
+          );
         }
         target = all[0];
       }

@@ -10,14 +10,12 @@ import type { Store, Db } from '../db/store';
 import type { AttachmentRow, VolumeRow } from '../db/schema';
 import * as vq from '../db/queries/volumes';
 import { attachedFor } from '../db/queries/attachments';
-import { getTypesByIds } from '../db/queries/volume-types';
+import { getTypesByIds, typeNameOf } from '../db/queries/volume-types';
 import { nowIso } from '../db/time';
 import { BadRequestError, InvalidInputError, InvalidVolumeError, VolumeMetadataNotFoundError, VolumeNotFoundError } from '../errors';
 import type { OperationQueue } from './operation-queue';
 import type { QuotaService } from './quota-service';
-import type { ListParams } from '../api/list-params';
-import type { ApiVersion } from '../api/microversions';
-import { parseVolumeFilters } from './volume-filters';
+import { listPage, type LIST_COLUMNS, type ListInput, type ListSource } from './list-pipeline';
 import { ALLOWED_FROM, DELETE_REFUSED_REASON } from './volume-states';
 import type { TypeService } from './volume-type-service';
 import { prepareVolumeDeleteSnapshots, snapshotSourceFor } from './snapshot-service';
@@ -52,6 +50,19 @@ export interface UpdateVolumeInput {
   metadata?: Record<string, string> | null;
 }
 
+/** A parsed volume list query (src/api/list-query.ts): the filters, and metadata key/value pairs to match. */
+export interface VolumeListInput extends ListInput<vq.VolumeFilter, (typeof LIST_COLUMNS.volumes.sort)[number]> {
+  metadata: Record<string, string>;
+}
+
+const VOLUME_SOURCE: ListSource<VolumeRow, vq.VolumeListQuery> = {
+  find: vq.getVolume,
+  projectOf: (row) => row.project_id,
+  notFound: (id) => new VolumeNotFoundError(id),
+  list: vq.listVolumes,
+  count: vq.countVolumes,
+};
+
 export interface VolumeListResult {
   records: VolumeRecord[];
   count?: number;
@@ -78,7 +89,10 @@ export class VolumeService {
     const [metadata, adminMetadata, types, attachments] = await Promise.all([
       vq.metadataFor(db, ids),
       vq.metadataFor(db, ids, 'volume_admin_metadata'),
-      getTypesByIds(db, rows.map((r) => r.volume_type_id)),
+      getTypesByIds(
+        db,
+        rows.map((r) => r.volume_type_id),
+      ),
       attachedFor(db, ids),
     ]);
     return rows.map((row) => ({
@@ -103,7 +117,9 @@ export class VolumeService {
       let size = input.size;
       let source: VolumeRow | undefined;
       // From a backup (rules in backup-service.ts): 404, exclusive with snapshot/source, available, size.
-      const fromBackup = input.backup_id ? await backupSourceFor(ctx, trx, input.backup_id, { size, snapshot_id: input.snapshot_id, source_volid: input.source_volid }) : undefined;
+      const fromBackup = input.backup_id
+        ? await backupSourceFor(ctx, trx, input.backup_id, { size, snapshot_id: input.snapshot_id, source_volid: input.source_volid })
+        : undefined;
       if (fromBackup) size = fromBackup.size;
       // From a snapshot (rules in snapshot-service.ts): 404, exclusive with source_volid, available, size.
       const fromSnapshot = input.snapshot_id ? await snapshotSourceFor(ctx, trx, input.snapshot_id, { size, source_volid: input.source_volid }) : undefined;
@@ -120,9 +136,9 @@ export class VolumeService {
       const type = input.volume_type
         ? await this.types.resolve(trx, input.volume_type)
         : source
-          ? { id: source.volume_type_id, name: (await getTypesByIds(trx, [source.volume_type_id])).get(source.volume_type_id)?.name ?? '' }
+          ? { id: source.volume_type_id, name: await typeNameOf(trx, source.volume_type_id) }
           : fromSnapshot
-            ? { id: fromSnapshot.snapshot.volume_type_id, name: (await getTypesByIds(trx, [fromSnapshot.snapshot.volume_type_id])).get(fromSnapshot.snapshot.volume_type_id)?.name ?? '' }
+            ? { id: fromSnapshot.snapshot.volume_type_id, name: await typeNameOf(trx, fromSnapshot.snapshot.volume_type_id) }
             : await this.types.defaultTypeFor(trx, ctx.projectId);
       await this.quota.consumeVolume(trx, ctx.projectId, type.name, size);
       const now = nowIso();
@@ -152,39 +168,24 @@ export class VolumeService {
         deleted_at: null,
       });
       if (input.metadata) await vq.replaceMetadata(trx, id, input.metadata);
-      if (fromBackup) await this.queue.enqueue(trx, ctx, { kind: 'restore_backup', resourceType: 'volume', resourceId: id, payload: { backup_id: fromBackup.backup.id } });
-      else await this.queue.enqueue(trx, ctx, { kind: 'create_volume', resourceType: 'volume', resourceId: id, payload: source ? { source_volid: source.id } : fromSnapshot ? { snapshot_id: fromSnapshot.snapshot.id } : {} });
+      if (fromBackup)
+        await this.queue.enqueue(trx, ctx, { kind: 'restore_backup', resourceType: 'volume', resourceId: id, payload: { backup_id: fromBackup.backup.id } });
+      else
+        await this.queue.enqueue(trx, ctx, {
+          kind: 'create_volume',
+          resourceType: 'volume',
+          resourceId: id,
+          payload: source ? { source_volid: source.id } : fromSnapshot ? { snapshot_id: fromSnapshot.snapshot.id } : {},
+        });
       return (await this.records(trx, [(await vq.getVolume(trx, id))!]))[0];
     });
     this.queue.notify();
     return record;
   }
 
-  async list(ctx: RequestContext, params: ListParams, version: ApiVersion): Promise<VolumeListResult> {
-    const parsed = parseVolumeFilters(ctx, version, params.filters);
-    // Admins see every project with all_tenants (or a project_id filter); everyone else their own.
-    const projectId = ctx.isAdmin && (params.allTenants || parsed.projectId !== undefined) ? parsed.projectId : ctx.projectId;
-    const sort: vq.SortKey[] = params.sort.map((s) => ({ column: s.key as vq.SortKey['column'], dir: s.dir }));
-    const defaultDir = sort[0]?.dir ?? 'desc';
-    for (const column of ['created_at', 'id'] as const) if (!sort.some((s) => s.column === column)) sort.push({ column, dir: defaultDir });
-    const query: vq.VolumeListQuery = {
-      projectId,
-      filters: parsed.filters,
-      metadata: parsed.metadata,
-      matchesNothing: parsed.matchesNothing,
-      sort,
-      limit: params.limit,
-      offset: params.offset,
-    };
-    if (params.marker !== undefined) {
-      const marker = await vq.getVolume(this.store.db, params.marker);
-      if (!marker || (projectId !== undefined && marker.project_id !== projectId)) throw new VolumeNotFoundError(params.marker);
-      query.marker = marker;
-    }
-    const withCount = params.withCount;
-    const rows = await vq.listVolumes(this.store.db, query);
-    const records = await this.records(this.store.db, rows);
-    return withCount ? { records, count: await vq.countVolumes(this.store.db, query) } : { records };
+  async list(ctx: RequestContext, input: VolumeListInput): Promise<VolumeListResult> {
+    const page = await listPage(this.store.db, ctx, input, VOLUME_SOURCE, { metadata: input.metadata });
+    return { records: await this.records(this.store.db, page.rows), count: page.count };
   }
 
   async summary(ctx: RequestContext, allTenants: boolean): Promise<{ total_count: number; total_size: number; metadata: Record<string, string[]> }> {
@@ -221,7 +222,7 @@ export class VolumeService {
         // Never placed on a backend: nothing to remove there, so the row goes at once (as Cinder does).
         await vq.markVolumeDeleted(trx, id, now);
         if (row.consumes_quota) {
-          const typeName = (await getTypesByIds(trx, [row.volume_type_id])).get(row.volume_type_id)?.name ?? '';
+          const typeName = await typeNameOf(trx, row.volume_type_id);
           await this.quota.releaseVolume(trx, row.project_id, typeName, row.size);
         }
         return false;

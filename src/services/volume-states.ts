@@ -84,7 +84,18 @@ export const DELETE_REFUSED_REASON =
 // --- snapshots (cinder/objects/fields.py SnapshotStatus; cinder/volume/api.py) ---
 
 /** Every snapshot status Cinder defines, in Cinder's order (`os-reset_status` accepts these). */
-export const SNAPSHOT_STATUSES = ['error', 'available', 'creating', 'deleting', 'deleted', 'updating', 'error_deleting', 'unmanaging', 'backing-up', 'restoring'] as const;
+export const SNAPSHOT_STATUSES = [
+  'error',
+  'available',
+  'creating',
+  'deleting',
+  'deleted',
+  'updating',
+  'error_deleting',
+  'unmanaging',
+  'backing-up',
+  'restoring',
+] as const;
 export type SnapshotStatus = (typeof SNAPSHOT_STATUSES)[number];
 
 /** Statuses from which a snapshot operation (or a volume operation about snapshots) may start. */

@@ -10,7 +10,15 @@ import type { VolumeTypeRow } from '../db/schema';
 import * as types from '../db/queries/volume-types';
 import { countVolumesOfType } from '../db/queries/volumes';
 import { nowIso } from '../db/time';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, VolumeTypeExtraSpecsNotFoundError, VolumeTypeNotFoundByNameError, VolumeTypeNotFoundError } from '../errors';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  VolumeTypeExtraSpecsNotFoundError,
+  VolumeTypeNotFoundByNameError,
+  VolumeTypeNotFoundError,
+} from '../errors';
 
 export interface VolumeTypeWithSpecs extends VolumeTypeRow {
   extra_specs: Record<string, string>;
@@ -35,7 +43,10 @@ export class TypeService {
   ) {}
 
   private async withSpecs(db: Db, rows: VolumeTypeRow[]): Promise<VolumeTypeWithSpecs[]> {
-    const specs = await types.extraSpecsFor(db, rows.map((r) => r.id));
+    const specs = await types.extraSpecsFor(
+      db,
+      rows.map((r) => r.id),
+    );
     return rows.map((r) => ({ ...r, extra_specs: specs.get(r.id) ?? {} }));
   }
 
@@ -75,12 +86,21 @@ export class TypeService {
     return (await this.withSpecs(db, [await this.defaultTypeFor(db, ctx.projectId)]))[0];
   }
 
-  async create(ctx: RequestContext, input: { name: string; description?: string | null; is_public?: boolean; extra_specs?: Record<string, string> }): Promise<VolumeTypeWithSpecs> {
+  async create(
+    ctx: RequestContext,
+    input: { name: string; description?: string | null; is_public?: boolean; extra_specs?: Record<string, string> },
+  ): Promise<VolumeTypeWithSpecs> {
     requireAdmin(ctx);
     return this.store.transaction(async (trx) => {
       if (await types.getTypeByName(trx, input.name)) throw new ConflictError(`Volume Type ${input.name} already exists.`);
       const id = randomUUID();
-      await types.insertType(trx, { id, name: input.name, description: input.description ?? null, is_public: input.is_public === false ? 0 : 1, created_at: nowIso() });
+      await types.insertType(trx, {
+        id,
+        name: input.name,
+        description: input.description ?? null,
+        is_public: input.is_public === false ? 0 : 1,
+        created_at: nowIso(),
+      });
       if (input.extra_specs) await types.setExtraSpecs(trx, id, input.extra_specs);
       return this.get(ctx, id, trx);
     });

@@ -10,6 +10,7 @@
  */
 import os from 'node:os';
 import type { Store } from '../db/store';
+import { liveIds } from '../db/queries/resource-lookups';
 import type { Logger } from '../log';
 import { processAlive } from './process-alive';
 import type { VolumeBackend } from './backends';
@@ -24,12 +25,7 @@ export async function reconcileBackend(store: Store, backend: VolumeBackend, log
   const ids = (kind: 'volume' | 'snapshot') => entries.filter((e) => e.kind === kind).map((e) => e.id);
   const volumeIds = ids('volume');
   const snapshotIds = ids('snapshot');
-  const liveVolumes = new Set(
-    volumeIds.length ? (await store.db.selectFrom('volumes').select('id').where('id', 'in', volumeIds).where('deleted', '=', 0).execute()).map((r) => r.id) : [],
-  );
-  const liveSnapshots = new Set(
-    snapshotIds.length ? (await store.db.selectFrom('snapshots').select('id').where('id', 'in', snapshotIds).where('deleted', '=', 0).execute()).map((r) => r.id) : [],
-  );
+  const [liveVolumes, liveSnapshots] = await Promise.all([liveIds(store.db, 'volumes', volumeIds), liveIds(store.db, 'snapshots', snapshotIds)]);
   const report: ReconcileReport = { checked: entries.length, quarantined: [] };
   for (const entry of entries) {
     const orphan =
@@ -39,7 +35,10 @@ export async function reconcileBackend(store: Store, backend: VolumeBackend, log
     if (!orphan) continue;
     const target = await backend.quarantine(entry);
     report.quarantined.push(entry.name);
-    log.warn({ backend_entry: entry.name, kind: entry.kind, resource_id: entry.id, moved_to: target, host: os.hostname() }, 'quarantined a backing file that has no row in the store');
+    log.warn(
+      { backend_entry: entry.name, kind: entry.kind, resource_id: entry.id, moved_to: target, host: os.hostname() },
+      'quarantined a backing file that has no row in the store',
+    );
   }
   log.info({ checked: report.checked, quarantined: report.quarantined.length }, 'backend reconciled with the store');
   return report;

@@ -29,9 +29,10 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
-import type { Db, Store } from '../db/store';
+import type { Store } from '../db/store';
 import type { OperationRow } from '../db/schema';
 import * as ops from '../db/queries/operations';
+import { resourceProject } from '../db/queries/resource-lookups';
 import { nowIso } from '../db/time';
 import type { Logger } from '../log';
 import type { VolumeBackend } from './backends';
@@ -113,7 +114,6 @@ export class WorkerLoop {
     }
     LIVE_OWNERS.delete(this.owner);
   }
-
 
   wake(): void {
     this.woken = true;
@@ -206,12 +206,8 @@ export class WorkerLoop {
       } else {
         log.warn({ err }, 'operation attempt failed; will retry');
         // Record why, and retry in about a second (when this short lease runs out), not in a tight loop.
-        await this.store.db
-          .updateTable('operations')
-          .set({ error: String((err as Error).message ?? err), lease_expires_at: nowIso(new Date(Date.now() + 1000)) })
-          .where('id', '=', op.id)
-          .where('owner', '=', this.owner)
-          .execute()
+        await ops
+          .recordAttemptFailure(this.store.db, op.id, this.owner, String((err as Error).message ?? err), nowIso(new Date(Date.now() + 1000)))
           .catch(() => undefined);
       }
     } finally {
@@ -227,7 +223,7 @@ export class WorkerLoop {
       await this.store.transaction(async (trx) => {
         if (!(await ops.finishOperation(trx, op.id, this.owner, 'failed', nowIso(), error))) throw new LeaseLostError(op.id);
         await handler.markFailed(ctx, trx, op, error);
-        const projectId = await projectOf(trx, op.resource_type, op.resource_id);
+        const projectId = await resourceProject(trx, op.resource_type, op.resource_id);
         if (projectId) {
           await recordMessage(trx, {
             projectId,
@@ -255,11 +251,10 @@ export class WorkerLoop {
   private async reclaimOrphans(): Promise<void> {
     // Owner ids start with the worker host name; only this host can tell whether its pids are alive.
     const host = this.hostName;
-    const running = await this.store.db.selectFrom('operations').select(['id', 'owner']).where('state', '=', 'running').execute();
-    for (const op of running) {
+    for (const op of await ops.runningOperationOwners(this.store.db)) {
       const [opHost] = (op.owner ?? '').split('/');
       if (opHost !== host || !op.owner || ownerAlive(op.owner)) continue;
-      await this.store.db.updateTable('operations').set({ lease_expires_at: nowIso(new Date(0)) }).where('id', '=', op.id).where('owner', '=', op.owner).execute();
+      await ops.expireLease(this.store.db, op.id, op.owner, nowIso(new Date(0)));
       this.log.info({ op_id: op.id, dead_owner: op.owner }, 'reclaiming operation of a dead worker');
     }
   }
@@ -283,10 +278,3 @@ const MESSAGE_RESOURCE: Record<string, 'VOLUME' | 'VOLUME_SNAPSHOT' | 'VOLUME_AT
   snapshot: 'VOLUME_SNAPSHOT',
   attachment: 'VOLUME_ATTACHMENT',
 };
-
-/** The project owning an operation's resource (deleted rows included), for its user message. */
-async function projectOf(db: Db, resourceType: string, id: string): Promise<string | undefined> {
-  const table = resourceType === 'snapshot' ? 'snapshots' : resourceType === 'attachment' ? 'attachments' : 'volumes';
-  const row = await db.selectFrom(table).select('project_id').where('id', '=', id).executeTakeFirst();
-  return row?.project_id;
-}

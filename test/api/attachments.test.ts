@@ -69,7 +69,15 @@ describe('API: attachments', () => {
     expect(c.status, c.text).to.equal(200);
     expect(keys(c.body.attachment)).to.deep.equal(sampleKeys('attachment-create-response.json', 'attachment'));
     const att = c.body.attachment;
-    expect(att).to.deep.include({ status: 'reserved', instance: INSTANCE, volume_id: id, attached_at: '', detached_at: '', attach_mode: 'null', connection_info: {} });
+    expect(att).to.deep.include({
+      status: 'reserved',
+      instance: INSTANCE,
+      volume_id: id,
+      attached_at: '',
+      detached_at: '',
+      attach_mode: 'null',
+      connection_info: {},
+    });
     let v = await volume(id);
     expect(v.status).to.equal('reserved');
     expect(v.attachments).to.deep.equal([]);
@@ -100,7 +108,11 @@ describe('API: attachments', () => {
     expect(v.attachments).to.deep.equal([]);
 
     // 3. Complete: 404 below 3.44, then 204 with no body; attached and in-use.
-    expectFault(await s.request('POST', `/v3/attachments/${att.id}/action`, { body: sample('attachment-complete.json'), mv: '3.43' }), 404, 'The resource could not be found.');
+    expectFault(
+      await s.request('POST', `/v3/attachments/${att.id}/action`, { body: sample('attachment-complete.json'), mv: '3.43' }),
+      404,
+      'The resource could not be found.',
+    );
     const done = await s.request('POST', `/v3/attachments/${att.id}/action`, { body: sample('attachment-complete.json'), mv: '3.44' });
     expect(done.status, done.text).to.equal(204);
     expect(done.text).to.equal('');
@@ -128,7 +140,11 @@ describe('API: attachments', () => {
     v = await volume(id);
     expect(v.status).to.equal('available');
     expect(v.attachments).to.deep.equal([]);
-    expectFault(await s.request('GET', `/v3/attachments/${att.id}`, { mv: '3.27' }), 404, `Volume attachment could not be found with filter: attachment_id = ${att.id}.`);
+    expectFault(
+      await s.request('GET', `/v3/attachments/${att.id}`, { mv: '3.27' }),
+      404,
+      `Volume attachment could not be found with filter: attachment_id = ${att.id}.`,
+    );
     expect((await s.request('DELETE', `/v3/volumes/${id}`)).status).to.equal(202);
   });
 
@@ -198,12 +214,32 @@ describe('API: attachments', () => {
 
     const c = await attach({ attachment: { volume_uuid: id } });
     const aid = c.body.attachment.id;
-    expectFault(await s.request('PUT', `/v3/attachments/${aid}`, { body: { attachment: { connector: {} } }, mv: MV }), 400, /connector\. Value: \{\}\. \{\} does not have enough properties/);
+    expectFault(
+      await s.request('PUT', `/v3/attachments/${aid}`, { body: { attachment: { connector: {} } }, mv: MV }),
+      400,
+      /connector\. Value: \{\}\. \{\} does not have enough properties/,
+    );
     expectFault(await s.request('PUT', `/v3/attachments/${aid}`, { body: { attachment: {} }, mv: MV }), 400, /'connector' is a required property/);
-    expectFault(await s.request('PUT', `/v3/attachments/${MISSING}`, { body: { attachment: { connector: { host: 'h' } } }, mv: MV }), 404, `Volume attachment could not be found with filter: attachment_id = ${MISSING}.`);
-    expectFault(await s.request('POST', `/v3/attachments/${aid}/action`, { body: { 'os-frob': {} }, mv: MV }), 400, 'There is no such action: os-frob. Verify the request body and Content-Type header and try again.');
-    expectFault(await s.request('POST', `/v3/attachments/${MISSING}/action`, { body: { 'os-complete': {} }, mv: MV }), 404, `Volume attachment could not be found with filter: attachment_id = ${MISSING}.`);
-    expectFault(await s.request('DELETE', `/v3/attachments/${MISSING}`, { mv: MV }), 404, `Volume attachment could not be found with filter: attachment_id = ${MISSING}.`);
+    expectFault(
+      await s.request('PUT', `/v3/attachments/${MISSING}`, { body: { attachment: { connector: { host: 'h' } } }, mv: MV }),
+      404,
+      `Volume attachment could not be found with filter: attachment_id = ${MISSING}.`,
+    );
+    expectFault(
+      await s.request('POST', `/v3/attachments/${aid}/action`, { body: { 'os-frob': {} }, mv: MV }),
+      400,
+      'There is no such action: os-frob. Verify the request body and Content-Type header and try again.',
+    );
+    expectFault(
+      await s.request('POST', `/v3/attachments/${MISSING}/action`, { body: { 'os-complete': {} }, mv: MV }),
+      404,
+      `Volume attachment could not be found with filter: attachment_id = ${MISSING}.`,
+    );
+    expectFault(
+      await s.request('DELETE', `/v3/attachments/${MISSING}`, { mv: MV }),
+      404,
+      `Volume attachment could not be found with filter: attachment_id = ${MISSING}.`,
+    );
     const shown = await s.request('GET', `/v3/attachments/${aid}`, { mv: MV });
     expect(shown.body.attachment).to.deep.include({ status: 'reserved', connection_info: {}, attach_mode: 'null' });
   });
@@ -240,7 +276,7 @@ describe('API: attachments', () => {
     expect(await ids('all_tenants=1')).to.include(ro.id);
   });
 
-  it('DELETE returns the volume\'s remaining attachments (multiattach), and the volume stays in-use', async () => {
+  it("DELETE returns the volume's remaining attachments (multiattach), and the volume stays in-use", async () => {
     await s.request('POST', '/v3/types', { body: { volume_type: { name: 'multi', extra_specs: { multiattach: '<is> True' } } } });
     const id = await create();
     await s.request('POST', `/v3/volumes/${id}/action`, { body: { 'os-retype': { new_type: 'multi' } } });
@@ -280,7 +316,11 @@ describe('API: attachments', () => {
     expectFault(await s.request('DELETE', `/v3/volumes/${id}`), 400, /^Invalid volume: Volume status must be available or error/);
     expect((await s.request('POST', `/v3/volumes/${id}/action`, { body: { 'os-force_delete': {} } })).status).to.equal(202);
     await s.waitForVolume(id, ['deleted']);
-    expectFault(await s.request('GET', `/v3/attachments/${c.id}`, { mv: MV }), 404, `Volume attachment could not be found with filter: attachment_id = ${c.id}.`);
+    expectFault(
+      await s.request('GET', `/v3/attachments/${c.id}`, { mv: MV }),
+      404,
+      `Volume attachment could not be found with filter: attachment_id = ${c.id}.`,
+    );
   });
 
   it('refuses a second connection on a non-multiattach volume (duplicate connectors)', async () => {

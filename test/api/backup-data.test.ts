@@ -87,7 +87,10 @@ describe('API: backup data (posix backup driver)', function () {
 
   it('full and incremental backups restore byte for byte; the incremental stores only changed chunks', async () => {
     const vol = await volume();
-    writeAt(volumeFile(vol), OFFSETS.map((o) => [o, pattern(o)]));
+    writeAt(
+      volumeFile(vol),
+      OFFSETS.map((o) => [o, pattern(o)]),
+    );
     const copy1 = path.join(s.dataDir, 'expected-1');
     fs.copyFileSync(volumeFile(vol), copy1);
     const full = await backup(vol);
@@ -167,7 +170,10 @@ describe('API: backup data (posix backup driver)', function () {
 
   it('a flipped byte in a stored chunk makes the restore fail cleanly: nothing corrupt is written', async () => {
     const vol = await volume();
-    writeAt(volumeFile(vol), OFFSETS.map((o) => [o, pattern(o, 2)]));
+    writeAt(
+      volumeFile(vol),
+      OFFSETS.map((o) => [o, pattern(o, 2)]),
+    );
     const id = await backup(vol);
     const chunkDir = path.join(backupDir(id), 'chunks');
     const victim = path.join(chunkDir, fs.readdirSync(chunkDir)[1]);
@@ -193,7 +199,12 @@ describe('API: backup data (posix backup driver)', function () {
     expect(sameBytes(volumeFile(target), before)).to.equal(true);
     fs.rmSync(before);
     expect(fs.readdirSync(s.config.backend.path).filter((n) => n.includes('.tmp-'))).to.deep.equal([]);
-    const op = await s.services.store.db.selectFrom('operations').selectAll().where('resource_id', '=', target).where('kind', '=', 'restore_backup').executeTakeFirstOrThrow();
+    const op = await s.services.store.db
+      .selectFrom('operations')
+      .selectAll()
+      .where('resource_id', '=', target)
+      .where('kind', '=', 'restore_backup')
+      .executeTakeFirstOrThrow();
     expect(op.state).to.equal('failed');
     expect(op.attempts, 'a corrupt chunk is not retried').to.equal(1);
   });

@@ -155,7 +155,9 @@ describe('API: backups', () => {
     expect(inUse.body.badRequest.message).to.equal('Invalid volume: Backing up an in-use volume must use the force flag.');
     await s.services.store.db.updateTable('volumes').set({ status: 'creating' }).where('id', '=', vol).execute();
     const creating = await s.request('POST', '/v3/backups', { body: { backup: { volume_id: vol } } });
-    expect(creating.body.badRequest.message).to.equal('Invalid volume: Volume to be backed up must be available or in-use, but the current status is "creating".');
+    expect(creating.body.badRequest.message).to.equal(
+      'Invalid volume: Volume to be backed up must be available or in-use, but the current status is "creating".',
+    );
     await s.services.store.db.updateTable('volumes').set({ status: 'in-use' }).where('id', '=', vol).execute();
     const forced = await s.request('POST', '/v3/backups', { body: { backup: { volume_id: vol, force: 'true' } } });
     expect(forced.status, forced.text).to.equal(202);
@@ -168,7 +170,8 @@ describe('API: backups', () => {
     const vol = await volume();
     const snap = await s.request('POST', '/v3/snapshots', { body: { snapshot: { volume_id: vol } } });
     const sid = snap.body.snapshot.id;
-    for (let i = 0; i < 200 && (await s.request('GET', `/v3/snapshots/${sid}`)).body.snapshot.status !== 'available'; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 200 && (await s.request('GET', `/v3/snapshots/${sid}`)).body.snapshot.status !== 'available'; i++)
+      await new Promise((r) => setTimeout(r, 20));
     const id = await backup(vol, { snapshot_id: sid });
     const shown = await s.request('GET', `/v3/backups/${id}`);
     expect(shown.body.backup.snapshot_id).to.equal(sid);
@@ -195,7 +198,9 @@ describe('API: backups', () => {
       const big = await post({ backup: { volume_id: v2 } });
       expect(big.status).to.equal(413);
       expect(big.headers.get('retry-after')).to.equal('0');
-      expect(big.body.overLimit.message).to.equal('VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested 3G, quota is 3G and 1G has been consumed.');
+      expect(big.body.overLimit.message).to.equal(
+        'VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested 3G, quota is 3G and 1G has been consumed.',
+      );
       await p.waitForVolume(v1, ['available'], 30000);
       const b2 = await post({ backup: { volume_id: v1 } });
       expect(b2.status).to.equal(202);
@@ -206,7 +211,8 @@ describe('API: backups', () => {
       const limits = await p.request('GET', '/v3/limits');
       expect(limits.body.limits.absolute.totalBackupsUsed).to.equal(2);
       for (const id of [b2.body.backup.id, b1.body.backup.id]) {
-        for (let i = 0; i < 300 && (await p.request('GET', `/v3/backups/${id}`)).body.backup.status !== 'available'; i++) await new Promise((r) => setTimeout(r, 20));
+        for (let i = 0; i < 300 && (await p.request('GET', `/v3/backups/${id}`)).body.backup.status !== 'available'; i++)
+          await new Promise((r) => setTimeout(r, 20));
         expect((await p.request('DELETE', `/v3/backups/${id}`)).status).to.equal(202);
         for (let i = 0; i < 300 && (await p.request('GET', `/v3/backups/${id}`)).status !== 404; i++) await new Promise((r) => setTimeout(r, 20));
       }
@@ -273,7 +279,10 @@ describe('API: backups', () => {
     expect((await s.request('GET', `/v3/backups/${id}`)).body.backup.status).to.equal('error');
     const nope = await s.request('POST', `/v3/backups/${id}/action`, { body: { 'os-nothing': {} } });
     expect(nope.body.badRequest.message).to.match(/^There is no such action: os-nothing\./);
-    const member = await s.request('POST', `/v3/backups/${id}/action`, { body: { 'os-reset_status': { status: 'available' } }, token: `member:${s.projectId}` });
+    const member = await s.request('POST', `/v3/backups/${id}/action`, {
+      body: { 'os-reset_status': { status: 'available' } },
+      token: `member:${s.projectId}`,
+    });
     expect([202, 403]).to.include(member.status);
     expect((await s.request('POST', `/v3/backups/${id}/action`, { body: { 'os-force_delete': {} } })).status).to.equal(202);
     await waitFor('backups', id, ['deleted']);
@@ -302,11 +311,15 @@ describe('API: backups', () => {
     const bigBackup = await backup(big);
     const tooSmall = await s.request('POST', `/v3/backups/${bigBackup}/restore`, { body: { restore: { volume_id: small.body.volume.id } } });
     expect(tooSmall.body.badRequest.message).to.equal('Invalid volume: volume size 1 is too small to restore backup of size 2.');
-    expect((await s.request('POST', `/v3/backups/${id}/restore`, { body: { restore: { size: 1 } } })).body.badRequest.message).to.contain("Additional properties are not allowed ('size' was unexpected)");
+    expect((await s.request('POST', `/v3/backups/${id}/restore`, { body: { restore: { size: 1 } } })).body.badRequest.message).to.contain(
+      "Additional properties are not allowed ('size' was unexpected)",
+    );
     expect((await s.request('POST', `/v3/backups/${id}/restore`, { body: {} })).body.badRequest.message).to.contain("'restore' is a required property");
     expect((await s.request('POST', `/v3/backups/${id}/restore`, { body: { restore: null } })).status).to.equal(400);
     await s.services.store.db.updateTable('backups').set({ status: 'error' }).where('id', '=', id).execute();
-    expect((await s.request('POST', `/v3/backups/${id}/restore`, { body: { restore: {} } })).body.badRequest.message).to.equal('Invalid backup: Backup status must be available');
+    expect((await s.request('POST', `/v3/backups/${id}/restore`, { body: { restore: {} } })).body.badRequest.message).to.equal(
+      'Invalid backup: Backup status must be available',
+    );
     await s.services.store.db.updateTable('backups').set({ status: 'available' }).where('id', '=', id).execute();
   });
 
@@ -332,17 +345,23 @@ describe('API: backups', () => {
     const id = await backup(vol, { name: 'exported' });
     const ex = await s.request('GET', `/v3/backups/${id}/export_record`);
     expect(ex.status, ex.text).to.equal(200);
-    expect(sorted(ex.body['backup-record'])).to.deep.equal(sorted((sample('backup-record-export-response.json') as { 'backup-record': Record<string, unknown> })['backup-record']));
+    expect(sorted(ex.body['backup-record'])).to.deep.equal(
+      sorted((sample('backup-record-export-response.json') as { 'backup-record': Record<string, unknown> })['backup-record']),
+    );
     const record = ex.body['backup-record'];
     const dup = await s.request('POST', '/v3/backups/import_record', { body: { 'backup-record': record } });
     expect(dup.status).to.equal(400);
     expect(dup.body.badRequest.message).to.equal('Invalid backup: Backup already exists in database.');
-    const other = await s.request('POST', '/v3/backups/import_record', { body: { 'backup-record': { ...record, backup_service: 'cinder.backup.drivers.swift' } } });
+    const other = await s.request('POST', '/v3/backups/import_record', {
+      body: { 'backup-record': { ...record, backup_service: 'cinder.backup.drivers.swift' } },
+    });
     expect(other.status).to.equal(503);
     expect(other.body.serviceUnavailable.message).to.equal('Service cinder.backup.drivers.swift could not be found.');
     const missingKey = await s.request('POST', '/v3/backups/import_record', { body: { 'backup-record': { backup_service: record.backup_service } } });
     expect(missingKey.body.badRequest.message).to.contain("'backup_url' is a required property");
-    const noId = await s.request('POST', '/v3/backups/import_record', { body: { 'backup-record': { ...record, backup_url: Buffer.from('{}').toString('base64') } } });
+    const noId = await s.request('POST', '/v3/backups/import_record', {
+      body: { 'backup-record': { ...record, backup_url: Buffer.from('{}').toString('base64') } },
+    });
     expect(noId.status).to.equal(400);
     // The database loses the row (data stays): import brings it back, restorable.
     await s.services.store.db.deleteFrom('backups').where('id', '=', id).execute();
@@ -370,7 +389,9 @@ describe('API: backups', () => {
       const first = await s.request('POST', '/v3/backups', { body: { backup: { volume_id: vol } } });
       expect(first.status).to.equal(202);
       const second = await s.request('POST', `/v3/${s.projectId}/backups`, { body: { backup: { volume_id: vol } } });
-      expect(second.body.badRequest.message).to.equal('Invalid volume: Volume to be backed up must be available or in-use, but the current status is "backing-up".');
+      expect(second.body.badRequest.message).to.equal(
+        'Invalid volume: Volume to be backed up must be available or in-use, but the current status is "backing-up".',
+      );
       expect((await s.request('GET', `/v3/${s.projectId}/backups/${first.body.backup.id}`)).body.backup.status).to.equal('creating');
     } finally {
       await worker.start();

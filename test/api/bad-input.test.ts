@@ -47,8 +47,22 @@ describe('API: bad input is refused with a Cinder fault and changes nothing', ()
   });
 
   it('wrong Content-Type → 415 badMediaType', async () => {
-    await expectFault('POST', '/v3/volumes', { rawBody: 'size=1', contentType: 'application/x-www-form-urlencoded' }, 415, 'badMediaType', 'Unsupported Content-Type');
-    await expectFault('POST', '/v3/volumes', { rawBody: '{"volume": {"size": 1}}', contentType: 'text/plain' }, 415, 'badMediaType', 'Unsupported Content-Type');
+    await expectFault(
+      'POST',
+      '/v3/volumes',
+      { rawBody: 'size=1', contentType: 'application/x-www-form-urlencoded' },
+      415,
+      'badMediaType',
+      'Unsupported Content-Type',
+    );
+    await expectFault(
+      'POST',
+      '/v3/volumes',
+      { rawBody: '{"volume": {"size": 1}}', contentType: 'text/plain' },
+      415,
+      'badMediaType',
+      'Unsupported Content-Type',
+    );
   });
 
   it('a body that is not an object → 400', async () => {
@@ -76,46 +90,130 @@ describe('API: bad input is refused with a Cinder fault and changes nothing', ()
   }
 
   it('a size too large for the quota → 413 overLimit with Retry-After', async () => {
-    const r = await expectFault('POST', '/v3/volumes', { body: { volume: { size: 5000 } } }, 413, 'overLimit', /^VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota\. Requested 5000G, quota is 1000G and 1G has been consumed\.$/);
+    const r = await expectFault(
+      'POST',
+      '/v3/volumes',
+      { body: { volume: { size: 5000 } } },
+      413,
+      'overLimit',
+      /^VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota\. Requested 5000G, quota is 1000G and 1G has been consumed\.$/,
+    );
     expect(r.body.overLimit.retryAfter).to.equal('0');
     expect(r.headers.get('retry-after')).to.equal('0');
   });
 
   it('name over 255 characters → 400 naming name', async () => {
-    await expectFault('POST', '/v3/volumes', { body: { volume: { size: 1, name: 'x'.repeat(256) } } }, 400, 'badRequest', /field\/attribute name\..*is too long/);
-    await expectFault('PUT', `/v3/volumes/${known}`, { body: { volume: { name: 'x'.repeat(256) } } }, 400, 'badRequest', /field\/attribute name\..*is too long/);
+    await expectFault(
+      'POST',
+      '/v3/volumes',
+      { body: { volume: { size: 1, name: 'x'.repeat(256) } } },
+      400,
+      'badRequest',
+      /field\/attribute name\..*is too long/,
+    );
+    await expectFault(
+      'PUT',
+      `/v3/volumes/${known}`,
+      { body: { volume: { name: 'x'.repeat(256) } } },
+      400,
+      'badRequest',
+      /field\/attribute name\..*is too long/,
+    );
   });
 
   it('metadata values that are not strings or too long → 400', async () => {
-    await expectFault('POST', '/v3/volumes', { body: { volume: { size: 1, metadata: { a: 1 } } } }, 400, 'badRequest', /field\/attribute a\. Value: 1\. 1 is not of type 'string'/);
-    await expectFault('POST', `/v3/volumes/${known}/metadata`, { body: { metadata: { a: 'x'.repeat(256) } } }, 400, 'badRequest', /field\/attribute a\..*is too long/);
+    await expectFault(
+      'POST',
+      '/v3/volumes',
+      { body: { volume: { size: 1, metadata: { a: 1 } } } },
+      400,
+      'badRequest',
+      /field\/attribute a\. Value: 1\. 1 is not of type 'string'/,
+    );
+    await expectFault(
+      'POST',
+      `/v3/volumes/${known}/metadata`,
+      { body: { metadata: { a: 'x'.repeat(256) } } },
+      400,
+      'badRequest',
+      /field\/attribute a\..*is too long/,
+    );
     await expectFault('PUT', `/v3/volumes/${known}/metadata`, { body: { metadata: { a: null } } }, 400, 'badRequest', /None is not of type 'string'/);
     await expectFault('PUT', `/v3/volumes/${known}/metadata/k`, { body: { meta: { other: 'v' } } }, 400, 'badRequest', 'Request body and URI mismatch');
   });
 
   it('unknown volume type → 404 naming it', async () => {
-    await expectFault('POST', '/v3/volumes', { body: { volume: { size: 1, volume_type: 'gold' } } }, 404, 'itemNotFound', 'Volume type with name gold could not be found.');
+    await expectFault(
+      'POST',
+      '/v3/volumes',
+      { body: { volume: { size: 1, volume_type: 'gold' } } },
+      404,
+      'itemNotFound',
+      'Volume type with name gold could not be found.',
+    );
   });
 
   it('unknown availability zone → 400', async () => {
-    await expectFault('POST', '/v3/volumes', { body: { volume: { size: 1, availability_zone: 'mars' } } }, 400, 'badRequest', "Invalid input received: Availability zone 'mars' is invalid.");
+    await expectFault(
+      'POST',
+      '/v3/volumes',
+      { body: { volume: { size: 1, availability_zone: 'mars' } } },
+      400,
+      'badRequest',
+      "Invalid input received: Availability zone 'mars' is invalid.",
+    );
   });
 
   it('unknown keys from 3.53 → 400 naming the key', async () => {
-    await expectFault('POST', '/v3/volumes', { body: { volume: { size: 1, foo: 1 } }, mv: '3.53' }, 400, 'badRequest', /Additional properties are not allowed \('foo' was unexpected\)/);
+    await expectFault(
+      'POST',
+      '/v3/volumes',
+      { body: { volume: { size: 1, foo: 1 } }, mv: '3.53' },
+      400,
+      'badRequest',
+      /Additional properties are not allowed \('foo' was unexpected\)/,
+    );
   });
 
   it('malformed and unknown UUIDs in the path → 404 naming the id', async () => {
     await expectFault('GET', '/v3/volumes/not-a-uuid', {}, 404, 'itemNotFound', 'Volume not-a-uuid could not be found.');
-    await expectFault('GET', '/v3/volumes/00000000-0000-0000-0000-000000000000', {}, 404, 'itemNotFound', 'Volume 00000000-0000-0000-0000-000000000000 could not be found.');
+    await expectFault(
+      'GET',
+      '/v3/volumes/00000000-0000-0000-0000-000000000000',
+      {},
+      404,
+      'itemNotFound',
+      'Volume 00000000-0000-0000-0000-000000000000 could not be found.',
+    );
     await expectFault('DELETE', '/v3/volumes/00000000-0000-0000-0000-000000000000', {}, 404, 'itemNotFound', /could not be found/);
-    await expectFault('PUT', '/v3/volumes/00000000-0000-0000-0000-000000000000', { body: { volume: { name: 'x' } } }, 404, 'itemNotFound', /could not be found/);
-    await expectFault('GET', '/v3/types/00000000-0000-0000-0000-000000000000', {}, 404, 'itemNotFound', 'Volume type 00000000-0000-0000-0000-000000000000 could not be found.');
+    await expectFault(
+      'PUT',
+      '/v3/volumes/00000000-0000-0000-0000-000000000000',
+      { body: { volume: { name: 'x' } } },
+      404,
+      'itemNotFound',
+      /could not be found/,
+    );
+    await expectFault(
+      'GET',
+      '/v3/types/00000000-0000-0000-0000-000000000000',
+      {},
+      404,
+      'itemNotFound',
+      'Volume type 00000000-0000-0000-0000-000000000000 could not be found.',
+    );
     await expectFault('GET', `/v3/volumes/${known}/metadata/nokey`, {}, 404, 'itemNotFound', `Volume ${known} has no metadata with key nokey.`);
   });
 
   it('unknown marker → 404; bad limit, offset, sort key and direction → 400', async () => {
-    await expectFault('GET', '/v3/volumes?marker=00000000-0000-0000-0000-000000000000', {}, 404, 'itemNotFound', 'Volume 00000000-0000-0000-0000-000000000000 could not be found.');
+    await expectFault(
+      'GET',
+      '/v3/volumes?marker=00000000-0000-0000-0000-000000000000',
+      {},
+      404,
+      'itemNotFound',
+      'Volume 00000000-0000-0000-0000-000000000000 could not be found.',
+    );
     await expectFault('GET', '/v3/volumes?limit=abc', {}, 400, 'badRequest', 'limit param must be an integer');
     await expectFault('GET', '/v3/volumes?limit=-1', {}, 400, 'badRequest', 'limit param must be positive');
     await expectFault('GET', '/v3/volumes?offset=x', {}, 400, 'badRequest', 'offset param must be an integer');
@@ -145,20 +243,69 @@ describe('API: bad input is refused with a Cinder fault and changes nothing', ()
   });
 
   it('an empty update from 3.53 → 400; non-admin-only fields are refused', async () => {
-    await expectFault('PUT', `/v3/volumes/${known}`, { body: { volume: {} }, mv: '3.53' }, 400, 'badRequest', 'Invalid input for field/attribute volume. Value: {}. {} is not valid under any of the given schemas');
-    await expectFault('PUT', `/v3/volumes/${known}`, { body: { volume: { size: 2 } } }, 400, 'badRequest', /Additional properties are not allowed \('size' was unexpected\)/);
+    await expectFault(
+      'PUT',
+      `/v3/volumes/${known}`,
+      { body: { volume: {} }, mv: '3.53' },
+      400,
+      'badRequest',
+      'Invalid input for field/attribute volume. Value: {}. {} is not valid under any of the given schemas',
+    );
+    await expectFault(
+      'PUT',
+      `/v3/volumes/${known}`,
+      { body: { volume: { size: 2 } } },
+      400,
+      'badRequest',
+      /Additional properties are not allowed \('size' was unexpected\)/,
+    );
   });
 
   it('quota updates with unknown keys or bad values → 400', async () => {
-    await expectFault('PUT', `/v3/os-quota-sets/${s.projectId}`, { body: { quota_set: { bogus: 1 } } }, 400, 'badRequest', 'Invalid input received: Bad key(s) in quota set: bogus');
+    await expectFault(
+      'PUT',
+      `/v3/os-quota-sets/${s.projectId}`,
+      { body: { quota_set: { bogus: 1 } } },
+      400,
+      'badRequest',
+      'Invalid input received: Bad key(s) in quota set: bogus',
+    );
     await expectFault('PUT', `/v3/os-quota-sets/${s.projectId}`, { body: { quota_set: { volumes: -2 } } }, 400, 'badRequest', /must be -1 or between/);
-    await expectFault('PUT', `/v3/os-quota-sets/${s.projectId}`, { body: { quota_set: { gigabytes: 0 } } }, 400, 'badRequest', 'Quota gigabytes limit must be equal or greater than existing resources. Current usage is 1 and the requested limit is 0.');
+    await expectFault(
+      'PUT',
+      `/v3/os-quota-sets/${s.projectId}`,
+      { body: { quota_set: { gigabytes: 0 } } },
+      400,
+      'badRequest',
+      'Quota gigabytes limit must be equal or greater than existing resources. Current usage is 1 and the requested limit is 0.',
+    );
   });
 
   it('creating a volume from a snapshot, backup or image that does not exist → 404/400', async () => {
-    await expectFault('POST', '/v3/volumes', { body: { volume: { snapshot_id: '00000000-0000-0000-0000-000000000001' } } }, 404, 'itemNotFound', 'Snapshot 00000000-0000-0000-0000-000000000001 could not be found.');
-    await expectFault('POST', '/v3/volumes', { body: { volume: { size: 1, backup_id: '00000000-0000-0000-0000-000000000002' } } }, 404, 'itemNotFound', /Backup .* could not be found/);
-    await expectFault('POST', '/v3/volumes', { body: { volume: { source_volid: '00000000-0000-0000-0000-000000000003' } } }, 404, 'itemNotFound', /Volume .* could not be found/);
+    await expectFault(
+      'POST',
+      '/v3/volumes',
+      { body: { volume: { snapshot_id: '00000000-0000-0000-0000-000000000001' } } },
+      404,
+      'itemNotFound',
+      'Snapshot 00000000-0000-0000-0000-000000000001 could not be found.',
+    );
+    await expectFault(
+      'POST',
+      '/v3/volumes',
+      { body: { volume: { size: 1, backup_id: '00000000-0000-0000-0000-000000000002' } } },
+      404,
+      'itemNotFound',
+      /Backup .* could not be found/,
+    );
+    await expectFault(
+      'POST',
+      '/v3/volumes',
+      { body: { volume: { source_volid: '00000000-0000-0000-0000-000000000003' } } },
+      404,
+      'itemNotFound',
+      /Volume .* could not be found/,
+    );
     await expectFault('POST', '/v3/volumes', { body: { volume: { snapshot_id: 'nope' } } }, 400, 'badRequest', /'nope' is not a 'uuid'/);
     await expectFault('POST', '/v3/volumes', { body: { volume: {} } }, 400, 'badRequest', /size is required/);
   });

@@ -8,12 +8,23 @@ import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { startServer, type TestServer } from '../lib/server';
 import { recordMessage, ACTIONS, DETAILS, MESSAGE_TTL_SECONDS } from '../../src/services/user-messages';
-import { parseMessageFilters } from '../../src/services/message-service';
+import { parseMessageFilters } from '../../src/api/list-query';
 import { ApiVersion } from '../../src/api/microversions';
 import { nowIso } from '../../src/db/time';
 import type { RequestContext } from '../../src/context';
 
-const MESSAGE_KEYS = ['created_at', 'event_id', 'guaranteed_until', 'id', 'links', 'message_level', 'request_id', 'resource_type', 'resource_uuid', 'user_message'];
+const MESSAGE_KEYS = [
+  'created_at',
+  'event_id',
+  'guaranteed_until',
+  'id',
+  'links',
+  'message_level',
+  'request_id',
+  'resource_type',
+  'resource_uuid',
+  'user_message',
+];
 const OTHER_PROJECT = '7e57aa0b0c1d4e2f8a9b0c1d2e3f4a5b';
 
 /** Stored timestamps are naive UTC; parse one as UTC milliseconds. */
@@ -32,7 +43,15 @@ describe('API: user messages', function () {
     await s.close();
   });
 
-  async function seed(projectId: string, over: Partial<{ resourceId: string; requestId: string; action: (typeof ACTIONS)[keyof typeof ACTIONS]; detail: (typeof DETAILS)[keyof typeof DETAILS] }> = {}): Promise<string> {
+  async function seed(
+    projectId: string,
+    over: Partial<{
+      resourceId: string;
+      requestId: string;
+      action: (typeof ACTIONS)[keyof typeof ACTIONS];
+      detail: (typeof DETAILS)[keyof typeof DETAILS];
+    }> = {},
+  ): Promise<string> {
     const id = await recordMessage(s.services.store.db, {
       projectId,
       requestId: over.requestId ?? `req-${randomUUID()}`,
@@ -50,7 +69,7 @@ describe('API: user messages', function () {
     return s.services.store.db.selectFrom('operations').selectAll().where('resource_id', '=', volumeId).executeTakeFirstOrThrow();
   }
 
-  it('a volume larger than the backend\'s free space ends in error at once, with a readable message carrying the create\'s request id', async () => {
+  it("a volume larger than the backend's free space ends in error at once, with a readable message carrying the create's request id", async () => {
     const freeGb = Math.floor((fs.statfsSync(s.config.backend.path).bavail * fs.statfsSync(s.config.backend.path).bsize) / 1024 ** 3);
     const size = Math.max(100000, freeGb * 2 + 10);
     const quota = await s.request('PUT', `/v3/os-quota-sets/${s.projectId}`, { body: { quota_set: { gigabytes: -1 } } });
@@ -162,7 +181,7 @@ describe('API: user messages', function () {
     expect(row.deleted).to.equal(1);
   });
 
-  it('lists the caller\'s project; an admin sees other projects with all_tenants or project_id', async () => {
+  it("lists the caller's project; an admin sees other projects with all_tenants or project_id", async () => {
     const mine = await seed(s.projectId);
     const theirs = await seed(OTHER_PROJECT);
     const ids = (r: { body: { messages: { id: string }[] } }) => r.body.messages.map((m) => m.id);
@@ -243,7 +262,7 @@ describe('API: user messages', function () {
       expect(bad.body.badRequest.message).to.equal('Invalid input received: Invalid sort key');
     });
 
-    it('filters by the message keys; substring filters from 3.34; an admin\'s unknown filter matches nothing', async () => {
+    it("filters by the message keys; substring filters from 3.34; an admin's unknown filter matches nothing", async () => {
       expect(ids(await s.request('GET', `/v3/messages?resource_uuid=${resource}`, { mv: '3.5', token }))).to.deep.equal([seeded[0]]);
       expect(ids(await s.request('GET', '/v3/messages?event_id=VOLUME_VOLUME_001_003', { mv: '3.5', token }))).to.deep.equal([seeded[1]]);
       expect(ids(await s.request('GET', '/v3/messages?request_id=req-00000000-0000-0000-0000-000000000001', { mv: '3.5', token }))).to.deep.equal([seeded[2]]);
@@ -274,9 +293,18 @@ describe('API: user messages', function () {
     const user: RequestContext = { userId: 'u', projectId: 'p', isAdmin: false, roles: [], requestId: 'req-x' };
 
     it('refuses unknown filters from 3.31, ignores them below, and keeps admin-only keys for admins', () => {
-      expect(() => parseMessageFilters(user, ApiVersion.parse('3.31'), { project_id: 'x', bogus: '1' })).to.throw('Invalid filters project_id,bogus are found in query options.');
-      expect(parseMessageFilters(user, ApiVersion.parse('3.30'), { bogus: '1', event_id: 'E' })).to.deep.equal({ filters: [{ column: 'event_id', op: 'eq', value: 'E' }], matchesNothing: false });
-      expect(parseMessageFilters({ ...user, isAdmin: true }, ApiVersion.parse('3.70'), { project_id: 'x' })).to.deep.equal({ filters: [], matchesNothing: false, projectId: 'x' });
+      expect(() => parseMessageFilters(user, ApiVersion.parse('3.31'), { project_id: 'x', bogus: '1' })).to.throw(
+        'Invalid filters project_id,bogus are found in query options.',
+      );
+      expect(parseMessageFilters(user, ApiVersion.parse('3.30'), { bogus: '1', event_id: 'E' })).to.deep.equal({
+        filters: [{ column: 'event_id', op: 'eq', value: 'E' }],
+        matchesNothing: false,
+      });
+      expect(parseMessageFilters({ ...user, isAdmin: true }, ApiVersion.parse('3.70'), { project_id: 'x' })).to.deep.equal({
+        filters: [],
+        matchesNothing: false,
+        projectId: 'x',
+      });
     });
   });
 });

@@ -134,7 +134,7 @@ describe('API: snapshot data (file backend)', () => {
     expect(row.provider_location).to.equal(`snapshot-${snap}`);
   });
 
-  it('revert puts the latest snapshot\'s data back (same size, still sparse)', async () => {
+  it("revert puts the latest snapshot's data back (same size, still sparse)", async () => {
     const vol = await volume({ size: 1 });
     writePattern(volumeFile(vol), 1);
     const snap = await snapshot(vol);
@@ -161,7 +161,7 @@ describe('API: snapshot data (file backend)', () => {
     expect(allocated(cf)).to.be.below(SPARSE_LIMIT);
   });
 
-  it('deleting a snapshot removes its file; a cascade delete removes the volume\'s and its snapshots\' files', async () => {
+  it("deleting a snapshot removes its file; a cascade delete removes the volume's and its snapshots' files", async () => {
     const vol = await volume({ size: 1 });
     writePattern(volumeFile(vol));
     const a = await snapshot(vol);
@@ -305,7 +305,8 @@ describe('snapshot operations: failures and re-runs', () => {
       const vf = path.join(s.config.backend.path, `volume-${v.body.volume.id}`);
       writePattern(vf, 3);
       const sn = await s.request('POST', '/v3/snapshots', { body: { snapshot: { volume_id: v.body.volume.id } } });
-      const opOf = (kind: string) => s.services.store.db.selectFrom('operations').selectAll().where('kind', '=', kind).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+      const opOf = (kind: string) =>
+        s.services.store.db.selectFrom('operations').selectAll().where('kind', '=', kind).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
       // "crash": the copy was made, the worker died before finishing; the next worker runs it again
       await OPERATION_HANDLERS.create_snapshot.execute(opCtx, await opOf('create_snapshot'));
       await s.worker.drain();

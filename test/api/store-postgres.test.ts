@@ -52,7 +52,10 @@ describe('PostgreSQL store', function () {
     const row = await store.db.selectFrom('operations').selectAll().executeTakeFirstOrThrow();
     expect(row.created_at).to.equal(now);
     expect(row.attempts).to.equal(0);
-    const count = await store.db.selectFrom('operations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const count = await store.db
+      .selectFrom('operations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(count.n).to.equal(1);
     const sum = await sql<{ total: number }>`select sum(attempts::bigint) as total from operations`.execute(store.db);
     expect(sum.rows[0].total).to.equal(0);
@@ -218,7 +221,11 @@ describe('PostgreSQL store: API over the store', function () {
     const usage = await s.request('GET', `/v3/os-quota-sets/${s.projectId}?usage=true`);
     expect(usage.body.quota_set.volumes.in_use).to.equal(7);
     expect(usage.body.quota_set.gigabytes.in_use).to.equal(7);
-    const rows = await s.services.store.db.selectFrom('volumes').select((eb) => eb.fn.countAll<number>().as('n')).where('deleted', '=', 0).executeTakeFirstOrThrow();
+    const rows = await s.services.store.db
+      .selectFrom('volumes')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('deleted', '=', 0)
+      .executeTakeFirstOrThrow();
     expect(rows.n).to.equal(7);
   });
   it('filters as on SQLite: name~ ignores case, values of the wrong type match nothing instead of failing', async () => {
@@ -340,7 +347,11 @@ describe('PostgreSQL store: moving an SQLite deployment (npm run migrate -- --fr
     await old.waitForVolume(second.body.volume.id, ['available']);
     const snap = await old.request('POST', '/v3/snapshots', { body: { snapshot: { volume_id: first.body.volume.id, name: 's1' } } });
     expect(snap.status).to.equal(202);
-    await waitUntil('snapshot available', async () => ((await old.request('GET', `/v3/snapshots/${snap.body.snapshot.id}`)).body.snapshot.status === 'available' ? true : undefined), 10000);
+    await waitUntil(
+      'snapshot available',
+      async () => ((await old.request('GET', `/v3/snapshots/${snap.body.snapshot.id}`)).body.snapshot.status === 'available' ? true : undefined),
+      10000,
+    );
     const before = await snapshotOf(old);
     await old.close();
     servers.splice(0);

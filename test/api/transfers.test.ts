@@ -60,8 +60,15 @@ describe('API: volume transfers', () => {
     }
   }
 
-  async function transfer(volumeId: string, opts: { path?: string; mv?: string; extra?: Record<string, unknown>; token?: string } = {}): Promise<{ id: string; key: string; body: Record<string, unknown> }> {
-    const r = await s.request('POST', opts.path ?? PATHS[0], { mv: opts.mv, token: opts.token ?? TA, body: { transfer: { volume_id: volumeId, ...(opts.extra ?? {}) } } });
+  async function transfer(
+    volumeId: string,
+    opts: { path?: string; mv?: string; extra?: Record<string, unknown>; token?: string } = {},
+  ): Promise<{ id: string; key: string; body: Record<string, unknown> }> {
+    const r = await s.request('POST', opts.path ?? PATHS[0], {
+      mv: opts.mv,
+      token: opts.token ?? TA,
+      body: { transfer: { volume_id: volumeId, ...(opts.extra ?? {}) } },
+    });
     expect(r.status, r.text).to.equal(202);
     return { id: r.body.transfer.id, key: r.body.transfer.auth_key, body: r.body.transfer };
   }
@@ -174,7 +181,14 @@ describe('API: volume transfers', () => {
       const v2 = await volume();
       const snap = await snapshot(v2);
       await s.services.store.db.updateTable('snapshots').set({ status: 'error' }).where('id', '=', snap).execute();
-      await fault('POST', PATHS[1], { token: TA, body: { transfer: { volume_id: v2 } } }, 400, 'badRequest', `Invalid snapshot: Snapshot: ${snap} status must be available`);
+      await fault(
+        'POST',
+        PATHS[1],
+        { token: TA, body: { transfer: { volume_id: v2 } } },
+        400,
+        'badRequest',
+        `Invalid snapshot: Snapshot: ${snap} status must be available`,
+      );
       expect((await volumeRow(v2)).status).to.equal('available');
       // Without its snapshots the transfer does not care about them.
       await transfer(v2, { path: PATHS[1], mv: '3.55', extra: { no_snapshots: true } });
@@ -215,7 +229,15 @@ describe('API: volume transfers', () => {
         expect(sorted(r55.body.transfer)).to.deep.equal(keysOf('volume_transfers/v3.55/volume-transfers-show-response.json'));
         const r57 = await s.request('GET', `${path}/${t.id}`, { token: `u:${C}`, mv: '3.57' });
         expect(sorted(r57.body.transfer)).to.deep.equal(keysOf('volume_transfers/v3.57/volume-transfers-show-response.json'));
-        expect(r57.body.transfer).to.include({ id: t.id, name: 'listed', volume_id: vol, accepted: false, source_project_id: C, destination_project_id: null, no_snapshots: false });
+        expect(r57.body.transfer).to.include({
+          id: t.id,
+          name: 'listed',
+          volume_id: vol,
+          accepted: false,
+          source_project_id: C,
+          destination_project_id: null,
+          no_snapshots: false,
+        });
         expect(r57.text).to.not.contain(t.key);
         expect(r57.body.transfer.links[0].href).to.equal(`${s.url}/v3/os-volume-transfer/${t.id}`);
       }
@@ -268,7 +290,9 @@ describe('API: volume transfers', () => {
       const page1 = await s.request('GET', '/v3/volume-transfers/detail?limit=1&sort=created_at:asc', { token: `u:${P}`, mv: '3.59' });
       expect(page1.status, page1.text).to.equal(200);
       expect(page1.body.transfers.map((x: { id: string }) => x.id)).to.deep.equal([ids[0]]);
-      expect(page1.body.transfers_links).to.deep.equal([{ rel: 'next', href: `${s.url}/v3/os-volume-transfer?limit=1&sort=created_at%3Aasc&marker=${ids[0]}` }]);
+      expect(page1.body.transfers_links).to.deep.equal([
+        { rel: 'next', href: `${s.url}/v3/os-volume-transfer?limit=1&sort=created_at%3Aasc&marker=${ids[0]}` },
+      ]);
       const page2 = await s.request('GET', `/v3/volume-transfers?limit=1&sort=created_at:asc&marker=${ids[0]}`, { token: `u:${P}`, mv: '3.59' });
       expect(page2.body.transfers.map((x: { id: string }) => x.id)).to.deep.equal([ids[1]]);
       const desc = await s.request('GET', '/v3/volume-transfers?sort=name:desc', { token: `u:${P}`, mv: '3.59' });
@@ -315,7 +339,12 @@ describe('API: volume transfers', () => {
       expect(afterA.gigabytes).to.equal(beforeA.gigabytes - 4);
       expect(afterA.snapshots).to.equal(beforeA.snapshots - 1);
       expect(afterA.gigabytes___DEFAULT__).to.equal(beforeA.gigabytes___DEFAULT__ - 4);
-      expect(afterB).to.include({ volumes: beforeB.volumes + 1, gigabytes: beforeB.gigabytes + 4, snapshots: beforeB.snapshots + 1, volumes___DEFAULT__: beforeB.volumes___DEFAULT__ + 1 });
+      expect(afterB).to.include({
+        volumes: beforeB.volumes + 1,
+        gigabytes: beforeB.gigabytes + 4,
+        snapshots: beforeB.snapshots + 1,
+        volumes___DEFAULT__: beforeB.volumes___DEFAULT__ + 1,
+      });
 
       // The transfer is gone (accepted and soft-deleted), on both paths; the acceptor owns the volume now.
       for (const path of PATHS) await fault('GET', `${path}/${t.id}`, { token: TA }, 404, 'itemNotFound', `Transfer ${t.id} could not be found.`);
@@ -330,7 +359,14 @@ describe('API: volume transfers', () => {
     it('on /os-volume-transfer too; an integer key is compared as text', async () => {
       const vol = await volume();
       const t = await transfer(vol);
-      await fault('POST', `/v3/os-volume-transfer/${t.id}/accept`, { token: TB, body: { accept: { auth_key: 1234 } } }, 400, 'badRequest', `Invalid auth key: Attempt to transfer ${t.id} with invalid auth key.`);
+      await fault(
+        'POST',
+        `/v3/os-volume-transfer/${t.id}/accept`,
+        { token: TB, body: { accept: { auth_key: 1234 } } },
+        400,
+        'badRequest',
+        `Invalid auth key: Attempt to transfer ${t.id} with invalid auth key.`,
+      );
       const r = await s.request('POST', `/v3/os-volume-transfer/${t.id}/accept`, { token: TB, body: { accept: { auth_key: t.key } } });
       expect(r.status, r.text).to.equal(202);
       expect(sorted(r.body.transfer)).to.deep.equal(keysOf('volume_transfer/volume-transfer-accept-response.json'));
@@ -360,15 +396,43 @@ describe('API: volume transfers', () => {
       const beforeA = await usage(A);
       const beforeB = await usage(B);
       for (const path of PATHS) {
-        await fault('POST', `${path}/${MISSING}/accept`, { token: TB, body: { accept: { auth_key: t.key } } }, 404, 'itemNotFound', `Transfer ${MISSING} could not be found.`);
-        await fault('POST', `${path}/${t.id}/accept`, { token: TB, body: { accept: { auth_key: '0123456789abcdef' } } }, 400, 'badRequest', `Invalid auth key: Attempt to transfer ${t.id} with invalid auth key.`);
+        await fault(
+          'POST',
+          `${path}/${MISSING}/accept`,
+          { token: TB, body: { accept: { auth_key: t.key } } },
+          404,
+          'itemNotFound',
+          `Transfer ${MISSING} could not be found.`,
+        );
+        await fault(
+          'POST',
+          `${path}/${t.id}/accept`,
+          { token: TB, body: { accept: { auth_key: '0123456789abcdef' } } },
+          400,
+          'badRequest',
+          `Invalid auth key: Attempt to transfer ${t.id} with invalid auth key.`,
+        );
         await fault('POST', `${path}/${t.id}/accept`, { token: TB, body: { accept: {} } }, 400, 'badRequest', /'auth_key' is a required property/);
         await fault('POST', `${path}/${t.id}/accept`, { token: TB, body: { accept: { auth_key: t.key, extra: 1 } } }, 400, 'badRequest', /extra/);
       }
       await s.services.store.db.updateTable('volumes').set({ status: 'maintenance' }).where('id', '=', vol).execute();
-      await fault('POST', `${PATHS[1]}/${t.id}/accept`, { token: TB, body: { accept: { auth_key: t.key } } }, 400, 'badRequest', 'Invalid volume: The volume cannot accept transfer in maintenance mode.');
+      await fault(
+        'POST',
+        `${PATHS[1]}/${t.id}/accept`,
+        { token: TB, body: { accept: { auth_key: t.key } } },
+        400,
+        'badRequest',
+        'Invalid volume: The volume cannot accept transfer in maintenance mode.',
+      );
       await s.services.store.db.updateTable('volumes').set({ status: 'error' }).where('id', '=', vol).execute();
-      await fault('POST', `${PATHS[1]}/${t.id}/accept`, { token: TB, body: { accept: { auth_key: t.key } } }, 400, 'badRequest', /^Invalid volume: .*awaiting-transfer/);
+      await fault(
+        'POST',
+        `${PATHS[1]}/${t.id}/accept`,
+        { token: TB, body: { accept: { auth_key: t.key } } },
+        400,
+        'badRequest',
+        /^Invalid volume: .*awaiting-transfer/,
+      );
       await s.services.store.db.updateTable('volumes').set({ status: 'awaiting-transfer' }).where('id', '=', vol).execute();
 
       expect(await volumeRow(vol)).to.include({ project_id: A, status: 'awaiting-transfer' });
@@ -443,7 +507,12 @@ describe('API: volume transfers', () => {
         const t = await transfer(vol);
         const used = (await usage(Q)).gigabytes;
         await setQuota(Q, { gigabytes: used + 3 });
-        await refused(t, vol, snap, `Requested volume or snapshot exceeds allowed gigabytes quota. Requested 2G, quota is ${used + 3}G and ${used + 2}G has been consumed.`);
+        await refused(
+          t,
+          vol,
+          snap,
+          `Requested volume or snapshot exceeds allowed gigabytes quota. Requested 2G, quota is ${used + 3}G and ${used + 2}G has been consumed.`,
+        );
       });
     });
   });
@@ -458,7 +527,14 @@ describe('API: volume transfers', () => {
         expect(r.text).to.equal('');
         expect((await volumeRow(vol)).status).to.equal('available');
         await fault('GET', `${path}/${t.id}`, { token: TA }, 404, 'itemNotFound', `Transfer ${t.id} could not be found.`);
-        await fault('POST', `${path}/${t.id}/accept`, { token: TB, body: { accept: { auth_key: t.key } } }, 404, 'itemNotFound', `Transfer ${t.id} could not be found.`);
+        await fault(
+          'POST',
+          `${path}/${t.id}/accept`,
+          { token: TB, body: { accept: { auth_key: t.key } } },
+          404,
+          'itemNotFound',
+          `Transfer ${t.id} could not be found.`,
+        );
         await fault('DELETE', `${path}/${t.id}`, { token: TA }, 404, 'itemNotFound', `Transfer ${t.id} could not be found.`);
         // The volume can be deleted now.
         expect((await s.request('DELETE', `/v3/volumes/${vol}`, { token: TA })).status).to.equal(202);

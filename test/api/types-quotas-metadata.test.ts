@@ -11,7 +11,7 @@ describe('API: volume types, default types, quotas, limits and metadata', () => 
   });
 
   describe('volume types', () => {
-    it('lists __DEFAULT__ with the sample keys; cinderclient\'s is_public=None lists all', async () => {
+    it("lists __DEFAULT__ with the sample keys; cinderclient's is_public=None lists all", async () => {
       const r = await s.request('GET', '/v3/types?is_public=None');
       expect(r.status).to.equal(200);
       const def = r.body.volume_types.find((t: { name: string }) => t.name === '__DEFAULT__');
@@ -80,7 +80,10 @@ describe('API: volume types, default types, quotas, limits and metadata', () => 
       expect(set.status).to.equal(200);
       expect(set.body).to.deep.equal({ default_type: { project_id: s.projectId, volume_type_id: t.id } });
       expect((await s.request('GET', `/v3/default-types/${s.projectId}`, { mv: '3.62' })).body).to.deep.equal(set.body);
-      expect((await s.request('GET', '/v3/default-types', { mv: '3.62' })).body.default_types).to.deep.include({ project_id: s.projectId, volume_type_id: t.id });
+      expect((await s.request('GET', '/v3/default-types', { mv: '3.62' })).body.default_types).to.deep.include({
+        project_id: s.projectId,
+        volume_type_id: t.id,
+      });
       expect((await s.request('GET', '/v3/types/default')).body.volume_type.id).to.equal(t.id);
       const v = await s.request('POST', '/v3/volumes', { body: { volume: { size: 1 } } });
       expect(v.body.volume.volume_type).to.equal('project-default');
@@ -96,7 +99,16 @@ describe('API: volume types, default types, quotas, limits and metadata', () => 
 
     it('shows defaults with per-type keys, and usage with limit/in_use/reserved', async () => {
       const r = await s.request('GET', `/v3/os-quota-sets/${project}`, { token });
-      expect(r.body.quota_set).to.include({ id: project, volumes: 10, snapshots: 10, gigabytes: 1000, backups: 10, backup_gigabytes: 1000, groups: 10, per_volume_gigabytes: -1 });
+      expect(r.body.quota_set).to.include({
+        id: project,
+        volumes: 10,
+        snapshots: 10,
+        gigabytes: 1000,
+        backups: 10,
+        backup_gigabytes: 1000,
+        groups: 10,
+        per_volume_gigabytes: -1,
+      });
       expect(r.body.quota_set['volumes___DEFAULT__']).to.equal(-1);
       const expected = sample('quota_sets/quotas-show-usage-response.json') as { quota_set: Record<string, unknown> };
       const usage = await s.request('GET', `/v3/os-quota-sets/${project}?usage=true`, { token });
@@ -115,7 +127,9 @@ describe('API: volume types, default types, quotas, limits and metadata', () => 
       expect(a.status).to.equal(202);
       const tooBig = await s.request('POST', '/v3/volumes', { token, body: { volume: { size: 3 } } });
       expect(tooBig.status).to.equal(413);
-      expect(tooBig.body.overLimit.message).to.equal('VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested 3G, quota is 5G and 3G has been consumed.');
+      expect(tooBig.body.overLimit.message).to.equal(
+        'VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested 3G, quota is 5G and 3G has been consumed.',
+      );
       expect((await s.request('POST', '/v3/volumes', { token, body: { volume: { size: 1 } } })).status).to.equal(202);
       const tooMany = await s.request('POST', '/v3/volumes', { token, body: { volume: { size: 1 } } });
       expect(tooMany.status).to.equal(413);
@@ -123,8 +137,13 @@ describe('API: volume types, default types, quotas, limits and metadata', () => 
       const limits = (await s.request('GET', '/v3/limits', { token })).body.limits;
       expect(limits.rate).to.deep.equal([]);
       expect(limits.absolute).to.include({ maxTotalVolumes: 2, maxTotalVolumeGigabytes: 5, totalVolumesUsed: 2, totalGigabytesUsed: 4 });
-      expect(Object.keys(limits.absolute).sort()).to.deep.equal(Object.keys((sample('limits/limits-show-response.json') as { limits: { absolute: object } }).limits.absolute).sort());
-      const per = await s.request('PUT', `/v3/os-quota-sets/${project}`, { token, body: { quota_set: { per_volume_gigabytes: 1, volumes: 5, gigabytes: 100 } } });
+      expect(Object.keys(limits.absolute).sort()).to.deep.equal(
+        Object.keys((sample('limits/limits-show-response.json') as { limits: { absolute: object } }).limits.absolute).sort(),
+      );
+      const per = await s.request('PUT', `/v3/os-quota-sets/${project}`, {
+        token,
+        body: { quota_set: { per_volume_gigabytes: 1, volumes: 5, gigabytes: 100 } },
+      });
       expect(per.status).to.equal(200);
       const perVolume = await s.request('POST', '/v3/volumes', { token, body: { volume: { size: 2 } } });
       expect(perVolume.body.overLimit.message).to.equal('VolumeSizeExceedsLimit: Requested volume size 2G is larger than maximum allowed limit 1G.');
@@ -135,14 +154,16 @@ describe('API: volume types, default types, quotas, limits and metadata', () => 
     it('never lets concurrent creates exceed the quota', async () => {
       const p = 'bbbb2222';
       await s.request('PUT', `/v3/os-quota-sets/${p}`, { token: `admin:${p}`, body: { quota_set: { volumes: 3 } } });
-      const results = await Promise.all(Array.from({ length: 10 }, () => s.request('POST', '/v3/volumes', { token: `admin:${p}`, body: { volume: { size: 1 } } })));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => s.request('POST', '/v3/volumes', { token: `admin:${p}`, body: { volume: { size: 1 } } })),
+      );
       expect(results.filter((r) => r.status === 202)).to.have.length(3);
       expect(results.filter((r) => r.status === 413)).to.have.length(7);
       const usage = await s.request('GET', `/v3/os-quota-sets/${p}?usage=true`, { token: `admin:${p}` });
       expect(usage.body.quota_set.volumes.in_use).to.equal(3);
     });
 
-    it('lets an admin read another project\'s limits from 3.39', async () => {
+    it("lets an admin read another project's limits from 3.39", async () => {
       const r = await s.request('GET', `/v3/limits?project_id=${project}`, { mv: '3.39' });
       expect(r.body.limits.absolute.maxTotalVolumes).to.equal(10);
     });

@@ -65,9 +65,13 @@ describe('API: volume actions', () => {
   }
 
   describe('dispatch', () => {
-    it('refuses an unknown action with Cinder\'s message, and a body that is not exactly one key', async () => {
+    it("refuses an unknown action with Cinder's message, and a body that is not exactly one key", async () => {
       const id = await create();
-      expectFault(await act(id, { 'os-frobnicate': {} }), 400, 'There is no such action: os-frobnicate. Verify the request body and Content-Type header and try again.');
+      expectFault(
+        await act(id, { 'os-frobnicate': {} }),
+        400,
+        'There is no such action: os-frobnicate. Verify the request body and Content-Type header and try again.',
+      );
       expectFault(await act(id, { 'os-reserve': {}, 'os-unreserve': {} }), 400, 'Malformed request body');
       expectFault(await act(id, {}), 400, 'Malformed request body');
       expectFault(await act(id, [1]), 400, 'Malformed request body');
@@ -79,7 +83,7 @@ describe('API: volume actions', () => {
       expectFault(await act(MISSING, { 'os-extend': { new_size: 'x' } }), 400, /^Invalid input for field\/attribute new_size/);
     });
 
-    it('knows every action of Cinder\'s request samples', async () => {
+    it("knows every action of Cinder's request samples", async () => {
       const files = fs.readdirSync(path.join(__dirname, '..', 'samples')).filter((f) => /^volume-.*-request\.json$/.test(f));
       expect(files).to.have.length(16);
       for (const file of files) {
@@ -120,7 +124,11 @@ describe('API: volume actions', () => {
         expect(r.status, r.text).to.equal(202);
         expect((await show(id, '3.70', p)).status).to.equal('extending');
         // Busy: a second extend is refused with the current status.
-        expectFault(await act(id, { 'os-extend': { new_size: 4 } }, undefined, p), 400, `Invalid volume: Volume ${id} status must be '{'status': 'available'}' to extend, currently extending.`);
+        expectFault(
+          await act(id, { 'os-extend': { new_size: 4 } }, undefined, p),
+          400,
+          `Invalid volume: Volume ${id} status must be '{'status': 'available'}' to extend, currently extending.`,
+        );
         await drain(p);
         const v = await show(id, '3.70', p);
         expect(v).to.include({ status: 'available', size: 2 });
@@ -129,16 +137,28 @@ describe('API: volume actions', () => {
       }
     });
 
-    it('refuses a size that does not grow, with Cinder\'s message', async () => {
+    it("refuses a size that does not grow, with Cinder's message", async () => {
       const id = await create({ size: 2 });
-      expectFault(await act(id, { 'os-extend': { new_size: 2 } }), 400, 'Invalid input received: New size for extend must be greater than current size. (current: 2, extended: 2).');
-      expectFault(await act(id, { 'os-extend': { new_size: '1' } }), 400, 'Invalid input received: New size for extend must be greater than current size. (current: 2, extended: 1).');
+      expectFault(
+        await act(id, { 'os-extend': { new_size: 2 } }),
+        400,
+        'Invalid input received: New size for extend must be greater than current size. (current: 2, extended: 2).',
+      );
+      expectFault(
+        await act(id, { 'os-extend': { new_size: '1' } }),
+        400,
+        'Invalid input received: New size for extend must be greater than current size. (current: 2, extended: 1).',
+      );
       expect(await show(id)).to.include({ status: 'available', size: 2 });
     });
 
     it('extends in-use volumes only from 3.42, and ends in-use', async () => {
       const id = await inUse();
-      expectFault(await act(id, { 'os-extend': { new_size: 2 } }, '3.41'), 400, `Invalid volume: Volume ${id} status must be '{'status': 'available'}' to extend, currently in-use.`);
+      expectFault(
+        await act(id, { 'os-extend': { new_size: 2 } }, '3.41'),
+        400,
+        `Invalid volume: Volume ${id} status must be '{'status': 'available'}' to extend, currently in-use.`,
+      );
       expect((await show(id)).size).to.equal(1);
       const r = await act(id, { 'os-extend': { new_size: 2 } }, '3.42');
       expect(r.status, r.text).to.equal(202);
@@ -150,7 +170,11 @@ describe('API: volume actions', () => {
     it('refuses other statuses, naming the current one', async () => {
       const id = await create();
       await act(id, { 'os-reset_status': { status: 'reserved' } });
-      expectFault(await act(id, { 'os-extend': { new_size: 2 } }, '3.70'), 400, `Invalid volume: Volume ${id} status must be '{'status': 'available'}' to extend, currently reserved.`);
+      expectFault(
+        await act(id, { 'os-extend': { new_size: 2 } }, '3.70'),
+        400,
+        `Invalid volume: Volume ${id} status must be '{'status': 'available'}' to extend, currently reserved.`,
+      );
     });
 
     it('checks per_volume_gigabytes and gigabytes (413), changing nothing', async () => {
@@ -235,7 +259,11 @@ describe('API: volume actions', () => {
       const all = `(${VOLUME_STATUSES.map((x) => `'${x}'`).join(', ')})`;
       expect(all).to.match(/^\('creating', 'available', 'deleting', .* 'retyping', 'extending'\)$/);
       expectFault(await act(id, { 'os-reset_status': { status: 'bogus' } }), 400, `Volume status: bogus is invalid, valid statuses are: ${all}.`);
-      expectFault(await act(id, { 'os-reset_status': { attach_status: 'reserved' } }), 400, "Volume attach status: reserved is invalid, valid statuses are: ['attached', 'detached'].");
+      expectFault(
+        await act(id, { 'os-reset_status': { attach_status: 'reserved' } }),
+        400,
+        "Volume attach status: reserved is invalid, valid statuses are: ['attached', 'detached'].",
+      );
       expectFault(
         await act(id, { 'os-reset_status': { migration_status: 'flying' } }),
         400,
@@ -244,9 +272,17 @@ describe('API: volume actions', () => {
       expectFault(await act(id, { 'os-reset_status': {} }), 400, "Must specify 'status', 'attach_status' or 'migration_status' for update.");
       expectFault(await act(id, { 'os-reset_status': { status: null } }), 400, "Must specify 'status', 'attach_status' or 'migration_status' for update.");
       expectFault(await act(id, { 'os-reset_status': { status: 'error', foo: 1 } }), 400, /Additional properties are not allowed \('foo' was unexpected\)/);
-      expectFault(await act(id, { 'os-reset_status': { status: 5 } }), 400, /^Invalid input for field\/attribute status\. Value: 5\. 5 is not of type 'string', 'null'$/);
+      expectFault(
+        await act(id, { 'os-reset_status': { status: 5 } }),
+        400,
+        /^Invalid input for field\/attribute status\. Value: 5\. 5 is not of type 'string', 'null'$/,
+      );
       expectFault(await act(id, { 'os-reset_status': { status: 'deleting' } }), 400, 'Cannot reset-state to deleting');
-      expectFault(await act(id, { 'os-reset_status': { status: 'in-use' } }), 400, 'Cannot reset-state to in-use because volume does not have any attachments.');
+      expectFault(
+        await act(id, { 'os-reset_status': { status: 'in-use' } }),
+        400,
+        'Cannot reset-state to in-use because volume does not have any attachments.',
+      );
       expect(await show(id)).to.include({ status: 'available', migration_status: null });
     });
 
@@ -281,7 +317,11 @@ describe('API: volume actions', () => {
       expect(v.metadata).to.not.have.property('attached_mode');
       const rows = await s.services.store.db.selectFrom('attachments').selectAll().where('volume_id', '=', id).execute();
       expect(rows.map((a) => [a.attach_status, a.deleted])).to.deep.equal([['detached', 1]]);
-      expectFault(await act(id, { 'os-reset_status': { status: 'in-use' } }), 400, 'Cannot reset-state to in-use because volume does not have any attachments.');
+      expectFault(
+        await act(id, { 'os-reset_status': { status: 'in-use' } }),
+        400,
+        'Cannot reset-state to in-use because volume does not have any attachments.',
+      );
     });
 
     it('os-force_delete deletes whatever the status, but never an attached volume', async () => {
@@ -306,7 +346,11 @@ describe('API: volume actions', () => {
       expect((await show(id)).bootable).to.equal('true');
       expect((await act(id, { 'os-set_bootable': { bootable: false } })).status).to.equal(200);
       expect((await show(id)).bootable).to.equal('false');
-      expectFault(await act(id, { 'os-set_bootable': { bootable: 'maybe' } }), 400, /^Invalid input for field\/attribute bootable\. Value: 'maybe'\. 'maybe' is not one of/);
+      expectFault(
+        await act(id, { 'os-set_bootable': { bootable: 'maybe' } }),
+        400,
+        /^Invalid input for field\/attribute bootable\. Value: 'maybe'\. 'maybe' is not one of/,
+      );
       expectFault(await act(id, { 'os-set_bootable': {} }), 400, /'bootable' is a required property/);
       await act(id, { 'os-reset_status': { status: 'maintenance' } });
       expectFault(await act(id, { 'os-set_bootable': { bootable: true } }), 400, 'Invalid volume: The volume cannot be updated during maintenance.');
@@ -324,7 +368,11 @@ describe('API: volume actions', () => {
       expect((await s.request('GET', `/v3/volumes/${id}/metadata`)).body.metadata).to.deep.equal({ a: 'b' });
       expectFault(await act(id, { 'os-update_readonly_flag': { readonly: 'sure' } }), 400, /readonly\. Value: 'sure'/);
       const busy = await inUse();
-      expectFault(await act(busy, { 'os-update_readonly_flag': { readonly: true } }), 400, `Invalid volume: Volume ${busy} status must be available to update readonly flag, but current status is: in-use.`);
+      expectFault(
+        await act(busy, { 'os-update_readonly_flag': { readonly: true } }),
+        400,
+        `Invalid volume: Volume ${busy} status must be available to update readonly flag, but current status is: in-use.`,
+      );
     });
   });
 
@@ -376,12 +424,20 @@ describe('API: volume actions', () => {
       const id = await create();
       expectFault(await act(id, { 'os-retype': { new_type: '__DEFAULT__' } }), 400, `Invalid volume: ${RETYPE_REFUSED_REASON}`);
       expectFault(await act(id, sample('volume-os-retype-request.json')), 404, 'Volume type with name dedup-tier-replicaton could not be found.');
-      expectFault(await act(id, { 'os-retype': { new_type: 'gold', migration_policy: 'sometimes' } }), 400, /migration_policy\. Value: 'sometimes'\. 'sometimes' is not one of \['on-demand', 'never'\]/);
+      expectFault(
+        await act(id, { 'os-retype': { new_type: 'gold', migration_policy: 'sometimes' } }),
+        400,
+        /migration_policy\. Value: 'sometimes'\. 'sometimes' is not one of \['on-demand', 'never'\]/,
+      );
       expectFault(await act(id, { 'os-retype': { new_type: 'gold', migration_policy: null } }), 400, /migration_policy\. Value: None/);
       expectFault(await act(id, { 'os-retype': {} }), 400, /'new_type' is a required property/);
       await s.request('POST', '/v3/types', { body: { volume_type: { name: 'bronze' } } });
       expect((await s.request('PUT', `/v3/os-quota-sets/${s.projectId}`, { body: { quota_set: { volumes_bronze: 0 } } })).status).to.equal(200);
-      expectFault(await act(id, { 'os-retype': { new_type: 'bronze' } }), 413, "VolumeLimitExceeded: Maximum number of volumes allowed (0) exceeded for quota 'volumes_bronze'.");
+      expectFault(
+        await act(id, { 'os-retype': { new_type: 'bronze' } }),
+        413,
+        "VolumeLimitExceeded: Maximum number of volumes allowed (0) exceeded for quota 'volumes_bronze'.",
+      );
       await s.request('PUT', `/v3/os-quota-sets/${s.projectId}`, { body: { quota_set: { volumes_bronze: -1, gigabytes_bronze: 0 } } });
       expectFault(
         await act(id, { 'os-retype': { new_type: 'bronze' } }),
@@ -445,7 +501,11 @@ describe('API: volume actions', () => {
 
     it('refuses begin_detaching unless in-use and attached', async () => {
       const id = await create();
-      expectFault(await act(id, { 'os-begin_detaching': {} }), 400, "Invalid volume: Unable to detach volume. Volume status must be 'in-use' and attach_status must be 'attached' to detach.");
+      expectFault(
+        await act(id, { 'os-begin_detaching': {} }),
+        400,
+        "Invalid volume: Unable to detach volume. Volume status must be 'in-use' and attach_status must be 'attached' to detach.",
+      );
       expect((await act(id, { 'os-roll_detaching': {} })).status).to.equal(202);
       expect((await act(id, { 'os-unreserve': {} })).status).to.equal(202);
       expect((await show(id)).status).to.equal('available');
@@ -492,9 +552,17 @@ describe('API: volume actions', () => {
     it('refuses attach in maintenance and in statuses with no usable volume; detach in maintenance', async () => {
       const id = await create();
       await act(id, { 'os-reset_status': { status: 'maintenance' } });
-      expectFault(await act(id, { 'os-attach': { instance_uuid: INSTANCE, mountpoint: '/dev/vdb' } }), 400, 'Invalid volume: The volume cannot be attached in maintenance mode.');
+      expectFault(
+        await act(id, { 'os-attach': { instance_uuid: INSTANCE, mountpoint: '/dev/vdb' } }),
+        400,
+        'Invalid volume: The volume cannot be attached in maintenance mode.',
+      );
       expectFault(await act(id, { 'os-detach': null }), 400, 'Invalid volume: The volume cannot be detached in maintenance mode.');
-      expectFault(await act(id, { 'os-initialize_connection': { connector: {} } }), 400, 'Invalid volume: The volume connection cannot be initialized in maintenance mode.');
+      expectFault(
+        await act(id, { 'os-initialize_connection': { connector: {} } }),
+        400,
+        'Invalid volume: The volume connection cannot be initialized in maintenance mode.',
+      );
       await act(id, { 'os-reset_status': { status: 'error' } });
       expectFault(
         await act(id, { 'os-attach': { instance_uuid: INSTANCE, mountpoint: '/dev/vdb' } }),
@@ -508,9 +576,17 @@ describe('API: volume actions', () => {
       try {
         const c = await p.request('POST', '/v3/volumes', { body: { volume: { size: 1 } } });
         const id = c.body.volume.id;
-        expectFault(await act(id, { 'os-initialize_connection': { connector: {} } }, undefined, p), 400, `Invalid volume: Volume ${id} has no backing storage yet, current status is: creating.`);
+        expectFault(
+          await act(id, { 'os-initialize_connection': { connector: {} } }, undefined, p),
+          400,
+          `Invalid volume: Volume ${id} has no backing storage yet, current status is: creating.`,
+        );
         expectFault(await act(id, { 'os-initialize_connection': {} }, undefined, p), 400, /'connector' is a required property/);
-        expectFault(await act(id, { 'os-initialize_connection': { connector: 5 } }, undefined, p), 400, /connector\. Value: 5\. 5 is not of type 'object', 'string'/);
+        expectFault(
+          await act(id, { 'os-initialize_connection': { connector: 5 } }, undefined, p),
+          400,
+          /connector\. Value: 5\. 5 is not of type 'object', 'string'/,
+        );
       } finally {
         await p.close();
       }
@@ -528,8 +604,16 @@ describe('API: volume actions', () => {
       let v = await show(id);
       expect(v.status).to.equal('in-use');
       expect(v.attachments).to.have.length(2);
-      expectFault(await act(id, { 'os-detach': {} }), 400, 'Error detaching volume - InvalidVolume: Invalid volume: Detach volume failed: More than one attachment, but no attachment_id provided.');
-      expectFault(await act(id, { 'os-force_detach': {} }), 400, 'Error force detaching volume - InvalidVolume: Invalid volume: Detach volume failed: More than one attachment, but no attachment_id provided.');
+      expectFault(
+        await act(id, { 'os-detach': {} }),
+        400,
+        'Error detaching volume - InvalidVolume: Invalid volume: Detach volume failed: More than one attachment, but no attachment_id provided.',
+      );
+      expectFault(
+        await act(id, { 'os-force_detach': {} }),
+        400,
+        'Error force detaching volume - InvalidVolume: Invalid volume: Detach volume failed: More than one attachment, but no attachment_id provided.',
+      );
       const first = v.attachments.find((x: { server_id: string }) => x.server_id === INSTANCE).attachment_id;
       const fd = await act(id, { 'os-force_detach': { attachment_id: first, connector: { initiator: 'iqn.2012-07.org.fake:01' } } });
       expect(fd.status, fd.text).to.equal(202);

@@ -124,7 +124,7 @@ describe('API: volume lists (paging, sorting, filters, counts, tenants)', () => 
     expect(bad.status).to.equal(400);
   });
 
-  it("gives admins an empty list for an unknown filter, as Cinder does", async () => {
+  it('gives admins an empty list for an unknown filter, as Cinder does', async () => {
     const r = await s.request('GET', '/v3/volumes?colour=blue', { mv: '3.70' });
     expect(r.status).to.equal(200);
     expect(r.body.volumes).to.deep.equal([]);

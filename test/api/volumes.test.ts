@@ -90,13 +90,15 @@ describe('API: volumes', () => {
     expect(fs.existsSync(file)).to.equal(false);
   });
 
-  it('refuses to delete a volume that is not in a deletable status, with Cinder\'s message', async () => {
+  it("refuses to delete a volume that is not in a deletable status, with Cinder's message", async () => {
     const p = await startServer({}, { worker: false });
     try {
       const r = await p.request('POST', '/v3/volumes', { body: { volume: { size: 1 } } });
       const del = await p.request('DELETE', `/v3/volumes/${r.body.volume.id}`);
       expect(del.status).to.equal(400);
-      expect(del.body.badRequest.message).to.match(/^Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing/);
+      expect(del.body.badRequest.message).to.match(
+        /^Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing/,
+      );
       expect((await p.request('GET', `/v3/volumes/${r.body.volume.id}`)).body.volume.status).to.equal('creating');
     } finally {
       await p.close();

@@ -47,7 +47,8 @@ describe('volume workers on several hosts', () => {
     for (const h of [one, two]) if (h) fs.rmSync(h.backendPath, { recursive: true, force: true });
   });
 
-  const pendingOps = () => s.services.store.db.selectFrom('operations').selectAll().where('state', 'in', ['pending', 'running']).orderBy('created_at').execute();
+  const pendingOps = () =>
+    s.services.store.db.selectFrom('operations').selectAll().where('state', 'in', ['pending', 'running']).orderBy('created_at').execute();
 
   async function create(name: string): Promise<string> {
     const r = await s.request('POST', '/v3/volumes', { body: { volume: { size: 1, name } } });
@@ -138,7 +139,8 @@ describe('volume workers on several hosts', () => {
     await one.worker.drain();
     const admin: RequestContext = { userId: 'u', projectId: s.projectId, isAdmin: true, roles: ['admin'], requestId: 'req-admin' };
     const member: RequestContext = { ...admin, isAdmin: false, roles: ['member'], requestId: 'req-member' };
-    const view = (ctx: RequestContext) => volumeViews.detail({ version: ApiVersion.parse('3.0'), isAdmin: ctx.isAdmin, projectId: ctx.projectId, baseUrl: s.url }, rec, { adminKeys: true });
+    const view = (ctx: RequestContext) =>
+      volumeViews.detail({ version: ApiVersion.parse('3.0'), isAdmin: ctx.isAdmin, projectId: ctx.projectId, baseUrl: s.url }, rec, { adminKeys: true });
     const rec = await s.services.volumes.get(member, id);
     expect(view(admin)['os-vol-host-attr:host']).to.equal('storage1@file#file');
     expect(view(member)).not.to.have.property('os-vol-host-attr:host');

@@ -38,7 +38,11 @@ describe('volume worker', () => {
       const r = await s.request('POST', '/v3/volumes', { body: { volume: { size: 1 } } });
       const [op] = await operations(s);
       const far = nowIso(new Date(Date.now() + 3600_000));
-      await s.services.store.db.updateTable('operations').set({ state: 'running', owner: `${os.hostname()}/${deadPid()}/dead`, lease_expires_at: far, attempts: 1 }).where('id', '=', op.id).execute();
+      await s.services.store.db
+        .updateTable('operations')
+        .set({ state: 'running', owner: `${os.hostname()}/${deadPid()}/dead`, lease_expires_at: far, attempts: 1 })
+        .where('id', '=', op.id)
+        .execute();
       await s.worker.start();
       const shown = await s.waitForVolume(r.body.volume.id, ['available']);
       expect(shown.body.volume.status).to.equal('available');
@@ -57,8 +61,16 @@ describe('volume worker', () => {
       const b = await s.request('POST', '/v3/volumes', { body: { volume: { size: 1, name: 'live' } } });
       const ops = await operations(s);
       const opOf = (id: string) => ops.find((o) => o.resource_id === id)!;
-      await s.services.store.db.updateTable('operations').set({ state: 'running', owner: 'other-host/1/x', lease_expires_at: nowIso(new Date(Date.now() - 1000)), attempts: 1 }).where('id', '=', opOf(a.body.volume.id).id).execute();
-      await s.services.store.db.updateTable('operations').set({ state: 'running', owner: 'other-host/1/y', lease_expires_at: nowIso(new Date(Date.now() + 3600_000)), attempts: 1 }).where('id', '=', opOf(b.body.volume.id).id).execute();
+      await s.services.store.db
+        .updateTable('operations')
+        .set({ state: 'running', owner: 'other-host/1/x', lease_expires_at: nowIso(new Date(Date.now() - 1000)), attempts: 1 })
+        .where('id', '=', opOf(a.body.volume.id).id)
+        .execute();
+      await s.services.store.db
+        .updateTable('operations')
+        .set({ state: 'running', owner: 'other-host/1/y', lease_expires_at: nowIso(new Date(Date.now() + 3600_000)), attempts: 1 })
+        .where('id', '=', opOf(b.body.volume.id).id)
+        .execute();
       fs.mkdirSync(s.config.backend.path, { recursive: true });
       expect(await s.worker.drain()).to.equal(1);
       expect((await s.request('GET', `/v3/volumes/${a.body.volume.id}`)).body.volume.status).to.equal('available');

@@ -27,7 +27,6 @@ interface RawReply {
   status: number;
   headers: http.IncomingHttpHeaders;
   text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
 }
 
@@ -43,7 +42,16 @@ function send(url: string, o: { method?: string; host?: string; headers?: Record
   }
   return new Promise((resolve, reject) => {
     const req = lib.request(
-      { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: o.method ?? 'GET', headers, agent: false, rejectUnauthorized: false, servername: o.host?.split(':')[0] },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: `${u.pathname}${u.search}`,
+        method: o.method ?? 'GET',
+        headers,
+        agent: false,
+        rejectUnauthorized: false,
+        servername: o.host?.split(':')[0],
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
@@ -82,7 +90,9 @@ async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | un
 function selfSignedCert(dir: string, cn: string): { cert: string; key: string } {
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-days', '1', '-keyout', key, '-out', cert], { stdio: 'pipe' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-days', '1', '-keyout', key, '-out', cert], {
+    stdio: 'pipe',
+  });
   return { cert, key };
 }
 
@@ -125,7 +135,14 @@ describe('Apache in front of the API (real apache2)', function () {
       const tls = selfSignedCert(dir, 'volume.test');
       const variants: Partial<VhostOptions>[] = [
         {},
-        { serverName: 'volume.test', upstreams: [{ host: '127.0.0.1', port: 8776 }, { host: '10.0.0.2', port: 8776 }, { host: '[::1]', port: 9000 }] },
+        {
+          serverName: 'volume.test',
+          upstreams: [
+            { host: '127.0.0.1', port: 8776 },
+            { host: '10.0.0.2', port: 8776 },
+            { host: '[::1]', port: 9000 },
+          ],
+        },
         { serverName: 'volume.test', tls, logDir: dir },
         { serverName: 'volume.test', tls, logDir: dir, listen: { host: '127.0.0.1', port: 8443 }, healthCheckIntervalSeconds: 1, proxyTimeoutSeconds: 300 },
       ];
@@ -141,7 +158,7 @@ describe('Apache in front of the API (real apache2)', function () {
       }
     });
 
-    it('fails on a broken vhost with Apache\'s own message', async () => {
+    it("fails on a broken vhost with Apache's own message", async () => {
       const text = apache.generate(eco, defaultVhostOptions(eco, debian, 'apache', { logDir: tmpDir() }), debian);
       dirs.push(/CustomLog "([^"]+)\/volume-api_access\.log"/.exec(text)![1]);
       const misspelled = await apache.validate(text.replace('ProxyPass        "/"', 'ProxyPas "/"'), debian);
@@ -151,7 +168,11 @@ describe('Apache in front of the API (real apache2)', function () {
       const badParam = await apache.validate(text.replace('hcmethod=GET', 'hcmethod=FETCH'), debian);
       expect(badParam.ok).to.equal(false);
       expect(badParam.output).to.include('BalancerMember Unknown method');
-      const noCert = apache.generate(eco, defaultVhostOptions(eco, debian, 'apache', { tls: { cert: '/nonexistent/cert.pem', key: '/nonexistent/key.pem' }, logDir: tmpDir() }), debian);
+      const noCert = apache.generate(
+        eco,
+        defaultVhostOptions(eco, debian, 'apache', { tls: { cert: '/nonexistent/cert.pem', key: '/nonexistent/key.pem' }, logDir: tmpDir() }),
+        debian,
+      );
       dirs.push(/CustomLog "([^"]+)\/volume-api_access\.log"/.exec(noCert)![1]);
       const r = await apache.validate(noCert, debian);
       expect(r.ok).to.equal(false);
@@ -160,7 +181,7 @@ describe('Apache in front of the API (real apache2)', function () {
   });
 
   describe('through the proxy', () => {
-    it('requests reach the API; links use the client\'s Host and http; a client X-Forwarded-Host is ignored', async () => {
+    it("requests reach the API; links use the client's Host and http; a client X-Forwarded-Host is ignored", async () => {
       const s = await api();
       const p = await proxy({ serverName: 'volume.test', upstreams: [{ host: '127.0.0.1', port: portOf(s) }] });
       const root = await send(`${p.url}/`, { host: 'volume.test' });
@@ -170,7 +191,11 @@ describe('Apache in front of the API (real apache2)', function () {
       const spoofed = await send(`${p.url}/`, { host: 'volume.test', headers: { 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'gopher' } });
       expect(spoofed.body.versions[0].links).to.deep.include({ rel: 'self', href: 'http://volume.test/v3/' });
 
-      const created = await send(`${p.url}/v3/volumes`, { method: 'POST', host: 'volume.test', body: JSON.stringify({ volume: { size: 1, name: 'via-apache' } }) });
+      const created = await send(`${p.url}/v3/volumes`, {
+        method: 'POST',
+        host: 'volume.test',
+        body: JSON.stringify({ volume: { size: 1, name: 'via-apache' } }),
+      });
       expect(created.status, created.text).to.equal(202);
       const id = created.body.volume.id as string;
       expect(created.body.volume.links[0].href).to.equal(`http://volume.test/v3/volumes/${id}`);
@@ -182,7 +207,11 @@ describe('Apache in front of the API (real apache2)', function () {
       expect(direct.body.volume.id).to.equal(id);
 
       // An encoded "/" in a metadata key reaches the API as it was sent (AllowEncodedSlashes NoDecode + nocanon).
-      const meta = await send(`${p.url}/v3/volumes/${id}/metadata`, { method: 'POST', host: 'volume.test', body: JSON.stringify({ metadata: { 'a/b': 'slash' } }) });
+      const meta = await send(`${p.url}/v3/volumes/${id}/metadata`, {
+        method: 'POST',
+        host: 'volume.test',
+        body: JSON.stringify({ metadata: { 'a/b': 'slash' } }),
+      });
       expect(meta.status, meta.text).to.equal(200);
       const key = await send(`${p.url}/v3/volumes/${id}/metadata/a%2Fb`, { host: 'volume.test' });
       expect(key.status, key.text).to.equal(200);
@@ -193,7 +222,7 @@ describe('Apache in front of the API (real apache2)', function () {
       expect(health.text).to.equal('OK');
     });
 
-    it('Apache\'s access log records the response\'s x-openstack-request-id, the time taken and the member', async () => {
+    it("Apache's access log records the response's x-openstack-request-id, the time taken and the member", async () => {
       const s = await api();
       const p = await proxy({ serverName: 'volume.test', upstreams: [{ host: '127.0.0.1', port: portOf(s) }] });
       const replies = [];
@@ -214,7 +243,7 @@ describe('Apache in front of the API (real apache2)', function () {
       }
     });
 
-    it('a body over the limit gets the service\'s 413 Cinder fault (LimitRequestBody does not stop proxied bodies)', async () => {
+    it("a body over the limit gets the service's 413 Cinder fault (LimitRequestBody does not stop proxied bodies)", async () => {
       const s = await api();
       expect(s.config.max_body_size).to.equal(114688);
       const p = await proxy({ upstreams: [{ host: '127.0.0.1', port: portOf(s) }] });
@@ -226,7 +255,11 @@ describe('Apache in front of the API (real apache2)', function () {
       expect(r.body).to.deep.equal({ overLimit: { code: 413, message: 'Request is too large.' } });
       expect(r.headers['x-openstack-request-id']).to.match(/^req-/);
       // Just under the limit still passes through.
-      const ok = await send(`${p.url}/v3/volumes`, { method: 'POST', host: 'localhost', body: JSON.stringify({ volume: { size: 1, description: 'x'.repeat(200) } }) });
+      const ok = await send(`${p.url}/v3/volumes`, {
+        method: 'POST',
+        host: 'localhost',
+        body: JSON.stringify({ volume: { size: 1, description: 'x'.repeat(200) } }),
+      });
       expect(ok.status, ok.text).to.equal(202);
     });
   });
@@ -242,7 +275,17 @@ describe('Apache in front of the API (real apache2)', function () {
       const p = await proxy(
         ({ port, logDir }) =>
           apache
-            .generate(eco, defaultVhostOptions(eco, debian, 'apache', { serverName: 'volume.test', tls, listen: { host: '127.0.0.1', port }, logDir, upstreams: [{ host: '127.0.0.1', port: portOf(s) }] }), debian)
+            .generate(
+              eco,
+              defaultVhostOptions(eco, debian, 'apache', {
+                serverName: 'volume.test',
+                tls,
+                listen: { host: '127.0.0.1', port },
+                logDir,
+                upstreams: [{ host: '127.0.0.1', port: portOf(s) }],
+              }),
+              debian,
+            )
             .replace('<VirtualHost 127.0.0.1:80>', `<VirtualHost 127.0.0.1:${redirectPort}>`),
         { extraListen: [`127.0.0.1:${redirectPort}`] },
       );
@@ -267,10 +310,20 @@ describe('Apache in front of the API (real apache2)', function () {
       const b = await api();
       const portA = portOf(a);
       const portB = portOf(b);
-      const p = await proxy({ upstreams: [{ host: '127.0.0.1', port: portA }, { host: '127.0.0.1', port: portB }], healthCheckIntervalSeconds: 1 });
+      const p = await proxy({
+        upstreams: [
+          { host: '127.0.0.1', port: portA },
+          { host: '127.0.0.1', port: portB },
+        ],
+        healthCheckIntervalSeconds: 1,
+      });
       const memberA = `http://127.0.0.1:${portA}`;
       const memberB = `http://127.0.0.1:${portB}`;
-      const members = (from: number) => p.accessLines().slice(from).map((l) => parseAccessLine(l).member);
+      const members = (from: number) =>
+        p
+          .accessLines()
+          .slice(from)
+          .map((l) => parseAccessLine(l).member);
       const burst = async (n: number) => {
         const statuses: number[] = [];
         for (let i = 0; i < n; i++) statuses.push((await send(`${p.url}/v3/types`, { host: 'localhost' })).status);

@@ -40,7 +40,13 @@ describe('backups with a crashing worker process', function () {
   function startWorker(dataDir: string): Promise<Worker> {
     const child = spawn(process.execPath, ['--import', 'tsx', '--disable-warning=DEP0111', 'src/worker.ts'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', VOLUME_API_DATA_DIR: dataDir, VOLUME_API_WORKER_POLL_INTERVAL_MS: '50', VOLUME_API_BACKUP_CHUNK_SIZE_MB: '1', VOLUME_API_BACKUP_COMPRESSION: 'none' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        VOLUME_API_DATA_DIR: dataDir,
+        VOLUME_API_WORKER_POLL_INTERVAL_MS: '50',
+        VOLUME_API_BACKUP_CHUNK_SIZE_MB: '1',
+        VOLUME_API_BACKUP_COMPRESSION: 'none',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -77,7 +83,10 @@ describe('backups with a crashing worker process', function () {
   });
 
   it('CRASH mid-backup and mid-restore: the next worker ends both cleanly with nothing stray', async () => {
-    const s = (server = await startServer({ quota: { volumes: 20, gigabytes: 100, backups: 20, backup_gigabytes: 100 }, backup: { chunk_size_mb: 1, compression: 'none' } }, { worker: false }));
+    const s = (server = await startServer(
+      { quota: { volumes: 20, gigabytes: 100, backups: 20, backup_gigabytes: 100 }, backup: { chunk_size_mb: 1, compression: 'none' } },
+      { worker: false },
+    ));
     const backupsDir = path.join(s.dataDir, 'backups');
     const w1 = await startWorker(s.dataDir);
     const created = await s.request('POST', '/v3/volumes', { body: { volume: { size: 2 } } });
@@ -129,7 +138,10 @@ describe('backups with a crashing worker process', function () {
     const w3 = await startWorker(s.dataDir);
     await s.waitForVolume(target, ['available'], 60000);
     await waitFor('the backup to be available again', async () => (await s.request('GET', `/v3/backups/${backupId}`)).body.backup.status === 'available');
-    expect(spawnSync('cmp', ['--silent', path.join(s.config.backend.path, `volume-${vol}`), path.join(s.config.backend.path, `volume-${target}`)]).status, 'restored data').to.equal(0);
+    expect(
+      spawnSync('cmp', ['--silent', path.join(s.config.backend.path, `volume-${vol}`), path.join(s.config.backend.path, `volume-${target}`)]).status,
+      'restored data',
+    ).to.equal(0);
 
     // Nothing stray: no partial files anywhere, backup folders only for live backups.
     const volumeFiles = fs.readdirSync(s.config.backend.path).filter((n) => n !== 'quarantine');

@@ -25,7 +25,11 @@ describe('benchmark (npm run bench, tiny profile)', function () {
   let stderr: string;
 
   before(async () => {
-    const r = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'run.ts'), '--tiny', '--out', out], { cwd: ROOT, env: { ...process.env, BENCH_PROFILE: 'tiny' }, maxBuffer: 16 * 1024 * 1024 });
+    const r = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'run.ts'), '--tiny', '--out', out], {
+      cwd: ROOT,
+      env: { ...process.env, BENCH_PROFILE: 'tiny' },
+      maxBuffer: 16 * 1024 * 1024,
+    });
     stderr = r.stderr;
     data = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as BenchResults;
     html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
@@ -42,7 +46,11 @@ describe('benchmark (npm run bench, tiny profile)', function () {
     expect(data.failures).to.deep.equal([]);
     expect(data.modes.map((m) => m.name)).to.have.members(['standalone', 'baseline-restify']);
     const keys = data.results.map((r) => `${r.mode} ${r.scenario}`);
-    expect(keys).to.have.members(['standalone CinderVolumes.show_volume', 'standalone CinderVolumes.create_and_delete_volume', 'baseline-restify CinderVolumes.show_volume']);
+    expect(keys).to.have.members([
+      'standalone CinderVolumes.show_volume',
+      'standalone CinderVolumes.create_and_delete_volume',
+      'baseline-restify CinderVolumes.show_volume',
+    ]);
     for (const r of data.results) {
       expect(r.ok, r.workload).to.be.greaterThan(0);
       expect(r.failed).to.equal(0);
@@ -66,7 +74,8 @@ describe('benchmark (npm run bench, tiny profile)', function () {
     expect(html).to.match(/<html lang="en">[\s\S]*<head>[\s\S]*<\/head>\s*<body>[\s\S]*<\/body>\s*<\/html>\s*$/);
     expect((html.match(/<svg /g) ?? []).length).to.be.at.least(4);
     expect((html.match(/<svg /g) ?? []).length).to.equal((html.match(/<\/svg>/g) ?? []).length);
-    for (const title of ['Throughput (req/s)', 'Latency (ms)', 'Ratio to baseline-restify throughput', 'Time to available (ms)', 'Comparison table']) expect(html).to.include(title);
+    for (const title of ['Throughput (req/s)', 'Latency (ms)', 'Ratio to baseline-restify throughput', 'Time to available (ms)', 'Comparison table'])
+      expect(html).to.include(title);
     // No network: no external scripts, styles or images.
     expect(html).to.not.match(/<script|<link|src="http|href="http/);
   });
@@ -84,12 +93,25 @@ describe('benchmark (npm run bench, tiny profile)', function () {
   });
 
   it('accepts the Rally task subset and names what it refuses', () => {
-    const ok = parseTask(JSON.stringify({ 'CinderVolumes.list_volumes': [{ args: { detailed: true }, runner: { type: 'constant', times: 10, concurrency: 2 }, context: { users: { tenants: 1 }, volumes: { size: 1, volumes_per_tenant: 5 } } }] }));
+    const ok = parseTask(
+      JSON.stringify({
+        'CinderVolumes.list_volumes': [
+          {
+            args: { detailed: true },
+            runner: { type: 'constant', times: 10, concurrency: 2 },
+            context: { users: { tenants: 1 }, volumes: { size: 1, volumes_per_tenant: 5 } },
+          },
+        ],
+      }),
+    );
     expect(ok[0]).to.deep.include({ scenario: 'CinderVolumes.list_volumes' });
     expect(ok[0].runner).to.include({ type: 'constant', times: 10, concurrency: 2 });
-    for (const f of ['quick', 'full', 'tiny']) expect(parseTask(fs.readFileSync(path.join(ROOT, 'bench', 'tasks', `${f}.json`), 'utf8')).length).to.be.greaterThan(0);
+    for (const f of ['quick', 'full', 'tiny'])
+      expect(parseTask(fs.readFileSync(path.join(ROOT, 'bench', 'tasks', `${f}.json`), 'utf8')).length).to.be.greaterThan(0);
     expect(() => parseTask('{"NovaServers.boot_server": [{}]}')).to.throw(/unknown scenario/);
     expect(() => parseTask('{"CinderVolumes.list_volumes": [{"runner": {"type": "rps", "times": 1}}]}')).to.throw(/runner\.type/);
-    expect(() => parseTask('{"CinderVolumes.list_volumes": [{"runner": {"type": "constant", "times": 1}, "context": {"servers": {}}}]}')).to.throw(/context\.servers/);
+    expect(() => parseTask('{"CinderVolumes.list_volumes": [{"runner": {"type": "constant", "times": 1}, "context": {"servers": {}}}]}')).to.throw(
+      /context\.servers/,
+    );
   });
 });

@@ -29,7 +29,7 @@ interface Run {
 function deploy(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { cwd: REPO, timeout: 60000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
   });
@@ -46,7 +46,18 @@ describe('volume-api-deploy install (real apache2 and nginx, temporary root)', f
   this.timeout(120000);
 
   it('the shim prints what apache.generate gives for the same options, and exits 0', async () => {
-    const r = await deploy(['apache', 'generate', '--layout', 'debian', '--server-name', 'volume.example.com', '--upstream', '127.0.0.1:8776', '--upstream', '127.0.0.2:8776']);
+    const r = await deploy([
+      'apache',
+      'generate',
+      '--layout',
+      'debian',
+      '--server-name',
+      'volume.example.com',
+      '--upstream',
+      '127.0.0.1:8776',
+      '--upstream',
+      '127.0.0.2:8776',
+    ]);
     expect(r.code, r.stderr).to.equal(0);
     const eco = loadEcosystem();
     const opts = defaultVhostOptions(eco, LAYOUTS.debian, 'apache', {

@@ -37,7 +37,11 @@ function tableRows(out: string): string[][] {
 
 /** A "Property/Field | Value" table as an object. */
 function props(out: string): Record<string, string> {
-  return Object.fromEntries(tableRows(out).slice(1).map(([k, v]) => [k, v]));
+  return Object.fromEntries(
+    tableRows(out)
+      .slice(1)
+      .map(([k, v]) => [k, v]),
+  );
 }
 
 /** A list table as rows keyed by header. */
@@ -93,7 +97,7 @@ describe('cinder and openstack CLIs with Keystone password authentication', func
       return { code: 0, stdout, stderr };
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { stdout?: string; stderr?: string; killed?: boolean };
-      if (e.killed) throw new Error(`${cmd} ${args.join(' ')} timed out`);
+      if (e.killed) throw new Error(`${cmd} ${args.join(' ')} timed out`, { cause: err });
       if (typeof e.code !== 'number') throw err;
       return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
     }

@@ -13,7 +13,16 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { recordMessage, ACTIONS, DETAILS } from '../../src/services/user-messages';
 import { startServer, tmpDir, type Reply, type RequestOptions, type TestServer } from '../lib/server';
-import { freePort, makeTestCertificate, requireKeystone, startKeystone, startKeystoneProxy, type Keystone, type KeystoneProxy, type Token } from '../lib/keystone';
+import {
+  freePort,
+  makeTestCertificate,
+  requireKeystone,
+  startKeystone,
+  startKeystoneProxy,
+  type Keystone,
+  type KeystoneProxy,
+  type Token,
+} from '../lib/keystone';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const UNAUTHORIZED = { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } };
@@ -97,7 +106,7 @@ describe('Keystone authentication (real Keystone under uwsgi)', function () {
       expect(proxy.seen.length).to.equal(before);
     });
 
-    it('answers a request without a token with 401, Keystone\'s body and WWW-Authenticate (no noauth fake login)', async () => {
+    it("answers a request without a token with 401, Keystone's body and WWW-Authenticate (no noauth fake login)", async () => {
       expect401(await api.request('GET', '/v3/volumes', { token: null }));
       expect401(await api.request('GET', `/v3/${alice.projectId}/volumes`, { token: null }));
       expect401(await api.request('GET', '/v3/', { token: null }));
@@ -261,7 +270,7 @@ describe('Keystone authentication (real Keystone under uwsgi)', function () {
       );
     });
 
-    it('answers 503 when the service user\'s password is wrong (a deployment error, not the caller\'s)', async () => {
+    it("answers 503 when the service user's password is wrong (a deployment error, not the caller's)", async () => {
       const wrong = await anotherApi({ url: proxy.url, password: 'not-the-password' });
       const r = await as(alice, 'GET', '/volumes', {}, wrong);
       expect(r.status).to.equal(503);
@@ -288,7 +297,10 @@ describe('Keystone authentication (real Keystone under uwsgi)', function () {
       backup = b.body.backup.id;
       await waitFor(alice, 'backups', backup, 'available');
       const attVol = await createVolume(alice);
-      const a = await as(alice, 'POST', '/attachments', { mv: '3.27', body: { attachment: { volume_uuid: attVol, instance_uuid: '5e0a3b2d-5d1a-4c59-9e8c-5c4d0b7a9f10' } } });
+      const a = await as(alice, 'POST', '/attachments', {
+        mv: '3.27',
+        body: { attachment: { volume_uuid: attVol, instance_uuid: '5e0a3b2d-5d1a-4c59-9e8c-5c4d0b7a9f10' } },
+      });
       expect(a.status, a.text).to.equal(200);
       attachment = a.body.attachment.id;
       const trVol = await createVolume(alice);
@@ -387,7 +399,7 @@ describe('Keystone authentication (real Keystone under uwsgi)', function () {
       expect((await as(alice, 'GET', `/messages/${message}`, { mv: '3.3' })).status).to.equal(200);
     });
 
-    it('quota sets: a member reads only its own project\'s; nobody but an admin changes them', async () => {
+    it("quota sets: a member reads only its own project's; nobody but an admin changes them", async () => {
       expect((await as(bob, 'GET', `/os-quota-sets/${bob.projectId}`)).status).to.equal(200);
       const other = await as(bob, 'GET', `/os-quota-sets/${alice.projectId}`);
       expect(other.status).to.equal(403);
@@ -403,10 +415,12 @@ describe('Keystone authentication (real Keystone under uwsgi)', function () {
       expect(limits.body.limits.absolute.totalVolumesUsed).to.equal(0);
     });
 
-    it('the transfer\'s receiver may accept it with the auth key, which moves the volume to its project', async () => {
+    it("the transfer's receiver may accept it with the auth key, which moves the volume to its project", async () => {
       const trVol = await createVolume(alice, { name: 'to-beta' });
       const tr = await as(alice, 'POST', '/os-volume-transfer', { body: { transfer: { volume_id: trVol } } });
-      const accepted = await as(bob, 'POST', `/os-volume-transfer/${tr.body.transfer.id}/accept`, { body: { accept: { auth_key: tr.body.transfer.auth_key } } });
+      const accepted = await as(bob, 'POST', `/os-volume-transfer/${tr.body.transfer.id}/accept`, {
+        body: { accept: { auth_key: tr.body.transfer.auth_key } },
+      });
       expect(accepted.status, accepted.text).to.equal(202);
       expect((await as(bob, 'GET', `/volumes/${trVol}`)).body.volume.name).to.equal('to-beta');
       expect((await as(alice, 'GET', `/volumes/${trVol}`)).status).to.equal(404);
@@ -474,7 +488,9 @@ describe('Keystone authentication (real Keystone under uwsgi)', function () {
     });
 
     it('shows members only the user-visible extra specs of a type', async () => {
-      const created = await as(admin, 'POST', '/types', { body: { volume_type: { name: 'gold', extra_specs: { volume_backend_name: 'pool-7', multiattach: '<is> True' } } } });
+      const created = await as(admin, 'POST', '/types', {
+        body: { volume_type: { name: 'gold', extra_specs: { volume_backend_name: 'pool-7', multiattach: '<is> True' } } },
+      });
       const id = created.body.volume_type.id;
       expect((await as(admin, 'GET', `/types/${id}/extra_specs`)).body.extra_specs).to.deep.equal({ volume_backend_name: 'pool-7', multiattach: '<is> True' });
       expect((await as(alice, 'GET', `/types/${id}/extra_specs`)).body.extra_specs).to.deep.equal({ multiattach: '<is> True' });

@@ -74,7 +74,11 @@ function call(base: string, method: string, urlPath: string, body?: unknown, tim
       {
         method,
         agent,
-        headers: { 'X-Auth-Token': TOKEN, Accept: 'application/json', ...(data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {}) },
+        headers: {
+          'X-Auth-Token': TOKEN,
+          Accept: 'application/json',
+          ...(data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {}),
+        },
       },
       (res) => {
         let text = '';
@@ -183,8 +187,11 @@ describe('several API hosts behind one balancer (issue 8)', function () {
       this.skip();
     }
     if (postgresMissing()) this.skip();
-    // The hosts run the compiled build, as in production.
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+    // The hosts run the compiled build, as in production (scripts/test-all.sh has just built it: VOLUME_API_TEST_BUILT=1).
+    if (process.env.VOLUME_API_TEST_BUILT !== '1' || !fs.existsSync(path.join(ROOT, 'dist', 'server.js')))
+      execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], {
+        stdio: 'inherit',
+      });
 
     // MULTI_HOST_LOOPBACK=1 tries the fallback on a machine that could make namespaces.
     isolation = process.env.MULTI_HOST_LOOPBACK !== '1' && canCreateNamespaces() ? 'namespaces' : 'loopback';
@@ -192,7 +199,8 @@ describe('several API hosts behind one balancer (issue 8)', function () {
       const why = process.env.MULTI_HOST_LOOPBACK === '1' ? 'MULTI_HOST_LOOPBACK=1' : 'cannot create network namespaces (no CAP_NET_ADMIN)';
       console.log(`      multi-host: ${why}: falling back to 127.0.0.2 and 127.0.0.3; the link-cut test is skipped`);
     }
-    const nets = isolation === 'namespaces' ? [createNamespaceHost('host1'), createNamespaceHost('host2')] : [loopbackHost('host1', 2), loopbackHost('host2', 3)];
+    const nets =
+      isolation === 'namespaces' ? [createNamespaceHost('host1'), createNamespaceHost('host2')] : [loopbackHost('host1', 2), loopbackHost('host2', 3)];
     for (const [i, net] of nets.entries()) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), `volume-api-mh-${net.label}-`));
       fs.copyFileSync(path.join(ROOT, 'ecosystem.config.js'), path.join(dir, 'ecosystem.config.js'));
@@ -235,7 +243,12 @@ describe('several API hosts behind one balancer (issue 8)', function () {
     report.push(`hosts up (${isolation}): ${hosts.map((h) => `${h.name} on ${h.net.addr}:${PORT}`).join(', ')} in ${Date.now() - t0} ms`);
     proxy = await startNginxFor(
       hosts.map((h) => `http://${h.net.addr}:${PORT}`),
-      { serverName: 'localhost', healthCheckIntervalSeconds: HEALTH_INTERVAL_S, connectTimeoutSeconds: CONNECT_TIMEOUT_S, proxyTimeoutSeconds: PROXY_TIMEOUT_S },
+      {
+        serverName: 'localhost',
+        healthCheckIntervalSeconds: HEALTH_INTERVAL_S,
+        connectTimeoutSeconds: CONNECT_TIMEOUT_S,
+        proxyTimeoutSeconds: PROXY_TIMEOUT_S,
+      },
     );
   });
 
@@ -395,7 +408,12 @@ describe('several API hosts behind one balancer (issue 8)', function () {
       `${h.name} back in the balancer`,
       async () => {
         await call(proxy!.url, 'GET', `/v3/volumes?limit=1`);
-        return proxy!.accessEntries().slice(since).some((e) => e.upstream_addr === upstream && e.status === '200') ? true : undefined;
+        return proxy!
+          .accessEntries()
+          .slice(since)
+          .some((e) => e.upstream_addr === upstream && e.status === '200')
+          ? true
+          : undefined;
       },
       (HEALTH_INTERVAL_S + 20) * 1000,
     );
@@ -420,7 +438,13 @@ describe('several API hosts behind one balancer (issue 8)', function () {
         errors = now;
         quietSince = Date.now();
       }
-      const upstreams = new Set(proxy!.accessEntries().slice(mark).filter((e) => e.status === '200').map((e) => e.upstream_addr));
+      const upstreams = new Set(
+        proxy!
+          .accessEntries()
+          .slice(mark)
+          .filter((e) => e.status === '200')
+          .map((e) => e.upstream_addr),
+      );
       if (Date.now() - quietSince > (HEALTH_INTERVAL_S + 1) * 1000 && hosts.every((h) => upstreams.has(`${h.net.addr}:${PORT}`))) return;
       if (Date.now() > deadline) throw new Error('the balancer did not settle on both hosts within 60 s');
       await sleep(100);

@@ -28,7 +28,6 @@ interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
   text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   json: any;
   socket: net.Socket;
 }
@@ -102,7 +101,13 @@ describe('nginx in front of the API (real nginx)', function () {
       const missingLogDir = path.join(tmp, 'no-such-dir');
       const variants = [
         defaultVhostOptions(eco, LAYOUTS.debian, 'nginx', { logDir: missingLogDir }),
-        defaultVhostOptions(eco, LAYOUTS.debian, 'nginx', { upstreams: [{ host: '10.0.0.1', port: 8776 }, { host: '[::1]', port: 8777 }], maxBodyBytes: 10485760 }),
+        defaultVhostOptions(eco, LAYOUTS.debian, 'nginx', {
+          upstreams: [
+            { host: '10.0.0.1', port: 8776 },
+            { host: '[::1]', port: 8777 },
+          ],
+          maxBodyBytes: 10485760,
+        }),
         defaultVhostOptions(eco, LAYOUTS.rhel, 'nginx', { serverName: 'volume.example.com', tls }),
       ];
       for (const opts of variants) {
@@ -129,7 +134,11 @@ describe('nginx in front of the API (real nginx)', function () {
       expect(unbalanced.ok).to.equal(false);
       expect(unbalanced.output).to.match(/unexpected end of file/);
 
-      const missingCert = nginx.generate(eco, defaultVhostOptions(eco, LAYOUTS.debian, 'nginx', { tls: { cert: path.join(tmp, 'none.pem'), key: path.join(tmp, 'none.key') } }), LAYOUTS.debian);
+      const missingCert = nginx.generate(
+        eco,
+        defaultVhostOptions(eco, LAYOUTS.debian, 'nginx', { tls: { cert: path.join(tmp, 'none.pem'), key: path.join(tmp, 'none.key') } }),
+        LAYOUTS.debian,
+      );
       const cert = await nginx.validate(missingCert, LAYOUTS.debian);
       expect(cert.ok).to.equal(false);
       expect(cert.output).to.contain('none.pem');
@@ -222,7 +231,9 @@ describe('nginx in front of the API (real nginx)', function () {
     it('GET / over HTTPS shows https://<server name> links, with the certificate for that name', async () => {
       const r = await send(proxy!.url, 'GET', '/', { host: 'volume.test' });
       expect(r.status).to.equal(300);
-      const hrefs: string[] = r.json.versions.flatMap((v: { links: { rel: string; href: string }[] }) => v.links.filter((l) => l.rel === 'self').map((l) => l.href));
+      const hrefs: string[] = r.json.versions.flatMap((v: { links: { rel: string; href: string }[] }) =>
+        v.links.filter((l) => l.rel === 'self').map((l) => l.href),
+      );
       expect(hrefs).to.deep.equal(['https://volume.test/v3/']);
       expect((r.socket as TLSSocket).getPeerCertificate().subject.CN).to.equal('volume.test');
       const listed = await send(proxy!.url, 'GET', '/v3/volumes?limit=1', { host: 'volume.test' });

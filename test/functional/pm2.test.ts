@@ -22,7 +22,6 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
 /** One request on a fresh connection (Connection: close), so cluster instances take turns. */
 function freshGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
@@ -143,7 +142,11 @@ function startLoad(base: string, opts: { concurrency: number; createEvery: numbe
       const create = opts.createEvery > 0 && i % opts.createEvery === 0;
       try {
         const res = create
-          ? await fetch(`${base}/v3/volumes`, { method: 'POST', headers: { 'X-Auth-Token': 'admin:abc', 'Content-Type': 'application/json' }, body: JSON.stringify({ volume: { size: 1, name: `load-${i}` } }) })
+          ? await fetch(`${base}/v3/volumes`, {
+              method: 'POST',
+              headers: { 'X-Auth-Token': 'admin:abc', 'Content-Type': 'application/json' },
+              body: JSON.stringify({ volume: { size: 1, name: `load-${i}` } }),
+            })
           : await fetch(`${base}/v3/volumes?limit=2`, { headers: { 'X-Auth-Token': 'admin:abc' } });
         const body = await res.text();
         if (res.status !== (create ? 202 : 200)) throw new Error(`${res.status} ${body.slice(0, 200)}`);
@@ -193,8 +196,12 @@ describe('PM2 ecosystem (real PM2)', function () {
       if (process.env.CI === 'true') throw new Error('pm2 is missing from node_modules: run npm ci');
       this.skip();
     }
-    // The apps run the compiled build, as in production.
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+    // The apps run the compiled build, as in production. scripts/test-all.sh has just built it (and says
+    // so with VOLUME_API_TEST_BUILT=1): no second build of the same tree.
+    if (process.env.VOLUME_API_TEST_BUILT === '1' && fs.existsSync(path.join(ROOT, 'dist', 'server.js'))) return;
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], {
+      stdio: 'inherit',
+    });
   });
 
   describe('one deployment', () => {
@@ -218,11 +225,20 @@ describe('PM2 ecosystem (real PM2)', function () {
 
     it('answers from more than one cluster instance, and the separate worker makes volumes available', async () => {
       for (let i = 0; i < 20; i++) expect((await freshGet(`${d.base}/v3/volumes`)).status).to.equal(200);
-      const create = await fetch(`${d.base}/v3/volumes`, { method: 'POST', headers: { 'X-Auth-Token': 'admin:abc', 'Content-Type': 'application/json' }, body: JSON.stringify({ volume: { size: 1 } }) });
+      const create = await fetch(`${d.base}/v3/volumes`, {
+        method: 'POST',
+        headers: { 'X-Auth-Token': 'admin:abc', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ volume: { size: 1 } }),
+      });
       const id = ((await create.json()) as { volume: { id: string } }).volume.id;
       await waitAllAvailable(d.base, [id]);
       await sleep(500);
-      const pids = new Set(d.logLines('volume-api.log').filter((l) => l.audit === true).map((l) => l.pid));
+      const pids = new Set(
+        d
+          .logLines('volume-api.log')
+          .filter((l) => l.audit === true)
+          .map((l) => l.pid),
+      );
       const apiPids = (await d.list()).filter((p) => p.name === 'volume-api').map((p) => p.pid);
       expect(pids.size).to.be.greaterThan(1);
       for (const pid of pids) expect(apiPids).to.include(pid as number);
@@ -230,17 +246,27 @@ describe('PM2 ecosystem (real PM2)', function () {
     });
 
     it('shows our metrics in pm2 jlist after a burst of requests', async () => {
-      await Promise.all(Array.from({ length: 50 }, () => fetch(`${d.base}/v3/volumes?limit=1`, { headers: { 'X-Auth-Token': 'admin:abc' } }).then((r) => r.text())));
+      await Promise.all(
+        Array.from({ length: 50 }, () => fetch(`${d.base}/v3/volumes?limit=1`, { headers: { 'X-Auth-Token': 'admin:abc' } }).then((r) => r.text())),
+      );
       await sleep(2500);
       const procs = await d.list();
       for (const p of procs.filter((x) => x.name === 'volume-api')) {
         const m = p.pm2_env.axm_monitor ?? {};
-        for (const name of [METRIC_NAMES.requestsPerSecond, METRIC_NAMES.latencyP95, METRIC_NAMES.inFlight, METRIC_NAMES.responses4xx, METRIC_NAMES.responses5xx]) expect(m, name).to.have.property(name);
+        for (const name of [
+          METRIC_NAMES.requestsPerSecond,
+          METRIC_NAMES.latencyP95,
+          METRIC_NAMES.inFlight,
+          METRIC_NAMES.responses4xx,
+          METRIC_NAMES.responses5xx,
+        ])
+          expect(m, name).to.have.property(name);
       }
       const apiMetrics = procs.filter((x) => x.name === 'volume-api').map((p) => p.pm2_env.axm_monitor!);
       expect(apiMetrics.some((m) => Number(m[METRIC_NAMES.latencyP95].value) > 0)).to.equal(true);
       const w = procs.find((x) => x.name === 'volume-worker')!.pm2_env.axm_monitor ?? {};
-      for (const name of [METRIC_NAMES.queueDepth, METRIC_NAMES.running, METRIC_NAMES.failed, METRIC_NAMES.oldestQueuedAge]) expect(w, name).to.have.property(name);
+      for (const name of [METRIC_NAMES.queueDepth, METRIC_NAMES.running, METRIC_NAMES.failed, METRIC_NAMES.oldestQueuedAge])
+        expect(w, name).to.have.property(name);
       expect(Number(w[METRIC_NAMES.queueDepth].value)).to.be.at.least(0);
     });
 
@@ -282,7 +308,11 @@ describe('PM2 ecosystem (real PM2)', function () {
     });
 
     it('restarts the worker killed with SIGKILL mid-operation; the operation completes', async () => {
-      const create = await fetch(`${d.base}/v3/volumes`, { method: 'POST', headers: { 'X-Auth-Token': 'admin:abc', 'Content-Type': 'application/json' }, body: JSON.stringify({ volume: { size: 2, name: 'source' } }) });
+      const create = await fetch(`${d.base}/v3/volumes`, {
+        method: 'POST',
+        headers: { 'X-Auth-Token': 'admin:abc', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ volume: { size: 2, name: 'source' } }),
+      });
       const source = ((await create.json()) as { volume: { id: string } }).volume.id;
       await waitAllAvailable(d.base, [source]);
       // Real data, so the clone takes a while: 1 GiB of non-zero bytes.
@@ -291,7 +321,11 @@ describe('PM2 ecosystem (real PM2)', function () {
       for (let i = 0; i < 256; i++) fs.writeSync(fd, chunk, 0, chunk.length, i * chunk.length);
       fs.closeSync(fd);
       const worker = (await d.list()).find((p) => p.name === 'volume-worker')!;
-      const clone = await fetch(`${d.base}/v3/volumes`, { method: 'POST', headers: { 'X-Auth-Token': 'admin:abc', 'Content-Type': 'application/json' }, body: JSON.stringify({ volume: { source_volid: source, name: 'clone' } }) });
+      const clone = await fetch(`${d.base}/v3/volumes`, {
+        method: 'POST',
+        headers: { 'X-Auth-Token': 'admin:abc', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ volume: { source_volid: source, name: 'clone' } }),
+      });
       const cloneId = ((await clone.json()) as { volume: { id: string } }).volume.id;
       const db = new Database(path.join(d.dataDir, 'volume-api.sqlite'), { readonly: true });
       try {
@@ -303,7 +337,10 @@ describe('PM2 ecosystem (real PM2)', function () {
         }
         process.kill(worker.pid, 'SIGKILL');
         await waitAllAvailable(d.base, [cloneId], 60000);
-        const op = db.prepare("select state, attempts from operations where resource_id = ? and kind = 'create_volume'").get(cloneId) as { state: string; attempts: number };
+        const op = db.prepare("select state, attempts from operations where resource_id = ? and kind = 'create_volume'").get(cloneId) as {
+          state: string;
+          attempts: number;
+        };
         expect(op.state).to.equal('succeeded');
       } finally {
         db.close();
@@ -365,8 +402,14 @@ describe('PM2 ecosystem (real PM2)', function () {
       for (const l of d.logLines('volume-api.log')) if (l.audit === true) counts.set(l.req_id as string, (counts.get(l.req_id as string) ?? 0) + 1);
       const missing = r.requestIds.filter((id) => counts.get(id) === undefined);
       const repeated = r.requestIds.filter((id) => (counts.get(id) ?? 0) > 1);
-      console.log(`      3 forced rotations: ${r.requestIds.length} request ids, ${missing.length} missing, ${repeated.length} repeated, ${rotated.length} rotated files`);
-      expect({ requests: r.requestIds.length, missing: missing.length, repeated: repeated.length }).to.deep.equal({ requests: r.requestIds.length, missing: 0, repeated: 0 });
+      console.log(
+        `      3 forced rotations: ${r.requestIds.length} request ids, ${missing.length} missing, ${repeated.length} repeated, ${rotated.length} rotated files`,
+      );
+      expect({ requests: r.requestIds.length, missing: missing.length, repeated: repeated.length }).to.deep.equal({
+        requests: r.requestIds.length,
+        missing: 0,
+        repeated: 0,
+      });
       expect(r.requestIds.length).to.be.greaterThan(500);
     });
   });

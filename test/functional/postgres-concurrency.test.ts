@@ -72,18 +72,28 @@ describe('PostgreSQL: 3 API processes and 2 workers on one database', function (
     const startupMs = Date.now() - started;
     const owners = workers.map((w) => String(w.lines.find(isWorkerRunning)!.owner));
     store = await openStore(loadConfig({ argv: [], env: {}, overrides: { database_url: db.url } }), { migrate: false });
-    const migrations = await store.db.selectFrom('kysely_migration' as never).selectAll().execute();
+    const migrations = await store.db
+      .selectFrom('kysely_migration' as never)
+      .selectAll()
+      .execute();
     expect(migrations).to.have.length(Object.keys(MIGRATIONS).length);
 
     const ports = apis.map(listeningPort);
-    expect((await apiCall(ports[0], 'PUT', `/v3/os-quota-sets/${PROJECT_ID}`, { quota_set: { volumes: QUOTA_VOLUMES, gigabytes: 1000 } })).status).to.equal(200);
+    expect((await apiCall(ports[0], 'PUT', `/v3/os-quota-sets/${PROJECT_ID}`, { quota_set: { volumes: QUOTA_VOLUMES, gigabytes: 1000 } })).status).to.equal(
+      200,
+    );
 
     // Round 1: 48 creates at once, round-robin over the three APIs, at a limit of 12.
     const t1 = Date.now();
-    const round1 = await Promise.all(Array.from({ length: 48 }, (_, i) => apiCall(ports[i % 3], 'POST', '/v3/volumes', { volume: { size: 1 + (i % 2), name: `r1-${i}` } })));
+    const round1 = await Promise.all(
+      Array.from({ length: 48 }, (_, i) => apiCall(ports[i % 3], 'POST', '/v3/volumes', { volume: { size: 1 + (i % 2), name: `r1-${i}` } })),
+    );
     const round1Ms = Date.now() - t1;
     const r1Statuses = round1.map((r) => r.status);
-    expect(r1Statuses.filter((s) => s !== 202 && s !== 413), 'no other status').to.deep.equal([]);
+    expect(
+      r1Statuses.filter((s) => s !== 202 && s !== 413),
+      'no other status',
+    ).to.deep.equal([]);
     expect(r1Statuses.filter((s) => s === 202)).to.have.length(QUOTA_VOLUMES);
     let u = await usageAndRows(store);
     expect(u).to.deep.equal({ volumes: QUOTA_VOLUMES, gigabytes: u.rowsGb, rows: QUOTA_VOLUMES, rowsGb: u.rowsGb });
@@ -104,7 +114,10 @@ describe('PostgreSQL: 3 API processes and 2 workers on one database', function (
     const round2Ms = Date.now() - t2;
     expect(round2.slice(0, toDelete.length).map((r) => r.status)).to.deep.equal(toDelete.map(() => 202));
     const r2Creates = round2.slice(toDelete.length).map((r) => r.status);
-    expect(r2Creates.filter((s) => s !== 202 && s !== 413), 'no other status').to.deep.equal([]);
+    expect(
+      r2Creates.filter((s) => s !== 202 && s !== 413),
+      'no other status',
+    ).to.deep.equal([]);
     // Quota is given back when a delete completes (in the worker), so at most the freed 6 get in.
     expect(r2Creates.filter((s) => s === 202).length).to.be.at.most(toDelete.length);
 
@@ -127,7 +140,6 @@ describe('PostgreSQL: 3 API processes and 2 workers on one database', function (
     expect(serverErrors).to.deep.equal([]);
 
     // The numbers, for docs/scaling.md.
-    // eslint-disable-next-line no-console
     console.log(
       `      startup (5 processes, migrations) ${startupMs} ms; round 1: 48 creates in ${round1Ms} ms (12 accepted); ` +
         `round 2: 6 deletes + 30 creates in ${round2Ms} ms (${r2Creates.filter((s) => s === 202).length} accepted); ` +

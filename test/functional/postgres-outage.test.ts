@@ -175,7 +175,6 @@ describe('PostgreSQL: the database dies under load', function () {
     expect(worker.lines.some((l) => l.msg === 'worker loop error' || l.msg === 'database connection lost')).to.equal(true);
 
     const latencies = unavailable.map((s) => s.ms).sort((a, b) => a - b);
-    // eslint-disable-next-line no-console
     console.log(
       `      ${samples.length} requests, ${unavailable.length} got 503 (max latency ${latencies[latencies.length - 1]} ms); ` +
         `db down at ${stoppedAt} ms, up at ${startedAt} ms, healthcheck 200 again ${healthUpAgainAt - startedAt} ms after start; ` +

@@ -126,7 +126,15 @@ describe('Puppet module deploy/puppet/volume_api', function () {
     });
 
     it('parses every manifest (puppet parser validate)', function () {
-      expect(manifests.map((m) => path.basename(m))).to.include.members(['init.pp', 'params.pp', 'install.pp', 'config.pp', 'service.pp', 'webserver.pp', 'logrotate.pp']);
+      expect(manifests.map((m) => path.basename(m))).to.include.members([
+        'init.pp',
+        'params.pp',
+        'install.pp',
+        'config.pp',
+        'service.pp',
+        'webserver.pp',
+        'logrotate.pp',
+      ]);
       const r = spawnSync('puppet', ['parser', 'validate', '--color=false', ...manifests], { encoding: 'utf8' });
       expect(r.status, r.stdout + r.stderr).to.equal(0);
     });
@@ -137,16 +145,20 @@ describe('Puppet module deploy/puppet/volume_api', function () {
       expect(r.status, r.stdout + r.stderr).to.equal(0);
     });
 
-    it('renders the environment file (EPP): sorted KEY=\'value\' lines that sh can source', function () {
+    it("renders the environment file (EPP): sorted KEY='value' lines that sh can source", function () {
       const values = "{ 'environment' => { 'VOLUME_API_PORT' => '9000', 'VOLUME_API_CONFIG' => '/etc/volume-api/volume-api.json' } }";
-      const r = spawnSync('puppet', ['epp', 'render', '--color=false', '--values', values, path.join(MODULE_DIR, 'templates', 'volume-api.env.epp')], { encoding: 'utf8' });
+      const r = spawnSync('puppet', ['epp', 'render', '--color=false', '--values', values, path.join(MODULE_DIR, 'templates', 'volume-api.env.epp')], {
+        encoding: 'utf8',
+      });
       expect(r.status, r.stderr).to.equal(0);
       const lines = r.stdout.split('\n').filter((l) => l && !l.startsWith('#'));
       expect(lines).to.deep.equal(["VOLUME_API_CONFIG='/etc/volume-api/volume-api.json'", "VOLUME_API_PORT='9000'"]);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vapi-puppet-epp-'));
       try {
         fs.writeFileSync(path.join(dir, 'volume-api.env'), r.stdout);
-        const sh = spawnSync('sh', ['-c', 'set -a && . "$1" && set +a && sh -c \'echo "$VOLUME_API_PORT"\'', 'sh', path.join(dir, 'volume-api.env')], { encoding: 'utf8' });
+        const sh = spawnSync('sh', ['-c', 'set -a && . "$1" && set +a && sh -c \'echo "$VOLUME_API_PORT"\'', 'sh', path.join(dir, 'volume-api.env')], {
+          encoding: 'utf8',
+        });
         expect(sh.stdout.trim(), sh.stderr).to.equal('9000');
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -157,7 +169,9 @@ describe('Puppet module deploy/puppet/volume_api', function () {
       if (!hasCommand('ruby')) this.skip();
       const settings = { port: 8776, public_endpoint: 'https://v.example.com', auth: { strategy: 'keystone', keystone: { password: 'p"w\\x' } } };
       const script = '@settings = JSON.parse(ARGV[0]); print ERB.new(File.read(ARGV[1]), trim_mode: "-").result(binding)';
-      const r = spawnSync('ruby', ['-rerb', '-rjson', '-e', script, JSON.stringify(settings), path.join(MODULE_DIR, 'templates', 'volume-api.json.erb')], { encoding: 'utf8' });
+      const r = spawnSync('ruby', ['-rerb', '-rjson', '-e', script, JSON.stringify(settings), path.join(MODULE_DIR, 'templates', 'volume-api.json.erb')], {
+        encoding: 'utf8',
+      });
       expect(r.status, r.stderr).to.equal(0);
       expect(JSON.parse(r.stdout)).to.deep.equal(settings);
     });
@@ -218,7 +232,9 @@ describe('Puppet module deploy/puppet/volume_api', function () {
 
     after(async function () {
       if (!ctx.user) return;
-      spawnSync('start-stop-daemon', ['--stop', '--quiet', '--oknodo', '--pidfile', pidfile(), '--retry', 'TERM/20/KILL/5', '--remove-pidfile'], { stdio: 'ignore' });
+      spawnSync('start-stop-daemon', ['--stop', '--quiet', '--oknodo', '--pidfile', pidfile(), '--retry', 'TERM/20/KILL/5', '--remove-pidfile'], {
+        stdio: 'ignore',
+      });
       fs.rmSync(pidfile(), { force: true });
       await removeUser(ctx.user);
       if (ctx.dir) fs.rmSync(ctx.dir, { recursive: true, force: true });
@@ -282,7 +298,7 @@ describe('Puppet module deploy/puppet/volume_api', function () {
       if (ctx.dir) fs.rmSync(ctx.dir, { recursive: true, force: true });
     });
 
-    it('starts the ecosystem as the service user and sets up log rotation with the module\'s policy', async function () {
+    it("starts the ecosystem as the service user and sets up log rotation with the module's policy", async function () {
       ctx.params = { ...ctx.params, logrotate_file: path.join(ctx.dir, 'logrotate.d', 'volume-api'), log_max_size: '20M', log_retain: 3 };
       const r = await puppetApply(ctx.dir, siteManifest(ctx.params));
       log(`first apply (pm2): ${(r.ms / 1000).toFixed(1)} s`);
@@ -356,7 +372,7 @@ describe('Puppet module deploy/puppet/volume_api', function () {
       if (ctx.dir) fs.rmSync(ctx.dir, { recursive: true, force: true });
     });
 
-    it('starts the apps and installs the project\'s vhost (validated, enabled) pointing at the module\'s port', async function () {
+    it("starts the apps and installs the project's vhost (validated, enabled) pointing at the module's port", async function () {
       const r = await puppetApply(ctx.dir, siteManifest(ctx.params));
       log(`first apply (apache, vhost under a root): ${(r.ms / 1000).toFixed(1)} s`);
       expect(r.code, applyFailed(r)).to.equal(2);
@@ -475,7 +491,11 @@ describe('Puppet module deploy/puppet/volume_api', function () {
         expect(catalogResources(dir)).to.include.members(c.expected);
         const errors = r.output.split('\n').filter((l) => /^Error:/.test(l));
         const systemdUp = fs.existsSync('/run/systemd/system');
-        if (!systemdUp) expect(errors.every((l) => /Provider systemd is not functional/.test(l)), errors.join('\n')).to.equal(true);
+        if (!systemdUp)
+          expect(
+            errors.every((l) => /Provider systemd is not functional/.test(l)),
+            errors.join('\n'),
+          ).to.equal(true);
         expect(spawnSync('getent', ['passwd', user]).status).to.not.equal(0);
       });
     }

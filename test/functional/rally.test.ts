@@ -41,14 +41,18 @@ describe('real Rally through Keystone against PM2 behind Apache', function () {
       // Rally measured each scenario's atomic actions against us.
       const actions = r.rows.map((x) => `${x.scenario} ${x.action}`);
       for (const s of RALLY_SCENARIOS) expect(actions).to.include(`${s} total`);
-      expect(actions).to.include.members(['CinderVolumes.create_and_delete_volume cinder_v3.create_volume', 'CinderVolumes.create_and_delete_volume cinder_v3.delete_volume', 'CinderVolumes.list_volumes cinder_v3.list_volumes']);
+      expect(actions).to.include.members([
+        'CinderVolumes.create_and_delete_volume cinder_v3.create_volume',
+        'CinderVolumes.create_and_delete_volume cinder_v3.delete_volume',
+        'CinderVolumes.list_volumes cinder_v3.list_volumes',
+      ]);
       for (const row of r.rows) expect(row.success, `${row.scenario} ${row.action}`).to.equal('100.0%');
       const html = fs.readFileSync(r.htmlReport, 'utf8');
       expect(html).to.contain('CinderVolumes.create_and_list_volume');
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       fs.copyFileSync(r.htmlReport, path.join(ARTIFACTS, 'report.html'));
       fs.copyFileSync(r.jsonReport, path.join(ARTIFACTS, 'report.json'));
-      console.log(`      Rally report: ${path.join(ARTIFACTS, 'report.html')}`); // eslint-disable-line no-console
+      console.log(`      Rally report: ${path.join(ARTIFACTS, 'report.html')}`);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

@@ -105,7 +105,11 @@ describe('standalone process (npm start)', () => {
   });
 
   it('exits non-zero naming the key and value of a bad setting', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/standalone.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', VOLUME_API_PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/standalone.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', VOLUME_API_PORT: 'eighty' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -21,7 +21,22 @@ import { startServer, type TestServer } from '../lib/server';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const GiB = 1024 ** 3;
-const TRANSITIONAL = ['creating', 'deleting', 'extending', 'attaching', 'detaching', 'reserved', 'retyping', 'reverting', 'backing-up', 'restoring-backup', 'downloading', 'uploading', 'maintenance', 'awaiting-transfer'];
+const TRANSITIONAL = [
+  'creating',
+  'deleting',
+  'extending',
+  'attaching',
+  'detaching',
+  'reserved',
+  'retyping',
+  'reverting',
+  'backing-up',
+  'restoring-backup',
+  'downloading',
+  'uploading',
+  'maintenance',
+  'awaiting-transfer',
+];
 
 type LogLine = Record<string, unknown> & { msg: string };
 
@@ -153,7 +168,10 @@ describe('volume-worker as its own process', function () {
     for (const v of live) expect(TRANSITIONAL, `volume ${v.id}`).not.to.include(v.status);
     const liveIds = new Set(live.map((v) => v.id));
     const names = fs.readdirSync(s.config.backend.path).filter((n) => n !== 'quarantine');
-    expect(names.filter((n) => n.includes('.tmp-')), 'partial files').to.deep.equal([]);
+    expect(
+      names.filter((n) => n.includes('.tmp-')),
+      'partial files',
+    ).to.deep.equal([]);
     for (const name of names) {
       const m = /^volume-(.+)$/.exec(name);
       expect(m && liveIds.has(m[1]), `${name} has a live row`).to.equal(true);
@@ -263,7 +281,7 @@ describe('volume-worker as its own process', function () {
     for (const at of [0, dataBytes / 2, dataBytes - chunk.length]) expect(read(cloneFile, at).equals(read(sourceFile, at)), `chunk at ${at}`).to.equal(true);
   });
 
-  it('CRASH after a create\'s storage work, before it is recorded: the next worker keeps the file (it has a row) and finishes', async () => {
+  it("CRASH after a create's storage work, before it is recorded: the next worker keeps the file (it has a row) and finishes", async () => {
     const s = await api();
     const w1 = await startWorker(s.dataDir, { VOLUME_API_WORKER_TEST_DELAY_MS: '60000' });
     const { id } = await createVolume(s);
@@ -332,7 +350,11 @@ describe('volume-worker as its own process', function () {
 
     // Each operation ran once: one success line across both processes, no lost lease, no retry.
     const lines = [...w1.lines, ...w2.lines];
-    for (const o of ops) expect(lines.filter((l) => l.msg === 'operation succeeded' && l.op_id === o.id), o.id).to.have.length(1);
+    for (const o of ops)
+      expect(
+        lines.filter((l) => l.msg === 'operation succeeded' && l.op_id === o.id),
+        o.id,
+      ).to.have.length(1);
     expect(lines.filter((l) => /lease lost|will retry|operation failed/.test(l.msg))).to.deep.equal([]);
 
     for (const id of ids) expect((await s.request('GET', `/v3/volumes/${id}`)).body.volume.status).to.equal('available');

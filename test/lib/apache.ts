@@ -149,11 +149,13 @@ export async function startApacheProxy(source: VhostSource, o: ApacheProxyStartO
     child.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (printed += d.toString()));
     let exited = false;
-    const exit = new Promise<void>((resolve) => child.once('exit', () => {
-      exited = true;
-      running.delete(child);
-      resolve();
-    }));
+    const exit = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        exited = true;
+        running.delete(child);
+        resolve();
+      }),
+    );
     const keep = o.keep || process.env.VOLUME_API_KEEP_TEST_DIRS === '1';
     const diagnostics = () => `${printed}${readIfExists(mainErrorLog)}`;
     const killGroup = (signal: NodeJS.Signals) => {

@@ -8,8 +8,7 @@
  *   await ks.registerVolumeEndpoints(api.url);     // once our API's port is known
  *   await ks.stop();                               // in after(), also when tests failed
  *
- * Setup follows ../shared/rally-keystone-notes.md, which measured what Keystone needs to be quick and
- * reliable here:
+ * Setup, from what we measured Keystone needs to be quick and reliable on these machines (docs/keystone.md):
  * - `password_hash_rounds = 4`: bcrypt at the default cost makes every token request ~200 ms.
  * - sqlite in WAL mode: otherwise concurrent writes (token issue + revocation) give "database is locked".
  * - uwsgi processes without threads (sqlite objects are per thread) and `lazy-apps`; and
@@ -35,7 +34,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports';
@@ -96,7 +95,7 @@ export interface Keystone {
   /** Services `cinderv3` (block-storage) and `volumev3` with public/internal/admin `<apiUrl>/v3/%(project_id)s`. */
   registerVolumeEndpoints(apiUrl: string): Promise<void>;
   /** Any Keystone API call as the bootstrap admin. */
-  adminRequest(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  adminRequest(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** uwsgi's log (uwsgi messages, Keystone's log, one line per request). */
   log(): string;
   stop(): Promise<void>;
@@ -112,7 +111,7 @@ process.once('exit', () => {
       // already gone
     }
   }
-  if (template) fs.rmSync(template, { recursive: true, force: true });
+  if (template && !templateShared) fs.rmSync(template, { recursive: true, force: true });
 });
 
 /** Files this harness needs that are missing, with their package. */
@@ -196,7 +195,11 @@ function keystoneManage(conf: string, args: string[]): void {
 
 /** Switches the sqlite file to WAL before Keystone opens it (the mode is stored in the file). */
 function enableWal(file: string): void {
-  const r = spawnSync('python3', ['-c', 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("PRAGMA journal_mode=WAL").fetchone()[0]); c.close()', file], { encoding: 'utf8' });
+  const r = spawnSync(
+    'python3',
+    ['-c', 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("PRAGMA journal_mode=WAL").fetchone()[0]); c.close()', file],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0 || r.stdout.trim() !== 'wal') throw new Error(`cannot switch ${file} to WAL: ${r.stderr}${r.stdout}`);
 }
 
@@ -216,15 +219,88 @@ const BOOTSTRAP_URL = 'http://127.0.0.1:5000/v3/';
 
 /** Directory of the bootstrapped state (database, keys) this process copies into each instance. */
 let template: string | undefined;
+/** True when `template` belongs to the whole run (the shared directory), not to this process. */
+let templateShared = false;
+
+/**
+ * The run's shared directory (test/lib/fixtures.ts sets it for every process of a mocha run, also the
+ * workers of `mocha --parallel`): the bootstrapped state is made there once for the run, by whichever
+ * process needs it first, instead of once per process.
+ */
+export const SHARED_DIR_ENV = 'VOLUME_API_TEST_SHARED_DIR';
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The run's bootstrapped state in the shared directory: made by the first process to get here (a
+ * lock directory, with the maker's pid, keeps the others waiting; a dead maker's lock is taken over).
+ */
+function sharedBootstrappedState(shared: string): string {
+  const dest = path.join(shared, 'keystone-state');
+  const lock = path.join(shared, 'keystone-state.lock');
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    if (fs.existsSync(path.join(dest, 'keystone.conf'))) return dest;
+    try {
+      fs.mkdirSync(lock);
+    } catch {
+      let owner = 0;
+      try {
+        owner = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+      } catch {
+        // being written
+      }
+      if (owner && !processAlive(owner)) fs.rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the shared Keystone state in ${dest} (lock ${lock})`);
+      sleepSync(200);
+      continue;
+    }
+    try {
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      if (fs.existsSync(path.join(dest, 'keystone.conf'))) return dest;
+      const made = makeBootstrappedState();
+      // Renamed into place whole, so a waiting process never copies a half-made state.
+      fs.renameSync(made, dest);
+      return dest;
+    } finally {
+      fs.rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
 
 /**
  * `keystone-manage db_sync` (most of the ~15 s), fernet and credential key setup and `bootstrap` (admin
- * user, roles admin/member/reader, RegionOne, identity endpoint), done once per test process; instances
- * start from a copy. The directory is removed when the process exits.
+ * user, roles admin/member/reader, RegionOne, identity endpoint), done once per mocha run (shared
+ * directory, see SHARED_DIR_ENV) or else once per test process; instances start from a copy. A
+ * process's own directory is removed when the process exits, the shared one by the run's fixture.
  */
 function bootstrappedState(): string {
   if (template) return template;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'volume-api-keystone-state-'));
+  const shared = process.env[SHARED_DIR_ENV];
+  if (shared && fs.existsSync(shared)) {
+    template = sharedBootstrappedState(shared);
+    templateShared = true;
+    return template;
+  }
+  template = makeBootstrappedState();
+  return template;
+}
+
+function makeBootstrappedState(): string {
+  const shared = process.env[SHARED_DIR_ENV];
+  const parent = shared && fs.existsSync(shared) ? shared : os.tmpdir();
+  const dir = fs.mkdtempSync(path.join(parent, 'volume-api-keystone-state-'));
   try {
     const conf = path.join(dir, 'keystone.conf');
     fs.writeFileSync(conf, keystoneConf(dir, false));
@@ -247,7 +323,6 @@ function bootstrappedState(): string {
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  template = dir;
   return dir;
 }
 
@@ -329,13 +404,13 @@ export async function startKeystone(opts: StartKeystoneOptions = {}): Promise<Ke
         adminToken = (await passwordToken(url, adminUser)).token;
         break;
       } catch (err) {
-        if (Date.now() - t1 > 60_000) throw new Error(`Keystone did not answer within 60 s: ${(err as Error).message}`);
+        if (Date.now() - t1 > 60_000) throw new Error(`Keystone did not answer within 60 s: ${(err as Error).message}`, { cause: err });
         await new Promise((r) => setTimeout(r, 100 + Math.min(i, 10) * 20));
       }
     }
     const startupMs = Date.now() - t1;
 
-    async function adminRequest(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    async function adminRequest(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }> {
       const res = await fetch(`${url}${urlPath}`, {
         method,
         headers: { 'X-Auth-Token': adminToken, Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
@@ -418,7 +493,7 @@ export async function startKeystone(opts: StartKeystoneOptions = {}): Promise<Ke
   } catch (err) {
     const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-3000) : '';
     await stop();
-    throw new Error(`cannot start Keystone: ${(err as Error).message}${log ? `\n--- uwsgi log ---\n${log}` : ''}`);
+    throw new Error(`cannot start Keystone: ${(err as Error).message}${log ? `\n--- uwsgi log ---\n${log}` : ''}`, { cause: err });
   }
 }
 
@@ -469,7 +544,23 @@ export function makeTestCertificate(dir: string): { key: string; cert: string } 
   const cert = path.join(dir, 'keystone-cert.pem');
   const r = spawnSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
@@ -483,12 +574,14 @@ export async function startKeystoneProxy(targetUrl: string, opts: { tls?: { key:
     seen: [],
     mode: 'forward',
     validations: (subject) =>
-      proxy.seen.filter((r) => r.method === 'GET' && r.url.startsWith('/v3/auth/tokens') && (subject === undefined || r.headers['x-subject-token'] === subject)).length,
+      proxy.seen.filter((r) => r.method === 'GET' && r.url.startsWith('/v3/auth/tokens') && (subject === undefined || r.headers['x-subject-token'] === subject))
+        .length,
     tokenRequests: () => proxy.seen.filter((r) => r.method === 'POST' && r.url.startsWith('/v3/auth/tokens')).length,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     proxy.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers } });

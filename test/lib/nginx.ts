@@ -34,7 +34,9 @@ export { freePort } from './ports';
 export function makeSelfSignedCert(dir: string, cn: string): { cert: string; key: string } {
   const cert = path.join(dir, 'tls-cert.pem');
   const key = path.join(dir, 'tls-key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-days', '1', '-keyout', key, '-out', cert], { stdio: 'pipe' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-days', '1', '-keyout', key, '-out', cert], {
+    stdio: 'pipe',
+  });
   return { cert, key };
 }
 

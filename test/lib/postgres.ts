@@ -1,6 +1,7 @@
 /*
- * A throwaway PostgreSQL 15 for tests (issue 8): one cluster per mocha process, started on first use,
- * and a fresh database per test server.
+ * A throwaway PostgreSQL 15 for tests (issue 8): one cluster per mocha run (started by the global
+ * fixture, test/lib/fixtures.ts, and shared by every worker of `mocha --parallel`) or, without that
+ * fixture, per mocha process, started on first use; and a fresh database per test server.
  *
  * The cluster lives in a temp dir owned by the `postgres` user (initdb refuses to run as root, so as root
  * we run the server binaries through runuser), listens only on 127.0.0.1 at a free port with its Unix
@@ -73,8 +74,31 @@ function runPg(bin: string, args: string[]): void {
 let shared: Promise<PgCluster> | undefined;
 let sharedDir: string | undefined;
 
-/** The one cluster of this mocha process, started on first call. */
+/**
+ * Set by the run's global fixture (test/lib/fixtures.ts) to `{"dir":..., "port":...}` of the cluster it
+ * started once for the whole mocha run: every worker process of `mocha --parallel` then uses that one
+ * cluster (a fresh database per test server, as before) instead of starting its own.
+ */
+export const SHARED_CLUSTER_ENV = 'VOLUME_API_TEST_PG_SHARED';
+
+/** The run's cluster, started by another process (the global fixture): this process neither stops nor starts it. */
+function externalCluster(): PgCluster | undefined {
+  const spec = process.env[SHARED_CLUSTER_ENV];
+  if (!spec) return undefined;
+  const { dir, port } = JSON.parse(spec) as { dir: string; port: number };
+  const notYours = (): never => {
+    throw new Error('the shared PostgreSQL cluster of the run cannot be stopped or started by a test: use startCluster() for a private one');
+  };
+  return { dir, port, url: (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`, stop: notYours, start: notYours };
+}
+
+/** The one cluster of this mocha process (or of the whole run, see SHARED_CLUSTER_ENV), started on first call. */
 export function sharedCluster(): Promise<PgCluster> {
+  const external = externalCluster();
+  if (external) {
+    shared ??= Promise.resolve(external);
+    return shared;
+  }
   shared ??= startCluster().then((c) => {
     sharedDir = c.dir;
     return c;
@@ -104,9 +128,29 @@ export async function startCluster(options: ClusterOptions = {}): Promise<PgClus
   const tlsOpts: string[] = [];
   if (options.tls) {
     const [cert, key] = [path.join(dir, 'server.crt'), path.join(dir, 'server.key')];
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     fs.chmodSync(key, 0o600);
     tlsOpts.push('-c ssl=on', `-c ssl_cert_file=${cert}`, `-c ssl_key_file=${key}`);
   }
@@ -139,7 +183,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<PgClus
       start(port);
       break;
     } catch (err) {
-      if (attempt >= 3) throw new Error(`${(err as Error).message}\n${readLog(dir)}`);
+      if (attempt >= 3) throw new Error(`${(err as Error).message}\n${readLog(dir)}`, { cause: err });
     }
   }
   return {
@@ -214,7 +258,8 @@ export async function createTestDatabase(cluster?: PgCluster): Promise<TestDatab
     name,
     url: c.url(name),
     drop: async () => {
-      if (!clusters.has(c.dir)) return;
+      // A private cluster that was stopped already took its databases along; the run's shared one is alive.
+      if (!clusters.has(c.dir) && c.dir !== externalCluster()?.dir) return;
       await adminQuery(c, `drop database if exists ${name} with (force)`);
     },
   };

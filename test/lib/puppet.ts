@@ -131,11 +131,7 @@ export async function removeUser(user: string): Promise<void> {
     return;
   }
   // The user exists only for this test, so its processes are the ones the test's applies started.
-  const pids = () =>
-    (spawnSync('pgrep', ['-u', user], { encoding: 'utf8' }).stdout ?? '')
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+  const pids = () => (spawnSync('pgrep', ['-u', user], { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean).map(Number);
   const signal = (sig: NodeJS.Signals) => {
     for (const pid of pids()) {
       try {

@@ -18,7 +18,6 @@ export interface Reply {
   status: number;
   headers: Headers;
   text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
 }
 
@@ -126,7 +125,7 @@ export function keysOf(o: Record<string, unknown>): string[] {
   return Object.keys(o).sort();
 }
 
-/** Reads a Cinder sample body from ../shared/cinder-api-samples (copied into test/samples). */
+/** Reads a Cinder sample body (test/samples: request/response bodies of the real Cinder, see its README). */
 export function sample(rel: string): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'samples', rel), 'utf8'));
 }

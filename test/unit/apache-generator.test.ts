@@ -97,7 +97,13 @@ describe('Apache vhost generator', () => {
   });
 
   it('several upstreams: one member each, in order, with the same settings', () => {
-    const text = gen({ upstreams: [{ host: '10.0.0.11', port: 8776 }, { host: 'api-2.internal', port: 9000 }, { host: '[fd00::3]', port: 8776 }] });
+    const text = gen({
+      upstreams: [
+        { host: '10.0.0.11', port: 8776 },
+        { host: 'api-2.internal', port: 9000 },
+        { host: '[fd00::3]', port: 8776 },
+      ],
+    });
     const m = members(text);
     expect(m).to.have.length(3);
     expect(m[0]).to.match(/^BalancerMember "http:\/\/10\.0\.0\.11:8776" /);
@@ -168,8 +174,8 @@ describe('Apache vhost generator', () => {
     expect(format).to.match(/^LogFormat "%h %l %u %t \\"%r\\" %>s %b \\"%\{Referer\}i\\" \\"%\{User-Agent\}i\\" /);
   });
 
-  describe('backend keep-alive below the service\'s', () => {
-    it('defaults to 30 s against the service\'s 75 s', () => {
+  describe("backend keep-alive below the service's", () => {
+    it("defaults to 30 s against the service's 75 s", () => {
       expect(SERVICE_KEEP_ALIVE_SECONDS).to.equal(75);
       expect(serviceKeepAliveSeconds(eco())).to.equal(75);
       expect(members(gen())[0]).to.include(' ttl=30 ');
@@ -200,7 +206,16 @@ describe('Apache vhost generator', () => {
       ['listen port 0', { listen: { host: '*', port: 0 } }, /listen port must be an integer from 1 to 65535/],
       ['a listen host with a quote', { listen: { host: '1.2.3.4"', port: 80 } }, /listen host/],
       ['no upstream', { upstreams: [] }, /upstreams must name at least one/],
-      ['an upstream twice', { upstreams: [{ host: '10.0.0.1', port: 8776 }, { host: '10.0.0.1', port: 8776 }] }, /listed twice/],
+      [
+        'an upstream twice',
+        {
+          upstreams: [
+            { host: '10.0.0.1', port: 8776 },
+            { host: '10.0.0.1', port: 8776 },
+          ],
+        },
+        /listed twice/,
+      ],
       ['an upstream port 70000', { upstreams: [{ host: '10.0.0.1', port: 70000 }] }, /upstream 10\.0\.0\.1 port/],
       ['an upstream host with a slash', { upstreams: [{ host: '10.0.0.1/x', port: 1 }] }, /upstream host/],
       ['a fractional timeout', { proxyTimeoutSeconds: 1.5 }, /proxyTimeoutSeconds must be an integer/],
@@ -254,7 +269,19 @@ describe('Apache vhost generator', () => {
 
   describe('template renderer', () => {
     it('fills names, repeats list sections, keeps or drops conditional ones, and drops notes', () => {
-      const t = ['{{! a note', 'A {{x}}', '{{#items}}', '  item {{name}} of {{x}}', '{{/items}}', '{{#flag}}', 'on', '{{/flag}}', '{{^flag}}', 'off', '{{/flag}}'].join('\n');
+      const t = [
+        '{{! a note',
+        'A {{x}}',
+        '{{#items}}',
+        '  item {{name}} of {{x}}',
+        '{{/items}}',
+        '{{#flag}}',
+        'on',
+        '{{/flag}}',
+        '{{^flag}}',
+        'off',
+        '{{/flag}}',
+      ].join('\n');
       expect(renderTemplate(t, { x: 1, items: [{ name: 'a' }, { name: 'b' }], flag: false })).to.equal('A 1\n  item a of 1\n  item b of 1\noff');
       expect(renderTemplate(t, { x: 2, items: [], flag: true })).to.equal('A 2\non');
     });

@@ -31,10 +31,31 @@ const att = (over: Partial<AttachmentRow> = {}): AttachmentRow => ({
 
 const record = (list: AttachmentRow[]): VolumeRecord => ({
   row: {
-    id: 'v1', project_id: 'p1', user_id: 'u1', name: null, description: null, size: 1, status: 'in-use', attach_status: 'attached',
-    availability_zone: 'nova', volume_type_id: 't1', snapshot_id: null, source_volid: null, bootable: 0, multiattach: 0, encrypted: 0,
-    replication_status: null, migration_status: null, host: 'h@file#file', provider_location: 'volume-v1', consumes_quota: 1,
-    created_at: '2026-11-24T22:27:19.000000', updated_at: null, deleted_at: null, deleted: 0, previous_status: null,
+    id: 'v1',
+    project_id: 'p1',
+    user_id: 'u1',
+    name: null,
+    description: null,
+    size: 1,
+    status: 'in-use',
+    attach_status: 'attached',
+    availability_zone: 'nova',
+    volume_type_id: 't1',
+    snapshot_id: null,
+    source_volid: null,
+    bootable: 0,
+    multiattach: 0,
+    encrypted: 0,
+    replication_status: null,
+    migration_status: null,
+    host: 'h@file#file',
+    provider_location: 'volume-v1',
+    consumes_quota: 1,
+    created_at: '2026-11-24T22:27:19.000000',
+    updated_at: null,
+    deleted_at: null,
+    deleted: 0,
+    previous_status: null,
   },
   metadata: {},
   adminMetadata: {},
@@ -54,7 +75,14 @@ describe('attachment views', () => {
 
   it('renders unset times as "", an unset mode as "null" and unset connection info as {}', () => {
     expect(attachments.detail(att({ attach_time: null, attach_mode: null }))).to.deep.equal({
-      id: 'a1', status: 'attached', instance: 'i1', volume_id: 'v1', attached_at: '', detached_at: '', attach_mode: 'null', connection_info: {},
+      id: 'a1',
+      status: 'attached',
+      instance: 'i1',
+      volume_id: 'v1',
+      attached_at: '',
+      detached_at: '',
+      attach_mode: 'null',
+      connection_info: {},
     });
     expect(attachments.detail(att({ connection_info: '{"device_path":"/x"}' })).connection_info).to.deep.equal({ device_path: '/x' });
     expect(attachments.detail(att()).attached_at).to.equal('2026-11-24T22:27:20.000000');

@@ -26,7 +26,10 @@ function fakeFacts(name: string, layout: Layout): InstallFacts {
     ? {
         file: `${base}/sites-available/volume-api.conf`,
         enabledLink: `${base}/sites-enabled/volume-api.conf`,
-        prepare: [[`${name}-enmod`, 'proxy'], [`${name}-ensite`, 'volume-api']],
+        prepare: [
+          [`${name}-enmod`, 'proxy'],
+          [`${name}-ensite`, 'volume-api'],
+        ],
         test: [`${name}ctl`, '-t'],
         reload: [`${name}ctl`, 'graceful'],
       }
@@ -88,7 +91,10 @@ describe('volume-api-deploy CLI', () => {
 
   describe('argument parsing', () => {
     it('takes --name value, --name=value, repeated --upstream and flags', () => {
-      const p = parseOptions(['apache', '--server-name', 'a.example.com', '--listen=127.0.0.1:8080', '--upstream', '10.0.0.1:1', '--upstream=10.0.0.2:2', '--dry-run'], 'install');
+      const p = parseOptions(
+        ['apache', '--server-name', 'a.example.com', '--listen=127.0.0.1:8080', '--upstream', '10.0.0.1:1', '--upstream=10.0.0.2:2', '--dry-run'],
+        'install',
+      );
       expect(p.positionals).to.deep.equal(['apache']);
       expect(p.values.get('server-name')).to.deep.equal(['a.example.com']);
       expect(p.values.get('listen')).to.deep.equal(['127.0.0.1:8080']);
@@ -109,28 +115,60 @@ describe('volume-api-deploy CLI', () => {
       ['a zero --proxy-timeout', ['apache', 'generate', '--layout', 'debian', '--proxy-timeout', '0'], /--proxy-timeout "0" must be a positive/],
       ['a fractional --connect-timeout', ['apache', 'generate', '--layout', 'debian', '--connect-timeout', '1.5'], /--connect-timeout "1.5"/],
       ['a negative --health-interval', ['apache', 'generate', '--layout', 'debian', '--health-interval=-1'], /--health-interval "-1"/],
-      ['--backend-keepalive at the service keep-alive', ['nginx', 'generate', '--layout', 'debian', '--backend-keepalive', '75'], /--backend-keepalive: backend keep-alive 75s must stay below/],
+      [
+        '--backend-keepalive at the service keep-alive',
+        ['nginx', 'generate', '--layout', 'debian', '--backend-keepalive', '75'],
+        /--backend-keepalive: backend keep-alive 75s must stay below/,
+      ],
       ['a bad --server-name', ['nginx', 'generate', '--layout', 'debian', '--server-name', 'a b'], /--server-name "a b" is not a host name/],
       ['a bad --layout', ['nginx', 'generate', '--layout', 'solaris'], /--layout "solaris" must be debian or rhel/],
       ['an option given twice', ['nginx', 'generate', '--layout', 'debian', '--listen', '*:80', '--listen', '*:81'], /--listen given twice/],
       ['a flag with a value', ['install', 'nginx', '--layout', 'debian', '--dry-run=yes'], /--dry-run takes no value/],
       ['an --env the ecosystem lacks', ['nginx', 'generate', '--layout', 'debian', '--env', 'staging'], /--env staging: no app of .* defines env_staging/],
-      ['a missing --ecosystem', ['nginx', 'generate', '--layout', 'debian', '--ecosystem', '/nonexistent/eco.js'], /--ecosystem \/nonexistent\/eco.js: no such file/],
+      [
+        'a missing --ecosystem',
+        ['nginx', 'generate', '--layout', 'debian', '--ecosystem', '/nonexistent/eco.js'],
+        /--ecosystem \/nonexistent\/eco.js: no such file/,
+      ],
       ['a missing --file', ['nginx', 'validate', '--layout', 'debian', '--file', '/nonexistent/vhost'], /--file \/nonexistent\/vhost: no such file/],
-      ['--file with generate options', ['nginx', 'validate', '--layout', 'debian', '--file', '/etc/hostname', '--server-name', 'a.example.com'], /--server-name cannot be combined with --file/],
-      ['a generator refusal', ['apache', 'generate', '--layout', 'debian', '--connect-timeout', '90', '--proxy-timeout', '60'], /--connect-timeout: connectTimeoutSeconds 90 must not exceed/],
+      [
+        '--file with generate options',
+        ['nginx', 'validate', '--layout', 'debian', '--file', '/etc/hostname', '--server-name', 'a.example.com'],
+        /--server-name cannot be combined with --file/,
+      ],
+      [
+        'a generator refusal',
+        ['apache', 'generate', '--layout', 'debian', '--connect-timeout', '90', '--proxy-timeout', '60'],
+        /--connect-timeout: connectTimeoutSeconds 90 must not exceed/,
+      ],
       ['no command', [], /no command given/],
       ['an unknown command', ['deploy'], /unknown command "deploy"/],
       ['a server without action', ['apache'], /apache needs an action: generate or validate/],
       ['an unknown action', ['nginx', 'restart'], /unknown nginx action "restart"/],
       ['install without a server', ['install', '--layout', 'debian'], /install needs a web server: apache or nginx/],
       ['install of an unknown server', ['install', 'lighttpd', '--layout', 'debian'], /unknown web server "lighttpd"/],
-      ['uninstall with a vhost option', ['uninstall', 'nginx', '--layout', 'debian', '--server-name', 'a.example.com'], /unknown option --server-name for uninstall/],
+      [
+        'uninstall with a vhost option',
+        ['uninstall', 'nginx', '--layout', 'debian', '--server-name', 'a.example.com'],
+        /unknown option --server-name for uninstall/,
+      ],
       ['host-setup without --mode', ['host-setup', '--layout', 'debian'], /--mode is required/],
       ['host-setup with a bad --mode', ['host-setup', '--mode', 'docker', '--layout', 'debian'], /--mode "docker" must be standalone, pm2, apache or nginx/],
-      ['host-setup pm2 with a vhost option', ['host-setup', '--mode', 'pm2', '--layout', 'debian', '--server-name', 'a.example.com'], /--server-name only applies with --mode apache or nginx/],
-      ['host-setup with a bad --user', ['host-setup', '--mode', 'pm2', '--layout', 'debian', '--user', 'Root User'], /--user "Root User" is not a valid user name/],
-      ['host-setup with a bad --app-dir', ['host-setup', '--mode', 'pm2', '--layout', 'debian', '--app-dir', '/nonexistent'], /--app-dir \/nonexistent has no package.json/],
+      [
+        'host-setup pm2 with a vhost option',
+        ['host-setup', '--mode', 'pm2', '--layout', 'debian', '--server-name', 'a.example.com'],
+        /--server-name only applies with --mode apache or nginx/,
+      ],
+      [
+        'host-setup with a bad --user',
+        ['host-setup', '--mode', 'pm2', '--layout', 'debian', '--user', 'Root User'],
+        /--user "Root User" is not a valid user name/,
+      ],
+      [
+        'host-setup with a bad --app-dir',
+        ['host-setup', '--mode', 'pm2', '--layout', 'debian', '--app-dir', '/nonexistent'],
+        /--app-dir \/nonexistent has no package.json/,
+      ],
     ];
     for (const [what, argv, message] of usage) {
       it(`exits 2 on ${what}, naming it`, async () => {
@@ -181,7 +219,28 @@ describe('volume-api-deploy CLI', () => {
 
     it('lists every option of a command', async () => {
       const r = await cli(['host-setup', '--help']);
-      for (const o of ['--mode', '--dry-run', '--user', '--home', '--root', '--app-dir', '--ecosystem', '--env', '--layout', '--server-name', '--listen', '--tls-cert', '--tls-key', '--upstream', '--max-body', '--proxy-timeout', '--connect-timeout', '--backend-keepalive', '--health-interval', '--log-dir']) {
+      for (const o of [
+        '--mode',
+        '--dry-run',
+        '--user',
+        '--home',
+        '--root',
+        '--app-dir',
+        '--ecosystem',
+        '--env',
+        '--layout',
+        '--server-name',
+        '--listen',
+        '--tls-cert',
+        '--tls-key',
+        '--upstream',
+        '--max-body',
+        '--proxy-timeout',
+        '--connect-timeout',
+        '--backend-keepalive',
+        '--health-interval',
+        '--log-dir',
+      ]) {
         expect(r.out).to.contain(o);
       }
       const g = await cli(['nginx', 'generate', '--help']);
@@ -207,19 +266,32 @@ describe('volume-api-deploy CLI', () => {
 
   describe('generate', () => {
     const argv = [
-      '--layout', 'debian',
-      '--server-name', 'volume.example.com',
-      '--listen', '127.0.0.1:8443',
-      '--tls-cert', '/etc/ssl/volume.pem',
-      '--tls-key', '/etc/ssl/volume.key',
-      '--upstream', '10.0.0.1:8776',
-      '--upstream', '10.0.0.2:8776',
-      '--max-body', '200000',
-      '--proxy-timeout', '90',
-      '--connect-timeout', '3',
-      '--backend-keepalive', '20',
-      '--health-interval', '10',
-      '--log-dir', '/var/log/volume-api-proxy',
+      '--layout',
+      'debian',
+      '--server-name',
+      'volume.example.com',
+      '--listen',
+      '127.0.0.1:8443',
+      '--tls-cert',
+      '/etc/ssl/volume.pem',
+      '--tls-key',
+      '/etc/ssl/volume.key',
+      '--upstream',
+      '10.0.0.1:8776',
+      '--upstream',
+      '10.0.0.2:8776',
+      '--max-body',
+      '200000',
+      '--proxy-timeout',
+      '90',
+      '--connect-timeout',
+      '3',
+      '--backend-keepalive',
+      '20',
+      '--health-interval',
+      '10',
+      '--log-dir',
+      '/var/log/volume-api-proxy',
     ];
     const expectedPartial: Partial<VhostOptions> = {
       serverName: 'volume.example.com',
@@ -262,7 +334,9 @@ describe('volume-api-deploy CLI', () => {
 
     it('reads the port from the ecosystem as PM2 would (environment of the command, --ecosystem)', async () => {
       fs.copyFileSync(path.join(REPO, 'ecosystem.config.js'), path.join(tmp, 'ecosystem.config.js'));
-      const r = await cli(['nginx', 'generate', '--layout', 'debian', '--ecosystem', path.join(tmp, 'ecosystem.config.js')], { env: { VOLUME_API_PORT: '9100' } });
+      const r = await cli(['nginx', 'generate', '--layout', 'debian', '--ecosystem', path.join(tmp, 'ecosystem.config.js')], {
+        env: { VOLUME_API_PORT: '9100' },
+      });
       expect(r.code, r.err).to.equal(0);
       expect(r.out).to.contain('port 9100');
       expect(r.out).to.contain('"upstreams":[{"host":"127.0.0.1","port":9100}]');
@@ -379,7 +453,16 @@ describe('volume-api-deploy CLI', () => {
     it('--dry-run on a live host lists the commands it would run and runs none', async () => {
       const { runner, calls } = fakeRunner(() => ({ code: 0, output: '' }));
       const lines: string[] = [];
-      const r = await installVhost({ server, layout: LAYOUTS.debian, root: tmp, live: true, runner, dryRun: true, text: text('a.example.com'), log: (l) => lines.push(l) });
+      const r = await installVhost({
+        server,
+        layout: LAYOUTS.debian,
+        root: tmp,
+        live: true,
+        runner,
+        dryRun: true,
+        text: text('a.example.com'),
+        log: (l) => lines.push(l),
+      });
       expect(r).to.include({ ok: true, changed: false });
       expect(calls).to.deep.equal([]);
       const out = lines.join('\n');
@@ -394,7 +477,12 @@ describe('volume-api-deploy CLI', () => {
       await installVhost({ server, layout: LAYOUTS.debian, root: tmp, live: false, text: text('a.example.com'), log: () => undefined });
       const { runner, calls } = fakeRunner(() => ({ code: 0, output: '' }));
       let out = '';
-      const code = await main(['uninstall', 'apache', '--layout', 'debian', '--root', tmp], { stdout: (t) => (out += t), stderr: (t) => (out += t), servers: { apache: server, nginx: fakeServer('nginx') }, runner });
+      const code = await main(['uninstall', 'apache', '--layout', 'debian', '--root', tmp], {
+        stdout: (t) => (out += t),
+        stderr: (t) => (out += t),
+        servers: { apache: server, nginx: fakeServer('nginx') },
+        runner,
+      });
       expect(code, out).to.equal(0);
       expect(calls).to.deep.equal([]); // --root other than /: no host command
       const dir = fs.readdirSync(path.join(tmp, path.dirname(aFacts.file)));
@@ -419,9 +507,19 @@ describe('volume-api-deploy CLI', () => {
     async function dryRun(mode: string, layout: string, extra: string[] = []) {
       const r = await cli(['host-setup', '--mode', mode, '--dry-run', '--layout', layout, '--app-dir', app, ...extra]);
       expect(r.code, r.err).to.equal(0);
-      for (const c of r.calls) expect(PROBES.some((re) => re.test(c.argv.join(' '))), `dry run ran ${c.argv.join(' ')}`).to.equal(true);
-      const steps = r.out.split('\n').filter((l) => /^\d+\. /.test(l)).map((l) => l.replace(/ \[.*$/, ''));
-      const commands = r.out.split('\n').filter((l) => l.startsWith('   $ ')).map((l) => l.slice(5));
+      for (const c of r.calls)
+        expect(
+          PROBES.some((re) => re.test(c.argv.join(' '))),
+          `dry run ran ${c.argv.join(' ')}`,
+        ).to.equal(true);
+      const steps = r.out
+        .split('\n')
+        .filter((l) => /^\d+\. /.test(l))
+        .map((l) => l.replace(/ \[.*$/, ''));
+      const commands = r.out
+        .split('\n')
+        .filter((l) => l.startsWith('   $ '))
+        .map((l) => l.slice(5));
       return { ...r, steps, commands };
     }
 
@@ -476,13 +574,18 @@ describe('volume-api-deploy CLI', () => {
           const service = server === 'apache' ? (layout === 'rhel' ? 'httpd' : 'apache2') : 'nginx';
           expect(r.commands).to.deep.equal([
             ...pm2('env VOLUME_API_HOST=127.0.0.1 '),
-            ...(layout === 'rhel' ? [`dnf install -y ${pkgs}`, 'setsebool -P httpd_can_network_connect 1'] : ['apt-get update', `env DEBIAN_FRONTEND=noninteractive apt-get install -y ${pkgs}`]),
+            ...(layout === 'rhel'
+              ? [`dnf install -y ${pkgs}`, 'setsebool -P httpd_can_network_connect 1']
+              : ['apt-get update', `env DEBIAN_FRONTEND=noninteractive apt-get install -y ${pkgs}`]),
             `systemctl enable --now ${service}.service`,
             `volume-api-deploy install ${server} --layout ${layout} --server-name volume.example.com --tls-cert /etc/ssl/v.pem --tls-key /etc/ssl/v.key --ecosystem ${app}/ecosystem.config.js`,
           ]);
           expect(r.steps).to.have.length(layout === 'rhel' ? 12 : 11);
           // Every step is to do (the fake probes find nothing installed), but SELinux without getenforce.
-          const status = r.out.split('\n').filter((l) => /^\d+\. /.test(l)).map((l) => /\[(.*)\]$/.exec(l)?.[1]);
+          const status = r.out
+            .split('\n')
+            .filter((l) => /^\d+\. /.test(l))
+            .map((l) => /\[(.*)\]$/.exec(l)?.[1]);
           const expected = status.map(() => 'to do');
           if (layout === 'rhel') expected[9] = 'already done: SELinux is not enabled';
           expect(status).to.deep.equal(expected);
@@ -512,7 +615,10 @@ describe('volume-api-deploy CLI', () => {
       expect(live.out).to.contain('pm2 startup systemd -u volume-api --hp /home/va');
       const root = path.join(tmp, 'root');
       const rooted = await cli(['host-setup', '--mode', 'nginx', '--dry-run', '--layout', 'debian', '--app-dir', app, '--root', root], { runner });
-      const status = rooted.out.split('\n').filter((l) => /^\d+\. /.test(l)).map((l) => /\[([^:\]]+)/.exec(l)?.[1]);
+      const status = rooted.out
+        .split('\n')
+        .filter((l) => /^\d+\. /.test(l))
+        .map((l) => /\[([^:\]]+)/.exec(l)?.[1]);
       expect(status).to.deep.equal(['skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'to do', 'skipped', 'skipped', 'to do']);
       expect(rooted.out).to.contain(`npm run logrotate:setup -- --output ${root}/etc/logrotate.d/volume-api`);
       expect(rooted.out).to.contain(`volume-api-deploy install nginx --layout debian --root ${root} --ecosystem ${app}/ecosystem.config.js`);
@@ -550,7 +656,9 @@ describe('volume-api-deploy CLI', () => {
       expect(r.code, r.out).to.equal(0);
       const rotate = ok.calls.find((c) => c.argv.includes('logrotate:setup'));
       expect(rotate?.cwd).to.equal(app);
-      expect(shellLine(rotate?.argv ?? [])).to.equal(`env PM2_HOME=/srv/volume-api/.pm2 npm run logrotate:setup -- --output ${root}/etc/logrotate.d/volume-api`);
+      expect(shellLine(rotate?.argv ?? [])).to.equal(
+        `env PM2_HOME=/srv/volume-api/.pm2 npm run logrotate:setup -- --output ${root}/etc/logrotate.d/volume-api`,
+      );
       expect(fs.existsSync(path.join(root, fakeFacts('nginx', LAYOUTS.debian).file))).to.equal(true);
       expect(r.out).to.contain('every step is done');
 

@@ -99,7 +99,15 @@ describe('keystone token documents', () => {
   it('reads user, project, role names and expiry', () => {
     const t = parseToken(
       JSON.stringify({
-        token: { user: { id: 'u1', name: 'alice' }, project: { id: 'p1' }, roles: [{ id: 'r', name: 'member' }, { id: 's', name: 'reader' }], expires_at: '2030-01-01T00:00:00.000000Z' },
+        token: {
+          user: { id: 'u1', name: 'alice' },
+          project: { id: 'p1' },
+          roles: [
+            { id: 'r', name: 'member' },
+            { id: 's', name: 'reader' },
+          ],
+          expires_at: '2030-01-01T00:00:00.000000Z',
+        },
       }),
     );
     expect(t).to.deep.equal({ userId: 'u1', projectId: 'p1', roles: ['member', 'reader'], expiresAt: Date.UTC(2030, 0, 1) });
@@ -114,8 +122,19 @@ describe('keystone token documents', () => {
 
 describe('keystone client', () => {
   it('refuses to start with an unreadable ca_file, naming the key', () => {
-    const opts = { url: 'https://k:5000', username: 'u', password: 'p', project_name: 's', user_domain_name: 'Default', project_domain_name: 'Default', timeout: 5 };
-    expect(() => new KeystoneClient({ ...opts, ca_file: '/nonexistent/ca.pem' })).to.throw(ConfigError, /auth\.keystone\.ca_file = "\/nonexistent\/ca\.pem": ENOENT/);
+    const opts = {
+      url: 'https://k:5000',
+      username: 'u',
+      password: 'p',
+      project_name: 's',
+      user_domain_name: 'Default',
+      project_domain_name: 'Default',
+      timeout: 5,
+    };
+    expect(() => new KeystoneClient({ ...opts, ca_file: '/nonexistent/ca.pem' })).to.throw(
+      ConfigError,
+      /auth\.keystone\.ca_file = "\/nonexistent\/ca\.pem": ENOENT/,
+    );
     new KeystoneClient({ ...opts, ca_file: '' }).close();
   });
 });
@@ -124,7 +143,14 @@ describe('keystone configuration', () => {
   it('defaults: noauth; keystone settings with Default domains, project service, 300 s cache, 5 s timeout', () => {
     const c = loadConfig({ argv: [], env: {} });
     expect(c.auth.strategy).to.equal('noauth');
-    expect(c.auth.keystone).to.include({ project_name: 'service', user_domain_name: 'Default', project_domain_name: 'Default', cache_ttl: 300, timeout: 5, ca_file: '' });
+    expect(c.auth.keystone).to.include({
+      project_name: 'service',
+      user_domain_name: 'Default',
+      project_domain_name: 'Default',
+      cache_ttl: 300,
+      timeout: 5,
+      ca_file: '',
+    });
   });
 
   it('reads every key from VOLUME_API_AUTH_KEYSTONE_*', () => {
@@ -165,10 +191,21 @@ describe('keystone configuration', () => {
       'auth.strategy is "keystone" but auth.keystone.url (env VOLUME_API_AUTH_KEYSTONE_URL), auth.keystone.username (env VOLUME_API_AUTH_KEYSTONE_USERNAME), auth.keystone.password (env VOLUME_API_AUTH_KEYSTONE_PASSWORD) are not set',
     );
     expect(() =>
-      loadConfig({ argv: [], env: { VOLUME_API_AUTH_STRATEGY: 'keystone', VOLUME_API_AUTH_KEYSTONE_URL: 'http://k:5000', VOLUME_API_AUTH_KEYSTONE_USERNAME: 'cinder' } }),
+      loadConfig({
+        argv: [],
+        env: { VOLUME_API_AUTH_STRATEGY: 'keystone', VOLUME_API_AUTH_KEYSTONE_URL: 'http://k:5000', VOLUME_API_AUTH_KEYSTONE_USERNAME: 'cinder' },
+      }),
     ).to.throw(ConfigError, /auth\.keystone\.password \(env VOLUME_API_AUTH_KEYSTONE_PASSWORD\) is not set/);
     expect(() =>
-      loadConfig({ argv: [], env: { VOLUME_API_AUTH_STRATEGY: 'keystone', VOLUME_API_AUTH_KEYSTONE_URL: 'keystone:5000', VOLUME_API_AUTH_KEYSTONE_USERNAME: 'c', VOLUME_API_AUTH_KEYSTONE_PASSWORD: 'p' } }),
+      loadConfig({
+        argv: [],
+        env: {
+          VOLUME_API_AUTH_STRATEGY: 'keystone',
+          VOLUME_API_AUTH_KEYSTONE_URL: 'keystone:5000',
+          VOLUME_API_AUTH_KEYSTONE_USERNAME: 'c',
+          VOLUME_API_AUTH_KEYSTONE_PASSWORD: 'p',
+        },
+      }),
     ).to.throw(ConfigError, /auth\.keystone\.url .*"keystone:5000": must be an http or https URL/);
     expect(() => loadConfig({ argv: [], env: { VOLUME_API_AUTH_KEYSTONE_TIMEOUT: '0' } })).to.throw(ConfigError, /auth\.keystone\.timeout/);
   });

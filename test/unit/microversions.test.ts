@@ -20,7 +20,10 @@ describe('microversion negotiation', () => {
   });
 
   it('refuses versions out of range with 406', () => {
-    expect(() => negotiateVersion('volume 3.99')).to.throw(NotAcceptableVersionError, 'Version 3.99 is not supported by the API. Minimum is 3.0 and maximum is 3.70.');
+    expect(() => negotiateVersion('volume 3.99')).to.throw(
+      NotAcceptableVersionError,
+      'Version 3.99 is not supported by the API. Minimum is 3.0 and maximum is 3.70.',
+    );
     expect(() => negotiateVersion('volume 2.0')).to.throw(NotAcceptableVersionError);
   });
 

@@ -78,7 +78,14 @@ describe('nginx vhost generator', () => {
   });
 
   it('several upstreams: one server line each, in order', () => {
-    const text = gen({ upstreams: [{ host: '10.0.0.11', port: 8776 }, { host: 'api2.internal', port: 9000 }, { host: '[::1]', port: 8776 }], healthCheckIntervalSeconds: 7 });
+    const text = gen({
+      upstreams: [
+        { host: '10.0.0.11', port: 8776 },
+        { host: 'api2.internal', port: 9000 },
+        { host: '[::1]', port: 8776 },
+      ],
+      healthCheckIntervalSeconds: 7,
+    });
     expect(block(text, 'upstream volume_api {').filter((l) => l.startsWith('server '))).to.deep.equal([
       'server 10.0.0.11:8776 max_fails=2 fail_timeout=7s;',
       'server api2.internal:9000 max_fails=2 fail_timeout=7s;',
@@ -183,7 +190,15 @@ describe('nginx vhost generator', () => {
       [{ upstreams: [] }, /at least one upstream/],
       [{ upstreams: [{ host: '10.0.0.1;', port: 8776 }] }, /upstream 1 host/],
       [{ upstreams: [{ host: '10.0.0.1', port: 70000 }] }, /upstream 1 port/],
-      [{ upstreams: [{ host: '10.0.0.1', port: 1 }, { host: '10.0.0.1', port: 1 }] }, /listed twice/],
+      [
+        {
+          upstreams: [
+            { host: '10.0.0.1', port: 1 },
+            { host: '10.0.0.1', port: 1 },
+          ],
+        },
+        /listed twice/,
+      ],
       [{ maxBodyBytes: 0 }, /max body bytes/],
       [{ maxBodyBytes: 1.5 }, /max body bytes/],
       [{ proxyTimeoutSeconds: 0 }, /proxy timeout/],
@@ -203,7 +218,12 @@ describe('nginx vhost generator', () => {
   });
 
   it('is pure: the same input gives the same text, and the input is not changed', () => {
-    const opts = defaultVhostOptions(eco, debian, 'nginx', { upstreams: [{ host: '10.0.0.1', port: 1 }, { host: '10.0.0.2', port: 2 }] });
+    const opts = defaultVhostOptions(eco, debian, 'nginx', {
+      upstreams: [
+        { host: '10.0.0.1', port: 1 },
+        { host: '10.0.0.2', port: 2 },
+      ],
+    });
     const copy = structuredClone(opts);
     expect(nginx.generate(eco, opts, debian)).to.equal(nginx.generate(eco, opts, LAYOUTS.rhel));
     expect(opts).to.deep.equal(copy);

@@ -74,12 +74,24 @@ describe('PostgreSQL: database faults and settings', () => {
         VOLUME_API_DATABASE_SSL_MODE: 'verify-full',
       },
     });
-    expect(c).to.deep.include({ database_pool_size: 25, database_statement_timeout_ms: 2500, database_connect_timeout_ms: 1500, database_ssl_mode: 'verify-full', database_ssl_ca_file: '' });
+    expect(c).to.deep.include({
+      database_pool_size: 25,
+      database_statement_timeout_ms: 2500,
+      database_connect_timeout_ms: 1500,
+      database_ssl_mode: 'verify-full',
+      database_ssl_ca_file: '',
+    });
     expect(() => loadConfig({ argv: [], env: { VOLUME_API_DATABASE_SSL_MODE: 'prefer' } })).to.throw(ConfigError, /database_ssl_mode/);
   });
 
   it('builds the pool from the settings, TLS included, and refuses TLS parameters in the URL', async () => {
-    const base = { database_url: 'postgres://v@127.0.0.1:1/volumes', database_pool_size: 7, database_statement_timeout_ms: 1234, database_connect_timeout_ms: 900, database_ssl_ca_file: '' };
+    const base = {
+      database_url: 'postgres://v@127.0.0.1:1/volumes',
+      database_pool_size: 7,
+      database_statement_timeout_ms: 1234,
+      database_connect_timeout_ms: 900,
+      database_ssl_ca_file: '',
+    };
     const plain = createPostgresPool({ ...base, database_ssl_mode: 'disable' });
     const required = createPostgresPool({ ...base, database_ssl_mode: 'require' });
     const full = createPostgresPool({ ...base, database_ssl_mode: 'verify-full' });
@@ -91,7 +103,13 @@ describe('PostgreSQL: database faults and settings', () => {
     } finally {
       await Promise.all([plain.end(), required.end(), full.end()]);
     }
-    expect(() => createPostgresPool({ ...base, database_url: 'postgres://v@db/volumes?sslmode=require', database_ssl_mode: 'disable' })).to.throw(ConfigError, /database_ssl_mode/);
-    expect(() => createPostgresPool({ ...base, database_ssl_mode: 'verify-ca', database_ssl_ca_file: '/nonexistent/ca.pem' })).to.throw(ConfigError, /database_ssl_ca_file/);
+    expect(() => createPostgresPool({ ...base, database_url: 'postgres://v@db/volumes?sslmode=require', database_ssl_mode: 'disable' })).to.throw(
+      ConfigError,
+      /database_ssl_mode/,
+    );
+    expect(() => createPostgresPool({ ...base, database_ssl_mode: 'verify-ca', database_ssl_ca_file: '/nonexistent/ca.pem' })).to.throw(
+      ConfigError,
+      /database_ssl_ca_file/,
+    );
   });
 });

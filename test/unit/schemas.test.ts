@@ -17,17 +17,39 @@ function message(fn: () => unknown): string {
 describe('request schemas', () => {
   it('accepts the body python-cinderclient sends, with its explicit nulls', () => {
     const body = {
-      volume: { size: 1, consistencygroup_id: null, snapshot_id: null, name: 'x', description: null, volume_type: null, availability_zone: null, metadata: {}, imageRef: null, source_volid: null, backup_id: null },
+      volume: {
+        size: 1,
+        consistencygroup_id: null,
+        snapshot_id: null,
+        name: 'x',
+        description: null,
+        volume_type: null,
+        availability_zone: null,
+        metadata: {},
+        imageRef: null,
+        source_volid: null,
+        backup_id: null,
+      },
     };
     expect(validateVolumeCreate(body)).to.deep.equal(body);
   });
 
   it('names the field and value for bad sizes, in Cinder wording', () => {
-    expect(message(() => validateVolumeCreate({ volume: { size: 0 } }))).to.equal('Invalid input for field/attribute size. Value: 0. 0 is less than the minimum of 1');
-    expect(message(() => validateVolumeCreate({ volume: { size: -1 } }))).to.equal('Invalid input for field/attribute size. Value: -1. -1 is less than the minimum of 1');
-    expect(message(() => validateVolumeCreate({ volume: { size: 'abc' } }))).to.equal("Invalid input for field/attribute size. Value: 'abc'. 'abc' does not match '^[0-9]+$'");
-    expect(message(() => validateVolumeCreate({ volume: { size: 1.5 } }))).to.match(/field\/attribute size\. Value: 1\.5\. 1\.5 is not of type 'integer', 'string', 'null'/);
-    expect(message(() => validateVolumeCreate({ volume: { size: 1e12 } }))).to.equal('Invalid input for field/attribute size. Value: 1000000000000. 1000000000000 is greater than the maximum of 2147483647');
+    expect(message(() => validateVolumeCreate({ volume: { size: 0 } }))).to.equal(
+      'Invalid input for field/attribute size. Value: 0. 0 is less than the minimum of 1',
+    );
+    expect(message(() => validateVolumeCreate({ volume: { size: -1 } }))).to.equal(
+      'Invalid input for field/attribute size. Value: -1. -1 is less than the minimum of 1',
+    );
+    expect(message(() => validateVolumeCreate({ volume: { size: 'abc' } }))).to.equal(
+      "Invalid input for field/attribute size. Value: 'abc'. 'abc' does not match '^[0-9]+$'",
+    );
+    expect(message(() => validateVolumeCreate({ volume: { size: 1.5 } }))).to.match(
+      /field\/attribute size\. Value: 1\.5\. 1\.5 is not of type 'integer', 'string', 'null'/,
+    );
+    expect(message(() => validateVolumeCreate({ volume: { size: 1e12 } }))).to.equal(
+      'Invalid input for field/attribute size. Value: 1000000000000. 1000000000000 is greater than the maximum of 2147483647',
+    );
   });
 
   it('refuses unknown keys from 3.53 and ignores them below', () => {
@@ -46,11 +68,15 @@ describe('request schemas', () => {
     expect(message(() => validateVolumeCreate({ volume: { size: 1, name: 'n'.repeat(256) } }))).to.match(/field\/attribute name\. .* is too long/);
     expect(message(() => validateMetadataBody({ metadata: { k: 1 } }))).to.match(/field\/attribute k\. Value: 1\. 1 is not of type 'string'/);
     expect(message(() => validateMetadataBody({ metadata: { k: 'v'.repeat(256) } }))).to.match(/is too long/);
-    expect(message(() => validateMetadataBody({ metadata: { 'bad*key': 'v' } }))).to.match(/Additional properties are not allowed \('bad\*key' was unexpected\)/);
+    expect(message(() => validateMetadataBody({ metadata: { 'bad*key': 'v' } }))).to.match(
+      /Additional properties are not allowed \('bad\*key' was unexpected\)/,
+    );
   });
 
   it('requires at least one field in a volume update from 3.53', () => {
-    expect(message(() => validateVolumeUpdate({ volume: {} }))).to.equal('Invalid input for field/attribute volume. Value: {}. {} is not valid under any of the given schemas');
+    expect(message(() => validateVolumeUpdate({ volume: {} }))).to.equal(
+      'Invalid input for field/attribute volume. Value: {}. {} is not valid under any of the given schemas',
+    );
   });
 
   it('requires a type name', () => {

@@ -80,7 +80,8 @@ describe('views', () => {
   it('leaves the os-vol keys out of create/update responses and adds fields by microversion', () => {
     const d = volumes.detail(ctx({ version: ApiVersion.parse('3.70') }), record, { adminKeys: false });
     expect(Object.keys(d).filter((k) => k.startsWith('os-vol'))).to.deep.equal([]);
-    for (const k of ['group_id', 'provider_id', 'cluster_name', 'shared_targets', 'service_uuid', 'volume_type_id', 'consumes_quota']) expect(d).to.have.property(k);
+    for (const k of ['group_id', 'provider_id', 'cluster_name', 'shared_targets', 'service_uuid', 'volume_type_id', 'consumes_quota'])
+      expect(d).to.have.property(k);
     const old = volumes.detail(ctx(), record, { adminKeys: false });
     for (const k of ['group_id', 'provider_id', 'volume_type_id', 'consumes_quota']) expect(old).not.to.have.property(k);
   });

@@ -6,11 +6,11 @@
  */
 import type { Request, Response } from 'restify';
 import { NotFoundError } from '../../errors';
-import { ATTACHMENT_SORT_COLUMNS } from '../../db/queries/attachments';
 import type { ApiDeps } from '../deps';
-import { parseListParams } from '../list-params';
+import { LIST_RESOURCES } from '../list-query';
+import { listRequest } from '../list-route';
 import { MV } from '../microversions';
-import { ctxOf, param, queryOf, sendEmpty, actionName, noSuchAction } from '../request';
+import { ctxOf, param, sendEmpty, actionName, noSuchAction } from '../request';
 import { validateAttachmentCreate, validateAttachmentCreateWithMode, validateAttachmentUpdate } from '../schemas/attachments';
 import * as view from '../views/attachments';
 
@@ -18,8 +18,8 @@ export function attachmentController(deps: ApiDeps) {
   const maxLimit = deps.config.max_limit;
 
   async function list(req: Request, res: Response, detail: boolean): Promise<void> {
-    const params = parseListParams(queryOf(req), req.apiVersion!, maxLimit, ATTACHMENT_SORT_COLUMNS, { instance_id: 'instance_uuid' });
-    const rows = await deps.attachments.list(ctxOf(req), params, req.apiVersion!);
+    const { ctx, input } = listRequest(req, maxLimit, LIST_RESOURCES.attachments);
+    const rows = await deps.attachments.list(ctx, input);
     res.send(200, view.list(rows, { detail }));
   }
 

@@ -5,28 +5,25 @@
  */
 import { MV } from '../microversions';
 import type { Request, Response } from 'restify';
-import { InvalidInputError } from '../../errors';
-import { BACKUP_SORT_COLUMNS } from '../../db/queries/backups';
 import type { ApiDeps } from '../deps';
-import { parseListParams } from '../list-params';
-import { ctxOf, param, queryOf, sendEmpty, viewOf, trimmed, actionName, noSuchAction } from '../request';
+import { LIST_RESOURCES } from '../list-query';
+import { pagedListRoutes } from '../list-route';
+import { ctxOf, param, sendEmpty, viewOf, trimmed, actionName, noSuchAction } from '../request';
 import { toBoolean } from '../schemas/parameter-types';
-import { validateBackupCreate, validateBackupForceDelete, validateBackupImport, validateBackupResetStatus, validateBackupRestore, validateBackupUpdate } from '../schemas/backups';
+import {
+  validateBackupCreate,
+  validateBackupForceDelete,
+  validateBackupImport,
+  validateBackupResetStatus,
+  validateBackupRestore,
+  validateBackupUpdate,
+} from '../schemas/backups';
 import * as view from '../views/backups';
 
 export function backupController(deps: ApiDeps) {
-  const maxLimit = deps.config.max_limit;
-
-  async function list(req: Request, res: Response, render: typeof view.summaryList): Promise<void> {
-    const query = queryOf(req);
-    const version = req.apiVersion!;
-    const params = parseListParams(query, version, maxLimit, [...BACKUP_SORT_COLUMNS, 'display_name'], { display_name: 'name' });
-    if (!version.atLeast(MV.BACKUP_SORT_NAME) && params.sort.some((s) => s.key === 'name')) throw new InvalidInputError('Invalid sort key');
-    const result = await deps.backups.list(ctxOf(req), params, version);
-    res.send(200, render(viewOf(req), { records: result.records, count: result.count, limit: params.limit, query }));
-  }
-
   return {
+    ...pagedListRoutes(deps.config.max_limit, LIST_RESOURCES.backups, (ctx, input) => deps.backups.list(ctx, input), view),
+
     async create(req: Request, res: Response): Promise<void> {
       const version = req.apiVersion!;
       const { backup: b } = validateBackupCreate(req.body, { metadata: version.atLeast(MV.BACKUP_METADATA), zone: version.atLeast(MV.BACKUP_AZ) });
@@ -41,14 +38,6 @@ export function backupController(deps: ApiDeps) {
         metadata: b.metadata,
       });
       res.send(202, { backup: view.summary(viewOf(req), record) });
-    },
-
-    async listSummary(req: Request, res: Response): Promise<void> {
-      await list(req, res, view.summaryList);
-    },
-
-    async listDetail(req: Request, res: Response): Promise<void> {
-      await list(req, res, view.detailList);
     },
 
     async show(req: Request, res: Response): Promise<void> {

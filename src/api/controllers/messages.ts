@@ -1,26 +1,21 @@
 /* User messages (3.3+): list, show, delete. Thin: parse, call the service, render. */
 import type { Request, Response } from 'restify';
-import { MESSAGE_SORT_COLUMNS } from '../../db/queries/messages';
-import { MessageService } from '../../services/message-service';
 import type { ApiDeps } from '../deps';
-import { parseListParams } from '../list-params';
-import { MV } from '../microversions';
-import { ctxOf, param, queryOf, sendEmpty, viewOf } from '../request';
+import { LIST_RESOURCES } from '../list-query';
+import { listRequest } from '../list-route';
+import { ctxOf, param, sendEmpty, viewOf } from '../request';
 import * as view from '../views/messages';
 
-export function messageController(deps: Pick<ApiDeps, 'store' | 'config'>) {
-  const messages = new MessageService(deps.store);
+export function messageController(deps: Pick<ApiDeps, 'messages' | 'config'>) {
+  const messages = deps.messages;
   const maxLimit = deps.config.max_limit;
 
   return {
     async list(req: Request, res: Response): Promise<void> {
-      const version = req.apiVersion!;
-      const query = queryOf(req);
-      // Paging, sorting and filters exist from 3.5; below, Cinder ignores the query (all_tenants aside).
-      const effective = version.atLeast(MV.MESSAGES_PAGINATION) ? query : query.all_tenants !== undefined ? { all_tenants: query.all_tenants } : {};
-      const params = parseListParams(effective, version, maxLimit, MESSAGE_SORT_COLUMNS);
-      const rows = await messages.list(ctxOf(req), params, version);
-      res.send(200, view.list(viewOf(req), { rows, limit: params.limit, query }));
+      // Paging, sorting and filters from 3.5 (MESSAGES_PAGINATION): LIST_RESOURCES.messages.
+      const { ctx, query, input } = listRequest(req, maxLimit, LIST_RESOURCES.messages);
+      const rows = await messages.list(ctx, input);
+      res.send(200, view.list(viewOf(req), { rows, limit: input.limit, query }));
     },
 
     async show(req: Request, res: Response): Promise<void> {

@@ -4,7 +4,7 @@ import type { RequestContext } from '../../context';
 import { ForbiddenError } from '../../errors';
 import { requireAdmin } from '../../services/volume-type-service';
 import type { ApiDeps } from '../deps';
-import { truthy } from '../list-params';
+import { truthy } from '../list-query';
 import { MV } from '../microversions';
 import { ctxOf, param, queryOf, sendEmpty } from '../request';
 import { validateQuotaUpdate } from '../schemas/quotas';
@@ -22,14 +22,14 @@ export function quotaController(deps: ApiDeps) {
     async show(req: Request, res: Response): Promise<void> {
       const projectId = param(req, 'target_project_id');
       requireOwnerOrAdmin(ctxOf(req), projectId);
-      const values = truthy(queryOf(req).usage) ? await deps.quota.usage(deps.store.db, projectId) : await deps.quota.limits(deps.store.db, projectId);
+      const values = await deps.quota.projectQuotas(projectId, truthy(queryOf(req).usage));
       res.send(200, quotaSet(projectId, values));
     },
 
     async defaults(req: Request, res: Response): Promise<void> {
       const projectId = param(req, 'target_project_id');
       requireOwnerOrAdmin(ctxOf(req), projectId);
-      res.send(200, quotaSet(projectId, await deps.quota.defaults(deps.store.db)));
+      res.send(200, quotaSet(projectId, await deps.quota.defaultQuotas()));
     },
 
     async update(req: Request, res: Response): Promise<void> {
@@ -37,13 +37,13 @@ export function quotaController(deps: ApiDeps) {
       const { quota_set } = validateQuotaUpdate(req.body);
       const changes = Object.fromEntries(Object.entries(quota_set).filter(([k]) => !NON_QUOTA_KEYS.includes(k)));
       const projectId = param(req, 'target_project_id');
-      const limits = await deps.store.transaction((trx) => deps.quota.update(trx, projectId, changes));
+      const limits = await deps.quota.updateProject(projectId, changes);
       res.send(200, quotaSet(undefined, limits));
     },
 
     async reset(req: Request, res: Response): Promise<void> {
       requireAdmin(ctxOf(req));
-      await deps.store.transaction((trx) => deps.quota.reset(trx, param(req, 'target_project_id')));
+      await deps.quota.resetProject(param(req, 'target_project_id'));
       sendEmpty(res, 200);
     },
 
@@ -52,7 +52,7 @@ export function quotaController(deps: ApiDeps) {
       const query = queryOf(req);
       const asked = query.project_id ?? query.tenant_id;
       const projectId = asked && ctx.isAdmin && req.apiVersion!.atLeast(MV.LIMITS_ADMIN_FILTER) ? asked : ctx.projectId;
-      res.send(200, absoluteLimits(await deps.quota.usage(deps.store.db, projectId)));
+      res.send(200, absoluteLimits(await deps.quota.projectUsage(projectId)));
     },
   };
 }

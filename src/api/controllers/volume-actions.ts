@@ -27,7 +27,8 @@ function pyTuple(items: readonly string[]): string {
 function newSize(raw: number | string): number {
   const n = Number(raw);
   if (n < 1) throw new BadRequestError(`Invalid input for field/attribute new_size. Value: ${pyRepr(raw)}. ${n} is less than the minimum of 1`);
-  if (n > DB_MAX_INT) throw new BadRequestError(`Invalid input for field/attribute new_size. Value: ${pyRepr(raw)}. ${n} is greater than the maximum of ${DB_MAX_INT}`);
+  if (n > DB_MAX_INT)
+    throw new BadRequestError(`Invalid input for field/attribute new_size. Value: ${pyRepr(raw)}. ${n} is greater than the maximum of ${DB_MAX_INT}`);
   return n;
 }
 
@@ -36,7 +37,8 @@ function resetInput(body: unknown): ResetStatusInput {
   const inner = (body as Record<string, unknown>)['os-reset_status'];
   if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
     const i = inner as Record<string, unknown>;
-    if (!i.status && !i.attach_status && !i.migration_status) throw new BadRequestError("Must specify 'status', 'attach_status' or 'migration_status' for update.");
+    if (!i.status && !i.attach_status && !i.migration_status)
+      throw new BadRequestError("Must specify 'status', 'attach_status' or 'migration_status' for update.");
   }
   const v = s.validateResetStatus(body)['os-reset_status'];
   const out: ResetStatusInput = {};
@@ -49,7 +51,9 @@ function resetInput(body: unknown): ResetStatusInput {
   if (v.attach_status) {
     out.attach_status = v.attach_status.toLowerCase();
     if (!(RESETTABLE_ATTACH_STATUSES as readonly string[]).includes(out.attach_status)) {
-      throw new BadRequestError(`Volume attach status: ${v.attach_status} is invalid, valid statuses are: [${RESETTABLE_ATTACH_STATUSES.map((x) => `'${x}'`).join(', ')}].`);
+      throw new BadRequestError(
+        `Volume attach status: ${v.attach_status} is invalid, valid statuses are: [${RESETTABLE_ATTACH_STATUSES.map((x) => `'${x}'`).join(', ')}].`,
+      );
     }
   }
   if (v.migration_status) {

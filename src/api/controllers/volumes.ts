@@ -2,15 +2,13 @@
 import type { Request, Response } from 'restify';
 import { InvalidInputError, NotFoundError } from '../../errors';
 import type { CreateVolumeInput } from '../../services/volume-service';
-import { VOLUME_SORT_COLUMNS } from '../../db/queries/volumes';
 import type { ApiDeps } from '../deps';
-import { parseListParams, truthy } from '../list-params';
+import { LIST_RESOURCES, truthy } from '../list-query';
+import { pagedListRoutes } from '../list-route';
 import { MV } from '../microversions';
 import { ctxOf, param, queryOf, viewOf, sendEmpty, trimmed } from '../request';
 import { validateVolumeCreate, validateVolumeCreateLegacy, validateVolumeUpdate, validateVolumeUpdateLegacy } from '../schemas/volumes';
 import * as view from '../views/volumes';
-
-const SORT_ALIASES = { display_name: 'name', display_description: 'description' };
 
 function toCreateInput(body: ReturnType<typeof validateVolumeCreate>): CreateVolumeInput {
   const v = body.volume;
@@ -39,29 +37,14 @@ function toCreateInput(body: ReturnType<typeof validateVolumeCreate>): CreateVol
 }
 
 export function volumeController(deps: ApiDeps) {
-  const maxLimit = deps.config.max_limit;
-
-  async function list(req: Request, res: Response, render: typeof view.summaryList): Promise<void> {
-    const query = queryOf(req);
-    const params = parseListParams(query, req.apiVersion!, maxLimit, VOLUME_SORT_COLUMNS, SORT_ALIASES);
-    const result = await deps.volumes.list(ctxOf(req), params, req.apiVersion!);
-    res.send(200, render(viewOf(req), { records: result.records, count: result.count, limit: params.limit, query }));
-  }
-
   return {
+    ...pagedListRoutes(deps.config.max_limit, LIST_RESOURCES.volumes, (ctx, input) => deps.volumes.list(ctx, input), view),
+
     async create(req: Request, res: Response): Promise<void> {
       const strict = req.apiVersion!.atLeast(MV.SUPPORT_VOLUME_SCHEMA_CHANGES);
       const body = (strict ? validateVolumeCreate : validateVolumeCreateLegacy)(req.body);
       const record = await deps.volumes.create(ctxOf(req), toCreateInput(body));
       res.send(202, { volume: view.detail(viewOf(req), record, { adminKeys: false }) });
-    },
-
-    async listSummary(req: Request, res: Response): Promise<void> {
-      await list(req, res, view.summaryList);
-    },
-
-    async listDetail(req: Request, res: Response): Promise<void> {
-      await list(req, res, view.detailList);
     },
 
     async show(req: Request, res: Response): Promise<void> {

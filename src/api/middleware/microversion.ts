@@ -24,7 +24,13 @@ export function microversion() {
       version = negotiateVersion(header);
     } catch (err) {
       if (err instanceof NotAcceptableVersionError) {
-        setVersionHeaders(res, header!.replace(/^.*volume\s*/i, '').split(',')[0].trim());
+        setVersionHeaders(
+          res,
+          header!
+            .replace(/^.*volume\s*/i, '')
+            .split(',')[0]
+            .trim(),
+        );
       }
       return next(err as Error);
     }

@@ -95,10 +95,7 @@ export const validateBackupRestore = validator(
 export const validateBackupImport = validator(
   Type.Object(
     {
-      'backup-record': Type.Object(
-        { backup_service: Type.String({ maxLength: 255 }), backup_url: Type.String() },
-        { additionalProperties: false },
-      ),
+      'backup-record': Type.Object({ backup_service: Type.String({ maxLength: 255 }), backup_url: Type.String() }, { additionalProperties: false }),
     },
     { additionalProperties: false },
   ),

@@ -30,13 +30,35 @@ export const Metadata = Type.Unsafe<Record<string, string>>({
 export const NullableMetadata = Type.Unsafe<Record<string, string> | null>({ ...Metadata, type: ['object', 'null'] });
 
 /** Boolean or one of the strings oslo's bool_from_string accepts. */
-export const BOOLEAN_STRINGS = ['true', 'True', 'TRUE', 'false', 'False', 'FALSE', '1', '0', 'yes', 'no', 'Yes', 'No', 'YES', 'NO', 'on', 'off', 'On', 'Off', 'ON', 'OFF', 'y', 'n', 't', 'f'];
+export const BOOLEAN_STRINGS = [
+  'true',
+  'True',
+  'TRUE',
+  'false',
+  'False',
+  'FALSE',
+  '1',
+  '0',
+  'yes',
+  'no',
+  'Yes',
+  'No',
+  'YES',
+  'NO',
+  'on',
+  'off',
+  'On',
+  'Off',
+  'ON',
+  'OFF',
+  'y',
+  'n',
+  't',
+  'f',
+];
 export const BooleanLike = Type.Unsafe<boolean | string>({ type: ['boolean', 'string'], enum: [true, false, ...BOOLEAN_STRINGS] });
 
 export function toBoolean(value: boolean | string): boolean {
   if (typeof value === 'boolean') return value;
   return ['true', '1', 'yes', 'on', 'y', 't'].includes(value.toLowerCase());
 }
-
-/** Quota limits and similar integers that clients may send as numeric strings. */
-export const toInteger = (value: number | string): number => (typeof value === 'number' ? value : Number(value));

@@ -3,8 +3,5 @@ import { Type } from '@sinclair/typebox';
 import { validator } from './validator';
 
 export const validateQuotaUpdate = validator(
-  Type.Object(
-    { quota_set: Type.Record(Type.String(), Type.Unsafe<number | string>({ type: ['integer', 'string'] })) },
-    { additionalProperties: false },
-  ),
+  Type.Object({ quota_set: Type.Record(Type.String(), Type.Unsafe<number | string>({ type: ['integer', 'string'] })) }, { additionalProperties: false }),
 );

@@ -48,19 +48,13 @@ export const validateSnapshotUpdate = validator(
 );
 
 const validateResetStatusBody = validator(
-  Type.Object(
-    { 'os-reset_status': Type.Object({ status: Type.String() }, { additionalProperties: false }) },
-    { additionalProperties: false },
-  ),
+  Type.Object({ 'os-reset_status': Type.Object({ status: Type.String() }, { additionalProperties: false }) }, { additionalProperties: false }),
 );
 
 const validateUpdateStatusBody = validator(
   Type.Object(
     {
-      'os-update_snapshot_status': Type.Object(
-        { status: Type.String(), progress: Type.Optional(Type.Unknown()) },
-        { additionalProperties: false },
-      ),
+      'os-update_snapshot_status': Type.Object({ status: Type.String(), progress: Type.Optional(Type.Unknown()) }, { additionalProperties: false }),
     },
     { additionalProperties: false },
   ),

@@ -7,19 +7,13 @@ import { validator } from './validator';
 import { BooleanLike, Name, Uuid } from './parameter-types';
 
 export const validateTransferCreateLegacy = validator(
-  Type.Object(
-    { transfer: Type.Object({ volume_id: Uuid, name: Type.Optional(Name) }, { additionalProperties: false }) },
-    { additionalProperties: false },
-  ),
+  Type.Object({ transfer: Type.Object({ volume_id: Uuid, name: Type.Optional(Name) }, { additionalProperties: false }) }, { additionalProperties: false }),
 );
 
 export const validateTransferCreate = validator(
   Type.Object(
     {
-      transfer: Type.Object(
-        { volume_id: Uuid, name: Type.Optional(Name), no_snapshots: Type.Optional(BooleanLike) },
-        { additionalProperties: false },
-      ),
+      transfer: Type.Object({ volume_id: Uuid, name: Type.Optional(Name), no_snapshots: Type.Optional(BooleanLike) }, { additionalProperties: false }),
     },
     { additionalProperties: false },
   ),
@@ -28,10 +22,7 @@ export const validateTransferCreate = validator(
 export const validateTransferAccept = validator(
   Type.Object(
     {
-      accept: Type.Object(
-        { auth_key: Type.Unsafe<string | number>({ type: ['string', 'integer'] }) },
-        { additionalProperties: false },
-      ),
+      accept: Type.Object({ auth_key: Type.Unsafe<string | number>({ type: ['string', 'integer'] }) }, { additionalProperties: false }),
     },
     { additionalProperties: false },
   ),

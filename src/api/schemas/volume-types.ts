@@ -36,7 +36,9 @@ export const validateTypeUpdate = validator(
           // cinderclient sends "name": null when only the description or visibility changes.
           name: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: 255 })),
           description: Type.Optional(TypeDescription),
-          is_public: Type.Optional(Type.Unsafe<boolean | string | null>({ ...BooleanLike, type: ['boolean', 'string', 'null'], enum: [...(BooleanLike.enum as unknown[]), null] })),
+          is_public: Type.Optional(
+            Type.Unsafe<boolean | string | null>({ ...BooleanLike, type: ['boolean', 'string', 'null'], enum: [...(BooleanLike.enum as unknown[]), null] }),
+          ),
         },
         { additionalProperties: false },
       ),

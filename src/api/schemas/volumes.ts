@@ -28,7 +28,13 @@ function createSchema(strict: boolean) {
   return Type.Object(
     {
       volume: Type.Object(
-        { ...volumeCreateProperties, name: Type.Optional(Name), description: Type.Optional(Description), display_name: Type.Optional(Name), display_description: Type.Optional(Description) },
+        {
+          ...volumeCreateProperties,
+          name: Type.Optional(Name),
+          description: Type.Optional(Description),
+          display_name: Type.Optional(Name),
+          display_description: Type.Optional(Description),
+        },
         { additionalProperties: !strict },
       ),
       'OS-SCH-HNT:scheduler_hints': Type.Optional(Type.Unsafe<Record<string, unknown> | null>({ type: ['object', 'null'] })),

@@ -20,5 +20,7 @@ export function metadataBody(metadata: Record<string, string>): { metadata: Reco
 }
 
 export function metadataEtag(metadata: Record<string, string>): string {
-  return createHash('md5').update(pythonJson(metadataBody(metadata))).digest('hex');
+  return createHash('md5')
+    .update(pythonJson(metadataBody(metadata)))
+    .digest('hex');
 }

@@ -73,7 +73,14 @@ export function pagedList<Item extends { row: { id: string } }>(
   item: (r: Item) => Record<string, unknown>,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = { [key]: page.records.map(item) };
-  const links = nextLinks(v, path, page.query, page.records.map((r) => r.row), page.limit, page.count);
+  const links = nextLinks(
+    v,
+    path,
+    page.query,
+    page.records.map((r) => r.row),
+    page.limit,
+    page.count,
+  );
   if (links) out[`${key}_links`] = links;
   if (page.count !== undefined) out.count = page.count;
   return out;

@@ -115,5 +115,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('operations_state_idx').on('operations').columns(['state', 'created_at']).execute();
 
-  await sql`insert into volume_types (id, name, description, is_public, created_at) values (${randomUUID()}, '__DEFAULT__', 'Default Volume Type', 1, ${nowIso()})`.execute(db);
+  await sql`insert into volume_types (id, name, description, is_public, created_at) values (${randomUUID()}, '__DEFAULT__', 'Default Volume Type', 1, ${nowIso()})`.execute(
+    db,
+  );
 }

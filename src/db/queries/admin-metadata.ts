@@ -13,9 +13,10 @@ export async function getAdminMetadata(db: Db, volumeId: string): Promise<Record
 /** Sets one key. With `overwrite: false` an existing value is kept (Cinder's `update=False`). */
 export async function setAdminMetadata(db: Db, volumeId: string, key: string, value: string, opts: { overwrite?: boolean } = {}): Promise<void> {
   const insert = db.insertInto('volume_admin_metadata').values({ volume_id: volumeId, key, value });
-  await (opts.overwrite === false
-    ? insert.onConflict((oc) => oc.columns(['volume_id', 'key']).doNothing())
-    : insert.onConflict((oc) => oc.columns(['volume_id', 'key']).doUpdateSet({ value }))
+  await (
+    opts.overwrite === false
+      ? insert.onConflict((oc) => oc.columns(['volume_id', 'key']).doNothing())
+      : insert.onConflict((oc) => oc.columns(['volume_id', 'key']).doUpdateSet({ value }))
   ).execute();
 }
 

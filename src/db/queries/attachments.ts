@@ -63,7 +63,10 @@ function where(eb: Eb, q: AttachmentListQuery): Expression<SqlBool> {
 }
 
 export async function listAttachments(db: Db, q: AttachmentListQuery): Promise<AttachmentRow[]> {
-  let query = db.selectFrom('attachments').selectAll().where((eb) => where(eb, q));
+  let query = db
+    .selectFrom('attachments')
+    .selectAll()
+    .where((eb) => where(eb, q));
   for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
   return query.limit(q.limit).offset(q.offset).execute();
 }

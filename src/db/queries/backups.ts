@@ -33,7 +33,12 @@ export async function updateBackup(db: Db, id: string, changes: BackupUpdate, fr
 
 export async function markBackupDeleted(db: Db, id: string, at: string): Promise<boolean> {
   await db.deleteFrom('backup_metadata').where('backup_id', '=', id).execute();
-  const res = await db.updateTable('backups').set({ deleted: 1, deleted_at: at, updated_at: at, status: 'deleted' }).where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
+  const res = await db
+    .updateTable('backups')
+    .set({ deleted: 1, deleted_at: at, updated_at: at, status: 'deleted' })
+    .where('id', '=', id)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
 }
 
@@ -80,7 +85,21 @@ export async function replaceBackupMetadata(db: Db, backupId: string, metadata: 
 // --- lists -------------------------------------------------------------------------------------
 
 export const BACKUP_SORT_COLUMNS = [
-  'id', 'name', 'description', 'status', 'size', 'volume_id', 'snapshot_id', 'project_id', 'user_id', 'container', 'availability_zone', 'object_count', 'created_at', 'updated_at', 'data_timestamp',
+  'id',
+  'name',
+  'description',
+  'status',
+  'size',
+  'volume_id',
+  'snapshot_id',
+  'project_id',
+  'user_id',
+  'container',
+  'availability_zone',
+  'object_count',
+  'created_at',
+  'updated_at',
+  'data_timestamp',
 ] as const;
 export type BackupSortColumn = (typeof BACKUP_SORT_COLUMNS)[number];
 /** Columns an admin may filter on (anything else matches nothing, as in Cinder). */
@@ -89,9 +108,15 @@ export const BACKUP_FILTER_COLUMNS: readonly string[] = [...BACKUP_SORT_COLUMNS,
 const TEXT_NULLABLE = new Set<string>(['name', 'description', 'updated_at', 'snapshot_id', 'container', 'availability_zone']);
 const SORTABLE = new SortableTable('backups', TEXT_NULLABLE);
 
+/** An equality filter on one of BACKUP_FILTER_COLUMNS. */
+export interface BackupFilter {
+  column: string;
+  value: string;
+}
+
 export interface BackupListQuery {
   projectId?: string;
-  filters: { column: string; value: string }[];
+  filters: BackupFilter[];
   matchesNothing: boolean;
   sort: { column: BackupSortColumn; dir: 'asc' | 'desc' }[];
   marker?: BackupRow;
@@ -109,7 +134,10 @@ function where(eb: ExpressionBuilder<Database, 'backups'>, q: BackupListQuery): 
 }
 
 export async function listBackups(db: Db, q: BackupListQuery): Promise<BackupRow[]> {
-  let query = db.selectFrom('backups').selectAll().where((eb) => where(eb, q));
+  let query = db
+    .selectFrom('backups')
+    .selectAll()
+    .where((eb) => where(eb, q));
   for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
   return query.limit(q.limit).offset(q.offset).execute();
 }

@@ -4,10 +4,10 @@
  * `expires_at` has passed is treated as gone everywhere (Cinder reaps them periodically; we simply never
  * show them). Column names reach SQL only from the fixed sets below.
  */
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Insertable, type SqlBool } from 'kysely';
 import type { Db } from '../store';
 import { containsLike, SortableTable } from './keyset';
-import type { Database, MessageRow } from '../schema';
+import type { Database, MessageRow, MessagesTable } from '../schema';
 
 /** Columns a message list may be sorted by (the model's attributes, as Cinder allows). */
 export const MESSAGE_SORT_COLUMNS = [
@@ -69,7 +69,10 @@ function where(eb: Eb, q: MessageListQuery): Expression<SqlBool> {
 }
 
 export async function listMessages(db: Db, q: MessageListQuery): Promise<MessageRow[]> {
-  let query = db.selectFrom('messages').selectAll().where((eb) => where(eb, q));
+  let query = db
+    .selectFrom('messages')
+    .selectAll()
+    .where((eb) => where(eb, q));
   for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
   return query.limit(q.limit).offset(q.offset).execute();
 }
@@ -83,4 +86,9 @@ export async function getMessage(db: Db, id: string, now: string): Promise<Messa
 export async function deleteMessage(db: Db, id: string): Promise<boolean> {
   const res = await db.updateTable('messages').set({ deleted: 1 }).where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
+}
+
+/** A new user message (services/user-messages.ts recordMessage builds it). */
+export async function insertMessage(db: Db, row: Insertable<MessagesTable>): Promise<void> {
+  await db.insertInto('messages').values(row).execute();
 }

@@ -9,7 +9,15 @@ export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed';
 
 export async function enqueueOperation(
   db: Db,
-  op: { kind: string; resource_type: string; resource_id: string; payload?: unknown; request_id?: string | null; host?: string | null; backend?: string | null },
+  op: {
+    kind: string;
+    resource_type: string;
+    resource_id: string;
+    payload?: unknown;
+    request_id?: string | null;
+    host?: string | null;
+    backend?: string | null;
+  },
   now: string,
 ): Promise<string> {
   const id = randomUUID();
@@ -50,10 +58,7 @@ export interface WorkerScope {
 /** The operations a worker with this scope may run; every operation when there is no scope. */
 function servedBy(eb: ExpressionBuilder<Database, 'operations'>, scope: WorkerScope | undefined) {
   if (!scope) return eb('id', 'is not', null); // always true, on both engines
-  return eb.or([
-    eb('host', '=', scope.host),
-    eb.and([eb('host', 'is', null), eb.or([eb('backend', 'is', null), eb('backend', '=', scope.backend)])]),
-  ]);
+  return eb.or([eb('host', '=', scope.host), eb.and([eb('host', 'is', null), eb.or([eb('backend', 'is', null), eb('backend', '=', scope.backend)])])]);
 }
 
 /** The oldest operation that is pending or whose lease ran out (its worker died), if any. */
@@ -92,7 +97,15 @@ export async function claimNextOperation(db: Db, owner: string, now: string, lea
       .updateTable('operations')
       .set((eb) => ({ state: 'running', owner, lease_expires_at: leaseUntil, attempts: eb(eb.ref('attempts'), '+', 1), updated_at: now }))
       .where('id', '=', (eb) =>
-        eb.selectFrom('operations').select('id').where((e) => e.and([claimable(e, now), servedBy(e, scope)])).orderBy('created_at').orderBy('id').limit(1).forUpdate().skipLocked(),
+        eb
+          .selectFrom('operations')
+          .select('id')
+          .where((e) => e.and([claimable(e, now), servedBy(e, scope)]))
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(1)
+          .forUpdate()
+          .skipLocked(),
       )
       .where((eb) => claimable(eb, now))
       .returningAll()
@@ -132,7 +145,14 @@ export async function renewLease(db: Db, id: string, owner: string, now: string,
 }
 
 /** Finishes an operation this owner still holds; false means the lease was lost to another worker. */
-export async function finishOperation(db: Db, id: string, owner: string, state: 'succeeded' | 'failed', now: string, error: string | null = null): Promise<boolean> {
+export async function finishOperation(
+  db: Db,
+  id: string,
+  owner: string,
+  state: 'succeeded' | 'failed',
+  now: string,
+  error: string | null = null,
+): Promise<boolean> {
   const res = await db
     .updateTable('operations')
     .set({ state, error, lease_expires_at: null, updated_at: now })
@@ -143,15 +163,27 @@ export async function finishOperation(db: Db, id: string, owner: string, state: 
   return Number(res.numUpdatedRows) > 0;
 }
 
-export async function getOperation(db: Db, id: string): Promise<OperationRow | undefined> {
-  return db.selectFrom('operations').selectAll().where('id', '=', id).executeTakeFirst();
+/** An attempt failed and will be retried: record why, and let the lease run out at `retryAt`. */
+export async function recordAttemptFailure(db: Db, id: string, owner: string, error: string, retryAt: string): Promise<void> {
+  await db.updateTable('operations').set({ error, lease_expires_at: retryAt }).where('id', '=', id).where('owner', '=', owner).execute();
 }
 
-export async function countOpenOperations(db: Db): Promise<number> {
-  const row = await db
+/** Running operations and their lease owners (`host/pid/random`), for the reclaim at worker start. */
+export async function runningOperationOwners(db: Db): Promise<{ id: string; owner: string | null }[]> {
+  return db.selectFrom('operations').select(['id', 'owner']).where('state', '=', 'running').execute();
+}
+
+/** Ends a dead owner's lease now, so the next claim takes the operation (guarded by that owner). */
+export async function expireLease(db: Db, id: string, owner: string, at: string): Promise<void> {
+  await db.updateTable('operations').set({ lease_expires_at: at }).where('id', '=', id).where('owner', '=', owner).execute();
+}
+
+/** Operation counts by state and the oldest creation time of each (the worker's metrics). */
+export async function operationStateCounts(db: Db): Promise<Map<string, { n: number; oldest: string | null }>> {
+  const rows = await db
     .selectFrom('operations')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('state', 'in', ['pending', 'running'])
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+    .select((eb) => ['state', eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
+    .groupBy('state')
+    .execute();
+  return new Map(rows.map((r) => [r.state, { n: Number(r.n), oldest: (r.oldest as string | null) ?? null }]));
 }

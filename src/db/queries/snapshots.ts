@@ -13,7 +13,14 @@ export async function getSnapshot(db: Db, id: string): Promise<SnapshotRow | und
 
 /** Live snapshots of a volume, newest first (the first is the one `revert` accepts). */
 export async function snapshotsOfVolume(db: Db, volumeId: string): Promise<SnapshotRow[]> {
-  return db.selectFrom('snapshots').selectAll().where('volume_id', '=', volumeId).where('deleted', '=', 0).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  return db
+    .selectFrom('snapshots')
+    .selectAll()
+    .where('volume_id', '=', volumeId)
+    .where('deleted', '=', 0)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
 }
 
 export async function insertSnapshot(db: Db, row: NewSnapshotRow): Promise<void> {
@@ -29,7 +36,12 @@ export async function updateSnapshot(db: Db, id: string, changes: Updateable<Sna
 
 export async function markSnapshotDeleted(db: Db, id: string, at: string): Promise<boolean> {
   await db.deleteFrom('snapshot_metadata').where('snapshot_id', '=', id).execute();
-  const res = await db.updateTable('snapshots').set({ deleted: 1, deleted_at: at, updated_at: at, status: 'deleted' }).where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
+  const res = await db
+    .updateTable('snapshots')
+    .set({ deleted: 1, deleted_at: at, updated_at: at, status: 'deleted' })
+    .where('id', '=', id)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
 }
 
@@ -62,7 +74,20 @@ export async function deleteSnapshotMetadataKey(db: Db, snapshotId: string, key:
 // --- lists -------------------------------------------------------------------------------------
 
 /** Columns a snapshot list may be sorted by (API names; `size` is Cinder's volume_size). */
-export const SNAPSHOT_SORT_COLUMNS = ['id', 'name', 'description', 'status', 'size', 'progress', 'volume_id', 'project_id', 'user_id', 'volume_type_id', 'created_at', 'updated_at'] as const;
+export const SNAPSHOT_SORT_COLUMNS = [
+  'id',
+  'name',
+  'description',
+  'status',
+  'size',
+  'progress',
+  'volume_id',
+  'project_id',
+  'user_id',
+  'volume_type_id',
+  'created_at',
+  'updated_at',
+] as const;
 export type SnapshotSortColumn = (typeof SNAPSHOT_SORT_COLUMNS)[number];
 export type SnapshotColumn = SnapshotSortColumn | 'consumes_quota' | 'provider_location';
 
@@ -121,14 +146,21 @@ function snapshotWhere(eb: SnapEb, q: SnapshotListQuery): Expression<SqlBool> {
   }
   if (q.availabilityZone !== undefined) {
     const zone = q.availabilityZone;
-    parts.push(eb.exists(eb.selectFrom('volumes as v').select(sql.lit(1).as('one')).whereRef('v.id', '=', 'snapshots.volume_id').where('v.availability_zone', '=', zone)));
+    parts.push(
+      eb.exists(
+        eb.selectFrom('volumes as v').select(sql.lit(1).as('one')).whereRef('v.id', '=', 'snapshots.volume_id').where('v.availability_zone', '=', zone),
+      ),
+    );
   }
   if (q.marker) parts.push(SORTABLE.after(eb, q.sort, q.marker));
   return eb.and(parts);
 }
 
 export async function listSnapshots(db: Db, q: SnapshotListQuery): Promise<SnapshotRow[]> {
-  let query = db.selectFrom('snapshots').selectAll().where((eb) => snapshotWhere(eb, q));
+  let query = db
+    .selectFrom('snapshots')
+    .selectAll()
+    .where((eb) => snapshotWhere(eb, q));
   for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
   return query.limit(q.limit).offset(q.offset).execute();
 }

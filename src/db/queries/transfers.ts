@@ -36,7 +36,17 @@ export async function markTransferDeleted(db: Db, id: string, at: string, change
 // --- lists -------------------------------------------------------------------------------------
 
 /** Columns a transfer list may be sorted or filtered by (API names; `name` is Cinder's display_name). */
-export const TRANSFER_COLUMNS = ['id', 'name', 'volume_id', 'source_project_id', 'destination_project_id', 'accepted', 'no_snapshots', 'created_at', 'updated_at'] as const;
+export const TRANSFER_COLUMNS = [
+  'id',
+  'name',
+  'volume_id',
+  'source_project_id',
+  'destination_project_id',
+  'accepted',
+  'no_snapshots',
+  'created_at',
+  'updated_at',
+] as const;
 export type TransferColumn = (typeof TRANSFER_COLUMNS)[number];
 
 export interface TransferSortKey {
@@ -44,15 +54,21 @@ export interface TransferSortKey {
   dir: 'asc' | 'desc';
 }
 
+/** An equality filter on a transfer column (booleans as 0/1). */
+export interface TransferFilter {
+  column: TransferColumn;
+  value: string | number;
+}
+
 export interface TransferListQuery {
   /** Only transfers of volumes in this project; undefined lists every project. */
   projectId?: string;
-  filters: { column: TransferColumn; value: string | number }[];
+  filters: TransferFilter[];
   /** An unknown filter key: Cinder answers an empty list. */
   matchesNothing: boolean;
   sort: TransferSortKey[];
   marker?: TransferRow;
-  limit?: number;
+  limit: number;
   offset: number;
 }
 
@@ -74,7 +90,5 @@ export async function listTransfers(db: Db, q: TransferListQuery): Promise<Trans
     .selectAll('transfers')
     .where((eb) => transferWhere(eb, q));
   for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
-  if (q.limit !== undefined) query = query.limit(q.limit).offset(q.offset);
-  else if (q.offset > 0) query = query.limit(-1).offset(q.offset);
-  return query.execute();
+  return query.limit(q.limit).offset(q.offset).execute();
 }

@@ -18,15 +18,32 @@ export async function getTypeByName(db: Db, name: string): Promise<VolumeTypeRow
 
 export async function getTypesByIds(db: Db, ids: readonly string[]): Promise<Map<string, VolumeTypeRow>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('volume_types').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+  const rows = await db
+    .selectFrom('volume_types')
+    .selectAll()
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-export async function insertType(db: Db, row: Omit<VolumeTypeRow, 'deleted' | 'deleted_at' | 'updated_at'>): Promise<void> {
-  await db.insertInto('volume_types').values({ ...row, updated_at: null, deleted_at: null }).execute();
+/** A volume type's name, deleted types included; '' when there is no such type (as the quota keys expect). */
+export async function typeNameOf(db: Db, id: string): Promise<string> {
+  const row = await db.selectFrom('volume_types').select('name').where('id', '=', id).executeTakeFirst();
+  return row?.name ?? '';
 }
 
-export async function updateType(db: Db, id: string, changes: Partial<Pick<VolumeTypeRow, 'name' | 'description' | 'is_public' | 'updated_at'>>): Promise<void> {
+export async function insertType(db: Db, row: Omit<VolumeTypeRow, 'deleted' | 'deleted_at' | 'updated_at'>): Promise<void> {
+  await db
+    .insertInto('volume_types')
+    .values({ ...row, updated_at: null, deleted_at: null })
+    .execute();
+}
+
+export async function updateType(
+  db: Db,
+  id: string,
+  changes: Partial<Pick<VolumeTypeRow, 'name' | 'description' | 'is_public' | 'updated_at'>>,
+): Promise<void> {
   await db.updateTable('volume_types').set(changes).where('id', '=', id).where('deleted', '=', 0).execute();
 }
 
@@ -38,7 +55,12 @@ export async function markTypeDeleted(db: Db, id: string, at: string): Promise<v
 export async function extraSpecsFor(db: Db, typeIds: readonly string[]): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>(typeIds.map((id) => [id, {}]));
   if (typeIds.length === 0) return out;
-  const rows = await db.selectFrom('volume_type_extra_specs').selectAll().where('volume_type_id', 'in', [...new Set(typeIds)]).orderBy('key').execute();
+  const rows = await db
+    .selectFrom('volume_type_extra_specs')
+    .selectAll()
+    .where('volume_type_id', 'in', [...new Set(typeIds)])
+    .orderBy('key')
+    .execute();
   for (const r of rows) out.get(r.volume_type_id)![r.key] = r.value;
   return out;
 }

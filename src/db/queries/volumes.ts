@@ -24,7 +24,8 @@ export const VOLUME_SORT_COLUMNS = [
   'created_at',
   'updated_at',
 ] as const;
-export type VolumeColumn = (typeof VOLUME_SORT_COLUMNS)[number] | 'snapshot_id' | 'source_volid' | 'consumes_quota' | 'multiattach' | 'encrypted' | 'replication_status' | 'host';
+export type VolumeColumn =
+  (typeof VOLUME_SORT_COLUMNS)[number] | 'snapshot_id' | 'source_volid' | 'consumes_quota' | 'multiattach' | 'encrypted' | 'replication_status' | 'host';
 
 const TEXT_NULLABLE = new Set<string>(['name', 'description', 'migration_status', 'updated_at', 'snapshot_id', 'source_volid', 'replication_status', 'host']);
 
@@ -87,7 +88,10 @@ function where(eb: Eb, q: VolumeListQuery): Expression<SqlBool> {
 }
 
 export async function listVolumes(db: Db, q: VolumeListQuery): Promise<VolumeRow[]> {
-  let query = db.selectFrom('volumes').selectAll().where((eb) => where(eb, q));
+  let query = db
+    .selectFrom('volumes')
+    .selectAll()
+    .where((eb) => where(eb, q));
   for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
   return query.limit(q.limit).offset(q.offset).execute();
 }
@@ -156,7 +160,11 @@ export async function countVolumesOfType(db: Db, typeId: string): Promise<number
 }
 
 /** Metadata of many volumes at once, each in insertion order. */
-export async function metadataFor(db: Db, ids: readonly string[], table: 'volume_metadata' | 'volume_admin_metadata' = 'volume_metadata'): Promise<Map<string, Record<string, string>>> {
+export async function metadataFor(
+  db: Db,
+  ids: readonly string[],
+  table: 'volume_metadata' | 'volume_admin_metadata' = 'volume_metadata',
+): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>(ids.map((id) => [id, {}]));
   if (ids.length === 0) return out;
   const rows =

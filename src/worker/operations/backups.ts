@@ -34,7 +34,7 @@ export const BACKUP_ACTIONS = {
 
 /** The source of a backup goes back: the volume to its previous status, or the snapshot to `available`. */
 async function releaseSource(trx: Db, backupId: string, now: string): Promise<{ volumeId: string; projectId: string } | undefined> {
-  const backup = await trx.selectFrom('backups').selectAll().where('id', '=', backupId).executeTakeFirst();
+  const backup = await bq.getBackupAnyState(trx, backupId);
   if (!backup) return undefined;
   if (backup.snapshot_id) {
     await updateSnapshot(trx, backup.snapshot_id, { status: 'available', updated_at: now }, ['backing-up']);
@@ -78,7 +78,14 @@ export const createBackup: OperationHandler<Made> = {
     const failed = await bq.updateBackup(trx, op.resource_id, { status: 'error', fail_reason: detailFor(error).text, updated_at: now }, ['creating']);
     const source = await releaseSource(trx, op.resource_id, now);
     if (failed && source) {
-      await recordMessage(trx, { projectId: source.projectId, requestId: op.request_id, resourceType: 'VOLUME', resourceId: source.volumeId, action: BACKUP_ACTIONS.BACKUP_CREATE, detail: detailFor(error) });
+      await recordMessage(trx, {
+        projectId: source.projectId,
+        requestId: op.request_id,
+        resourceType: 'VOLUME',
+        resourceId: source.volumeId,
+        action: BACKUP_ACTIONS.BACKUP_CREATE,
+        detail: detailFor(error),
+      });
     }
   },
 
@@ -130,7 +137,10 @@ export const restoreBackup: OperationHandler<string | null> = {
     if (location === null) return;
     const { backup_id } = payloadOf<RestoreBackupPayload>(op);
     const now = ctx.now();
-    await updateVolume(trx, op.resource_id, { status: 'available', host: ctx.host, provider_location: location, updated_at: now }, ['restoring-backup', 'creating']);
+    await updateVolume(trx, op.resource_id, { status: 'available', host: ctx.host, provider_location: location, updated_at: now }, [
+      'restoring-backup',
+      'creating',
+    ]);
     await bq.updateBackup(trx, backup_id, { status: 'available', updated_at: now }, ['restoring']);
   },
 

@@ -27,7 +27,12 @@ export const createSnapshot: OperationHandler<Made> = {
   async complete(ctx, trx, op, result) {
     if (result.location === null) return;
     // Guarded: a snapshot reset or deleted meanwhile keeps the status it was given.
-    result.placed = await updateSnapshot(trx, op.resource_id, { status: 'available', progress: '100%', provider_location: result.location, updated_at: ctx.now() }, ['creating']);
+    result.placed = await updateSnapshot(
+      trx,
+      op.resource_id,
+      { status: 'available', progress: '100%', provider_location: result.location, updated_at: ctx.now() },
+      ['creating'],
+    );
   },
 
   async markFailed(ctx, trx, op) {

@@ -29,7 +29,12 @@ export const createVolume: OperationHandler<Placed> = {
   async complete(ctx, trx, op, result) {
     if (result.location === null) return;
     // Guarded: a volume reset or deleted meanwhile keeps the status an admin gave it.
-    result.placed = await updateVolume(trx, op.resource_id, { status: 'available', provider_location: result.location, host: ctx.host, updated_at: ctx.now() }, ['creating']);
+    result.placed = await updateVolume(
+      trx,
+      op.resource_id,
+      { status: 'available', provider_location: result.location, host: ctx.host, updated_at: ctx.now() },
+      ['creating'],
+    );
   },
 
   async markFailed(ctx, trx, op) {

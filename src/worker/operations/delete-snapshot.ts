@@ -5,7 +5,7 @@
  * succeeds, and a row already gone (deleted with its volume by a cascade) is not released twice.
  */
 import { getSnapshot, markSnapshotDeleted, updateSnapshot } from '../../db/queries/snapshots';
-import { getTypesByIds } from '../../db/queries/volume-types';
+import { typeNameOf } from '../../db/queries/volume-types';
 import { ACTIONS } from '../../services/user-messages';
 import type { OperationHandler } from './types';
 
@@ -29,7 +29,7 @@ export const deleteSnapshot: OperationHandler<Deleted> = {
     const snapshot = await getSnapshot(trx, op.resource_id);
     if (!snapshot || snapshot.status !== 'deleting' || !(await markSnapshotDeleted(trx, snapshot.id, ctx.now()))) return;
     if (snapshot.consumes_quota) {
-      const typeName = (await getTypesByIds(trx, [snapshot.volume_type_id])).get(snapshot.volume_type_id)?.name ?? '';
+      const typeName = await typeNameOf(trx, snapshot.volume_type_id);
       await ctx.quota.releaseSnapshot(trx, snapshot.project_id, typeName, snapshot.size);
     }
   },

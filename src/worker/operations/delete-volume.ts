@@ -4,7 +4,7 @@
  * the volume's file, their rows in the same finishing transaction (volume-snapshots.ts).
  */
 import { getVolume, markVolumeDeleted, updateVolume } from '../../db/queries/volumes';
-import { getTypesByIds } from '../../db/queries/volume-types';
+import { typeNameOf } from '../../db/queries/volume-types';
 import { ACTIONS } from '../../services/user-messages';
 import type { OperationHandler } from './types';
 import { deleteSnapshotFilesOf, failSnapshotsOf, removeSnapshotRowsOf } from './volume-snapshots';
@@ -24,7 +24,7 @@ export const deleteVolume: OperationHandler<void> = {
     if (volume) await removeSnapshotRowsOf(ctx, trx, volume.id);
     if (!volume || !(await markVolumeDeleted(trx, volume.id, ctx.now()))) return;
     if (volume.consumes_quota) {
-      const typeName = (await getTypesByIds(trx, [volume.volume_type_id])).get(volume.volume_type_id)?.name ?? '';
+      const typeName = await typeNameOf(trx, volume.volume_type_id);
       await ctx.quota.releaseVolume(trx, volume.project_id, typeName, volume.size);
     }
   },

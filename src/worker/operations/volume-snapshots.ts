@@ -7,7 +7,7 @@
  */
 import type { Db } from '../../db/store';
 import { markSnapshotDeleted, snapshotsOfVolume, updateSnapshot } from '../../db/queries/snapshots';
-import { getTypesByIds } from '../../db/queries/volume-types';
+import { typeNameOf } from '../../db/queries/volume-types';
 import type { OperationContext } from './types';
 
 /** Outside any transaction, before the volume's file: remove every live snapshot file of the volume. */
@@ -21,13 +21,9 @@ export async function deleteSnapshotFilesOf(ctx: OperationContext, volumeId: str
 export async function removeSnapshotRowsOf(ctx: OperationContext, trx: Db, volumeId: string): Promise<void> {
   const snapshots = await snapshotsOfVolume(trx, volumeId);
   if (snapshots.length === 0) return;
-  const types = await getTypesByIds(
-    trx,
-    snapshots.map((s) => s.volume_type_id),
-  );
   for (const s of snapshots) {
     if (!(await markSnapshotDeleted(trx, s.id, ctx.now())) || !s.consumes_quota) continue;
-    await ctx.quota.releaseSnapshot(trx, s.project_id, types.get(s.volume_type_id)?.name ?? '', s.size);
+    await ctx.quota.releaseSnapshot(trx, s.project_id, await typeNameOf(trx, s.volume_type_id), s.size);
   }
 }
 
