@@ -7,3 +7,8 @@ export interface RequestContext {
   readonly requestId: string;
   readonly globalRequestId?: string;
 }
+
+/** Whether the caller may see a resource of `projectId`: its own project's, or any for an admin. */
+export function canSee(ctx: RequestContext, projectId: string): boolean {
+  return ctx.isAdmin || projectId === ctx.projectId;
+}

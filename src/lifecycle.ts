@@ -9,7 +9,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { App } from './api/app';
-import type { Config } from './config';
+import { ConfigError, type Config } from './config';
 import type { Logger } from './log';
 
 export async function listen(app: App, config: Pick<Config, 'host' | 'port' | 'keep_alive_timeout_ms'>): Promise<AddressInfo> {
@@ -81,4 +81,19 @@ export function signalReady(): void {
 export function cinderCommandLine(host: string, port: number): string {
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return `cinder --os-auth-type noauth --os-endpoint http://${shown}:${port}/v3 --os-user-id admin --os-project-id admin list`;
+}
+
+/**
+ * Runs an entry point's `main`. A configuration error exits 2 with its one-line message (the key, its
+ * variable and the value); anything else that stops the start exits 1 with the stack.
+ */
+export function runMain(processName: string, main: () => Promise<void>): void {
+  main().catch((err) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${processName}: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${processName}: cannot start: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  });
 }

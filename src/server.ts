@@ -5,10 +5,10 @@
  * drains as the PM2 reload recipe needs (1 s of `Connection: close`, then close), so `pm2 reload` loses
  * no request.
  */
-import { censorDatabaseUrl, loadConfig, ConfigError } from './config';
+import { censorDatabaseUrl, loadConfig } from './config';
 import { processLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
 import { buildApp, buildServices } from './bootstrap';
-import { closeServer, listen, onStopSignal, signalReady } from './lifecycle';
+import { closeServer, listen, onStopSignal, signalReady, runMain } from './lifecycle';
 import { createApiMetrics, registerPm2Action } from './metrics';
 import { WorkerWakeSignal } from './worker/wake-signal';
 
@@ -37,11 +37,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`volume-api: ${err.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`volume-api: cannot start: ${(err as Error).stack ?? err}\n`);
-  process.exit(1);
-});
+runMain('volume-api', main);

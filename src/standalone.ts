@@ -3,11 +3,11 @@
  * `npm start`: the whole service in one process: API and volume worker, SQLite and the file backend
  * under ./data, noauth. Same configuration as every other mode.
  */
-import { censorDatabaseUrl, loadConfig, ConfigError } from './config';
+import { censorDatabaseUrl, loadConfig } from './config';
 import { processLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
 import { buildApp, buildServices, buildWorker } from './bootstrap';
 import { registerPm2Action } from './metrics';
-import { cinderCommandLine, closeServer, listen, onStopSignal, signalReady } from './lifecycle';
+import { cinderCommandLine, closeServer, listen, onStopSignal, signalReady, runMain } from './lifecycle';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -40,11 +40,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`volume-api: ${err.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`volume-api: cannot start: ${(err as Error).stack ?? err}\n`);
-  process.exit(1);
-});
+runMain('volume-api', main);

@@ -5,10 +5,10 @@
  * API processes on this host wake it through a watched file in the data dir (src/worker/wake-signal.ts); polling
  * (config worker.poll_interval_ms) finds everything else.
  */
-import { censorDatabaseUrl, loadConfig, ConfigError } from './config';
+import { censorDatabaseUrl, loadConfig } from './config';
 import { processLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
 import { buildServices, buildWorker } from './bootstrap';
-import { onStopSignal, signalReady } from './lifecycle';
+import { onStopSignal, signalReady, runMain } from './lifecycle';
 import { registerPm2Action, startWorkerMetrics } from './metrics';
 import { WorkerWakeSignal } from './worker/wake-signal';
 
@@ -39,11 +39,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`volume-worker: ${err.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`volume-worker: cannot start: ${(err as Error).stack ?? err}\n`);
-  process.exit(1);
-});
+runMain('volume-worker', main);

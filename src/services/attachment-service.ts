@@ -13,7 +13,7 @@
  * transaction then re-reads and re-checks what it changes.
  */
 import { randomUUID } from 'node:crypto';
-import type { RequestContext } from '../context';
+import { canSee, type RequestContext } from '../context';
 import type { Store, Db } from '../db/store';
 import type { AttachmentRow, VolumeRow } from '../db/schema';
 import * as aq from '../db/queries/attachments';
@@ -55,7 +55,7 @@ export class AttachmentService {
   /** A live attachment the caller may see (its project's, or any for an admin). */
   async requireAttachment(ctx: RequestContext, id: string, db: Db = this.store.db): Promise<AttachmentRow> {
     const row = await aq.getAttachment(db, id);
-    if (!row || (!ctx.isAdmin && row.project_id !== ctx.projectId)) throw new AttachmentNotFoundError(id);
+    if (!row || !canSee(ctx, row.project_id)) throw new AttachmentNotFoundError(id);
     return row;
   }
 

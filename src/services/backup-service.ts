@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
-import type { RequestContext } from '../context';
+import { canSee, type RequestContext } from '../context';
 import type { Db, Store } from '../db/store';
 import type { BackupRow } from '../db/backup-schema';
 import type { VolumeRow } from '../db/schema';
@@ -92,13 +92,13 @@ export class BackupService {
 
   async requireBackup(ctx: RequestContext, id: string, db: Db = this.store.db): Promise<BackupRow> {
     const row = await bq.getBackup(db, id);
-    if (!row || (!ctx.isAdmin && row.project_id !== ctx.projectId)) throw new BackupNotFoundError(id);
+    if (!row || !canSee(ctx, row.project_id)) throw new BackupNotFoundError(id);
     return row;
   }
 
   private async requireVolume(ctx: RequestContext, id: string, db: Db): Promise<VolumeRow> {
     const row = await vq.getVolume(db, id);
-    if (!row || (!ctx.isAdmin && row.project_id !== ctx.projectId)) throw new VolumeNotFoundError(id);
+    if (!row || !canSee(ctx, row.project_id)) throw new VolumeNotFoundError(id);
     return row;
   }
 
@@ -138,7 +138,7 @@ export class BackupService {
       let snapshotCreatedAt: string | undefined;
       if (input.snapshotId) {
         const snapshot = await getSnapshot(trx, input.snapshotId);
-        if (!snapshot || (!ctx.isAdmin && snapshot.project_id !== ctx.projectId)) throw new SnapshotNotFoundError(input.snapshotId);
+        if (!snapshot || !canSee(ctx, snapshot.project_id)) throw new SnapshotNotFoundError(input.snapshotId);
         if (snapshot.volume_id !== volume.id) throw new InvalidVolumeError(`Volume ${volume.id} does not match with snapshot.volume_id ${snapshot.volume_id}.`);
         if (snapshot.status !== 'available')
           throw new InvalidSnapshotError(`Snapshot to be backed up must be available, but the current status is "${snapshot.status}".`);
@@ -377,7 +377,7 @@ export async function backupSourceFor(
   input: { size?: number; snapshot_id?: string | null; source_volid?: string | null },
 ): Promise<{ backup: BackupRow; size: number }> {
   const backup = await bq.getBackup(trx, backupId);
-  if (!backup || (!ctx.isAdmin && backup.project_id !== ctx.projectId)) throw new BackupNotFoundError(backupId);
+  if (!backup || !canSee(ctx, backup.project_id)) throw new BackupNotFoundError(backupId);
   if (input.snapshot_id || input.source_volid) throw new InvalidInputError('May specify only one of backup, imageRef, snapshot, source volume');
   if (backup.status !== 'available') throw new InvalidBackupError("Originating backup status must be one of 'available' values");
   const size = input.size ?? backup.size;

@@ -13,7 +13,7 @@
  *   resource_type, event_id, request_id, message_level, `key~` substring from 3.34, admins also id and
  *   project_id; an unknown key: 400 for non-admins from 3.31, ignored below; an empty list for admins.
  */
-import type { RequestContext } from '../context';
+import { canSee, type RequestContext } from '../context';
 import type { MessageRow } from '../db/schema';
 import type { Store } from '../db/store';
 import * as mq from '../db/queries/messages';
@@ -40,14 +40,14 @@ export class MessageService {
   /** A message the caller may see: its own project's, or any for an admin. */
   async get(ctx: RequestContext, id: string): Promise<MessageRow> {
     const row = await mq.getMessage(this.store.db, id, nowIso());
-    if (!row || (!ctx.isAdmin && row.project_id !== ctx.projectId)) throw new MessageNotFoundError(id);
+    if (!row || !canSee(ctx, row.project_id)) throw new MessageNotFoundError(id);
     return row;
   }
 
   async delete(ctx: RequestContext, id: string): Promise<void> {
     await this.store.transaction(async (trx) => {
       const row = await mq.getMessage(trx, id, nowIso());
-      if (!row || (!ctx.isAdmin && row.project_id !== ctx.projectId) || !(await mq.deleteMessage(trx, id))) throw new MessageNotFoundError(id);
+      if (!row || !canSee(ctx, row.project_id) || !(await mq.deleteMessage(trx, id))) throw new MessageNotFoundError(id);
     });
   }
 

@@ -92,15 +92,7 @@ export class QuotaService {
     if (perVolume >= 0 && size > perVolume) {
       throw new QuotaExceededError('VolumeSizeExceedsLimit', `Requested volume size ${size}G is larger than maximum allowed limit ${perVolume}G.`);
     }
-    for (const resource of ['gigabytes', `gigabytes_${typeName}`]) {
-      const u = usage[resource];
-      if (u && u.limit >= 0 && u.in_use + u.reserved + size > u.limit) {
-        throw new QuotaExceededError(
-          'VolumeSizeExceedsAvailableQuota',
-          `Requested volume or snapshot exceeds allowed ${resource} quota. Requested ${size}G, quota is ${u.limit}G and ${u.in_use + u.reserved}G has been consumed.`,
-        );
-      }
-    }
+    requireGigabytes(usage, typeName, size);
     for (const resource of ['volumes', `volumes_${typeName}`]) {
       const u = usage[resource];
       if (u && u.limit >= 0 && u.in_use + u.reserved + 1 > u.limit) {
@@ -175,15 +167,7 @@ export class QuotaService {
       throw new QuotaExceededError('VolumeSizeExceedsLimit', `Requested volume size ${newSize}G is larger than maximum allowed limit ${perVolume}G.`);
     }
     const increase = newSize - oldSize;
-    for (const resource of ['gigabytes', `gigabytes_${typeName}`]) {
-      const u = usage[resource];
-      if (u && u.limit >= 0 && u.in_use + u.reserved + increase > u.limit) {
-        throw new QuotaExceededError(
-          'VolumeSizeExceedsAvailableQuota',
-          `Requested volume or snapshot exceeds allowed ${resource} quota. Requested ${increase}G, quota is ${u.limit}G and ${u.in_use + u.reserved}G has been consumed.`,
-        );
-      }
-    }
+    requireGigabytes(usage, typeName, increase);
     await q.addUsage(trx, projectId, 'gigabytes', increase);
     await q.addUsage(trx, projectId, `gigabytes_${typeName}`, increase);
   }
@@ -258,4 +242,17 @@ export class QuotaService {
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** `gigabytes` and `gigabytes_<type>` must hold `amount` more (413 naming the first that cannot). */
+function requireGigabytes(usage: Record<string, { limit: number; in_use: number; reserved: number } | undefined>, typeName: string, amount: number): void {
+  for (const resource of ['gigabytes', `gigabytes_${typeName}`]) {
+    const u = usage[resource];
+    if (u && u.limit >= 0 && u.in_use + u.reserved + amount > u.limit) {
+      throw new QuotaExceededError(
+        'VolumeSizeExceedsAvailableQuota',
+        `Requested volume or snapshot exceeds allowed ${resource} quota. Requested ${amount}G, quota is ${u.limit}G and ${u.in_use + u.reserved}G has been consumed.`,
+      );
+    }
+  }
 }

@@ -9,7 +9,7 @@
  * `snapshot_id`) and `prepareVolumeDeleteSnapshots` (volume delete, with or without `cascade`).
  */
 import { randomUUID } from 'node:crypto';
-import type { RequestContext } from '../context';
+import { canSee, type RequestContext } from '../context';
 import type { Store, Db } from '../db/store';
 import type { SnapshotRow, VolumeRow } from '../db/schema';
 import * as sq from '../db/queries/snapshots';
@@ -90,13 +90,13 @@ export class SnapshotService {
   /** Loads a snapshot the caller may see: its own project's, or any for an admin. */
   async requireSnapshot(ctx: RequestContext, id: string, db: Db = this.store.db): Promise<SnapshotRow> {
     const row = await sq.getSnapshot(db, id);
-    if (!row || (!ctx.isAdmin && row.project_id !== ctx.projectId)) throw new SnapshotNotFoundError(id);
+    if (!row || !canSee(ctx, row.project_id)) throw new SnapshotNotFoundError(id);
     return row;
   }
 
   private async requireVolume(ctx: RequestContext, id: string | null, db: Db): Promise<VolumeRow> {
     const row = id === null ? undefined : await getVolume(db, id);
-    if (!row || (!ctx.isAdmin && row.project_id !== ctx.projectId)) throw new VolumeNotFoundError(pyStr(id));
+    if (!row || !canSee(ctx, row.project_id)) throw new VolumeNotFoundError(pyStr(id));
     return row;
   }
 
@@ -300,7 +300,7 @@ export async function snapshotSourceFor(
   input: { size?: number; source_volid?: string | null },
 ): Promise<{ snapshot: SnapshotRow; size: number; bootable: number }> {
   const snapshot = await sq.getSnapshot(trx, snapshotId);
-  if (!snapshot || (!ctx.isAdmin && snapshot.project_id !== ctx.projectId)) throw new SnapshotNotFoundError(snapshotId);
+  if (!snapshot || !canSee(ctx, snapshot.project_id)) throw new SnapshotNotFoundError(snapshotId);
   if (input.source_volid) throw new InvalidInputError('May specify only one of backup, imageRef, snapshot, source volume');
   if (!(SNAPSHOT_ALLOWED_FROM.createVolumeFrom as readonly string[]).includes(snapshot.status)) {
     throw new InvalidSnapshotError(`Originating snapshot status must be one of '${SNAPSHOT_ALLOWED_FROM.createVolumeFrom.join(', ')}' values`);

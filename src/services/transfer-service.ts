@@ -9,7 +9,7 @@
  * The key is 16 lower-case hex characters; only a random salt and the SHA-1 HMAC of the key are stored.
  */
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { RequestContext } from '../context';
+import { canSee, type RequestContext } from '../context';
 import type { Store, Db } from '../db/store';
 import type { TransferRow, VolumeRow } from '../db/schema';
 import * as tq from '../db/queries/transfers';
@@ -82,7 +82,7 @@ export class TransferService {
   /** A transfer the caller may see: of a volume of its own project, or any for an admin. */
   async requireTransfer(ctx: RequestContext, id: string, db: Db = this.store.db): Promise<TransferRow> {
     const row = await tq.getTransfer(db, id);
-    if (!row || (!ctx.isAdmin && row.source_project_id !== ctx.projectId)) throw new TransferNotFoundError(id);
+    if (!row || !canSee(ctx, row.source_project_id)) throw new TransferNotFoundError(id);
     return row;
   }
 
@@ -97,7 +97,7 @@ export class TransferService {
     const salt = randomBytes(SALT_LENGTH).toString('hex').slice(0, SALT_LENGTH);
     return this.store.transaction(async (trx) => {
       const volume = await getVolume(trx, input.volumeId);
-      if (!volume || (!ctx.isAdmin && volume.project_id !== ctx.projectId)) throw new VolumeNotFoundError(input.volumeId);
+      if (!volume || !canSee(ctx, volume.project_id)) throw new VolumeNotFoundError(input.volumeId);
       if (volume.status !== 'available') throw new InvalidVolumeError('status must be available');
       if (volume.encrypted) {
         if (!input.allowEncrypted) throw new InvalidVolumeError('transferring encrypted volume is not supported');

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
-import type { RequestContext } from '../context';
+import { canSee, type RequestContext } from '../context';
 import type { Store, Db } from '../db/store';
 import type { AttachmentRow, VolumeRow } from '../db/schema';
 import * as vq from '../db/queries/volumes';
@@ -80,7 +80,7 @@ export class VolumeService {
   /** Loads a volume the caller may see: its own project's, or any for an admin. */
   async requireVolume(ctx: RequestContext, id: string, db: Db = this.store.db): Promise<VolumeRow> {
     const row = await vq.getVolume(db, id);
-    if (!row || (!ctx.isAdmin && row.project_id !== ctx.projectId)) throw new VolumeNotFoundError(id);
+    if (!row || !canSee(ctx, row.project_id)) throw new VolumeNotFoundError(id);
     return row;
   }
 
