@@ -24,6 +24,12 @@ declare -A PACKAGE_OF=([cinder]=python3-cinderclient [cp]=coreutils [logrotate]=
 PACKAGE_OF[/usr/lib/postgresql/15/bin/initdb]=postgresql
 # Issue 8: `ip` for the multi-host test's network namespaces and veth pairs.
 PACKAGE_OF[ip]=iproute2
+# Issue 15: Tempest with the Cinder plugin, and the subunit tools that make its report.
+PACKAGE_OF[tempest]=tempest
+PACKAGE_OF[/usr/lib/python3/dist-packages/cinder_tempest_plugin]=cinder-tempest-plugin
+PACKAGE_OF[stestr]=python3-stestr
+PACKAGE_OF[subunit2csv]=python3-subunit
+PACKAGE_OF[subunit2html]=python3-os-testr
 # Issue 10: the Puppet module's tests (puppet apply, puppet-lint).
 PACKAGE_OF[puppet]=puppet
 PACKAGE_OF[puppet-lint]=puppet-lint
@@ -141,7 +147,7 @@ VOLUME_API_TEST_ENGINE=postgres run_pass "PostgreSQL pass: test/api on PostgreSQ
 
 # 3. The functional suites (.mocharc.functional.json's files), two at a time, the longest first so that
 # the two workers finish together; files not named here follow in name order.
-first=(puppet cinder-cli cinder-cli-more pm2 multi-host keystone-cli rally backup-crash cinder-cli-proxies worker-process keystone postgres-outage)
+first=(puppet tempest cinder-cli cinder-cli-more pm2 multi-host keystone-cli rally backup-crash cinder-cli-proxies worker-process keystone postgres-outage)
 functional=()
 for name in "${first[@]}"; do
   [ -f "test/functional/$name.test.ts" ] && functional+=("test/functional/$name.test.ts")

@@ -6,7 +6,7 @@ import type { ApiDeps } from './api/deps';
 import { createApp, type App } from './api/app';
 import type { ApiMetrics } from './metrics';
 import { createAuthStrategy } from './api/middleware/auth';
-import type { Config } from './config';
+import { serviceHostName, type Config } from './config';
 import { openStore, type Store } from './db/store';
 import type { Logger } from './log';
 import { createBackend } from './worker/backends';
@@ -16,12 +16,17 @@ import { SnapshotService } from './services/snapshot-service';
 import { BackupService } from './services/backup-service';
 import { createBackupDriver } from './worker/backup-drivers';
 import { TypeService } from './services/volume-type-service';
+import { QosSpecService } from './services/qos-spec-service';
+import { EncryptionTypeService } from './services/encryption-type-service';
 import { TransferService } from './services/transfer-service';
 import { WorkerLoop } from './worker/worker-loop';
 import { VolumeActionService } from './services/volume-action-service';
 import { AttachmentService } from './services/attachment-service';
 import { OperationQueue } from './services/operation-queue';
 import { MessageService } from './services/message-service';
+import { Scheduler } from './services/scheduler';
+import { ServiceRegistry } from './services/service-registry';
+import { Heartbeat } from './worker/heartbeat';
 
 export interface Services {
   config: Config;
@@ -29,6 +34,10 @@ export interface Services {
   store: Store;
   quota: QuotaService;
   types: TypeService;
+  /** QoS specs (admin). */
+  qosSpecs: QosSpecService;
+  /** Volume-type encryption (admin). */
+  encryptionTypes: EncryptionTypeService;
   volumes: VolumeService;
   snapshots: SnapshotService;
   backups: BackupService;
@@ -40,6 +49,10 @@ export interface Services {
   transfers: TransferService;
   /** User messages (list, show, delete). */
   messages: MessageService;
+  /** Placement of new volumes, pools and backend capabilities (issue 15). */
+  scheduler: Scheduler;
+  /** The heartbeating services: os-services, os-hosts, clusters, workers cleanup (issue 15). */
+  registry: ServiceRegistry;
 }
 
 export async function buildServices(config: Config, log: Logger): Promise<Services> {
@@ -48,17 +61,39 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   const store = await openStore(config, { onPoolError: (err, where) => log.warn({ err, where }, 'database connection lost') });
   const quota = new QuotaService(config, store);
   const types = new TypeService(store, config);
-  const queue = new OperationQueue();
+  const qosSpecs = new QosSpecService(store);
+  const encryptionTypes = new EncryptionTypeService(store);
+  const scheduler = new Scheduler(store, types, config);
+  const registry = new ServiceRegistry(store, scheduler, config);
+  const queue = new OperationQueue(scheduler);
   const volumes = new VolumeService(store, queue, types, quota, config);
   const snapshots = new SnapshotService(store, queue, quota);
   const backups = new BackupService(store, queue, quota, types, config);
   // The API asks the backend only for connection info (os-initialize_connection, attachments).
   const backend = createBackend(config);
   const actions = new VolumeActionService(store, queue, types, quota, volumes, backend);
-  const attachments = new AttachmentService(store, volumes, backend);
+  const attachments = new AttachmentService(store, backend);
   const transfers = new TransferService(store, quota);
   const messages = new MessageService(store);
-  return { config, log, store, quota, types, volumes, snapshots, backups, queue, actions, attachments, transfers, messages };
+  return {
+    config,
+    log,
+    store,
+    quota,
+    types,
+    qosSpecs,
+    encryptionTypes,
+    volumes,
+    snapshots,
+    backups,
+    queue,
+    actions,
+    attachments,
+    transfers,
+    messages,
+    scheduler,
+    registry,
+  };
 }
 
 export function buildApp(services: Services, metrics?: ApiMetrics): App {
@@ -67,5 +102,25 @@ export function buildApp(services: Services, metrics?: ApiMetrics): App {
 }
 
 export function buildWorker(services: Services, log: Logger): WorkerLoop {
-  return new WorkerLoop(services.store, createBackend(services.config), services.quota, services.config, log, createBackupDriver(services.config));
+  const worker = new WorkerLoop(services.store, createBackend(services.config), services.quota, services.config, log, createBackupDriver(services.config));
+  services.registry.onLogLevelSet(() => worker.beatNow());
+  return worker;
+}
+
+/**
+ * The API process's heartbeat as cinder-scheduler (it places new volumes), started: its row exists when
+ * this returns. Its log level is the API logger's (set-log for cinder-api and cinder-scheduler).
+ */
+export async function startSchedulerHeartbeat(services: Services): Promise<Heartbeat> {
+  const { store, config, log } = services;
+  const heartbeat = new Heartbeat(
+    store,
+    config,
+    [{ host: serviceHostName(config), binary: 'cinder-scheduler', logger: log, loggerName: 'volume-api' }],
+    null,
+    log,
+  );
+  services.registry.onLogLevelSet(() => heartbeat.beat());
+  await heartbeat.start();
+  return heartbeat;
 }

@@ -12,6 +12,7 @@
  * is generated from ConfigSchema (`npm run docs:config`).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Type, type Static, type TSchema, Kind } from '@sinclair/typebox';
 import Ajv from 'ajv';
@@ -85,6 +86,19 @@ export const ConfigSchema = Type.Object(
         'Peer addresses (the web server in front) whose `X-Forwarded-Proto`/`X-Forwarded-Host` headers are believed for links. Comma-separated in the environment.',
     }),
     storage_availability_zone: Type.String({ minLength: 1, default: 'nova', description: 'Availability zone of this service; the default for new volumes.' }),
+    // Issue 15: services heartbeat into the store (src/worker/heartbeat.ts), as Cinder's report_interval and service_down_time.
+    service_report_interval: Type.Integer({
+      minimum: 1,
+      default: 10,
+      description:
+        'Seconds between two heartbeats of each process into the services table (`GET /os-services`): workers as cinder-volume and cinder-backup, API processes as cinder-scheduler. Each heartbeat also publishes the backend capabilities and applies a log level set by `PUT /os-services/set-log`.',
+    }),
+    service_down_time: Type.Integer({
+      minimum: 1,
+      default: 60,
+      description:
+        'A service whose last heartbeat is older than this many seconds is `down`: new volumes are not scheduled to it, and `POST /workers/cleanup` requeues its operations. Keep it well above `service_report_interval`.',
+    }),
     default_volume_type: Type.String({
       minLength: 1,
       default: '__DEFAULT__',
@@ -203,6 +217,12 @@ export const ConfigSchema = Type.Object(
           pattern: '^[^@#/\\s]*$',
           description:
             "Backend name in this worker's host string (`host@backend_name#backend_name`); a volume type whose `volume_backend_name` extra spec is set is created only by workers with that name. Empty: `backend.name`.",
+        }),
+        cluster: Type.String({
+          default: '',
+          pattern: '^[^@#/\\s]*$',
+          description:
+            "Cinder's `cluster`: workers with the same value form the cluster `<cluster>@<backend_name>` (`GET /clusters`, 3.7); disabling it stops new volumes for all of them. Empty: no cluster.",
         }),
         test_delay_ms: Type.Integer({
           minimum: 0,
@@ -399,6 +419,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   requireStrategyKeys(merged as FileConfig);
   return computeDerived(merged as FileConfig, opts.cwd ?? process.cwd());
+}
+
+/** This machine's name in the services table and in host strings: config worker.host, else the host name. */
+export function serviceHostName(config: Pick<Config, 'worker'>): string {
+  return config.worker.host || os.hostname();
 }
 
 /** The engine a database URL selects: `postgres://` and `postgresql://` are PostgreSQL, the rest SQLite. */

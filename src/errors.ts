@@ -252,6 +252,81 @@ export class MessageNotFoundError extends NotFoundError {
   }
 }
 
+// --- volume type access, QoS specs, encryption types (issue 15) ---
+
+/** "Invalid volume type: ..." (cinder.exception.InvalidVolumeType). */
+export class InvalidVolumeTypeError extends BadRequestError {
+  constructor(reason: string) {
+    super(`Invalid volume type: ${reason}`);
+  }
+}
+
+export class VolumeTypeAccessNotFoundError extends NotFoundError {
+  constructor(typeId: string, projectId: string) {
+    super(`Volume type access not found for ${typeId} / ${projectId} combination.`);
+  }
+}
+
+export class VolumeTypeAccessExistsError extends ConflictError {
+  constructor(typeId: string, projectId: string) {
+    super(`Volume type access for ${typeId} / ${projectId} combination already exists.`);
+  }
+}
+
+export class QosSpecsNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`No such QoS spec ${id}.`);
+  }
+}
+
+export class QosSpecsKeyNotFoundError extends NotFoundError {
+  constructor(id: string, key: string) {
+    super(`QoS spec ${id} has no spec with key ${key}.`);
+  }
+}
+
+export class QosSpecsExistsError extends ConflictError {
+  constructor(name: string) {
+    super(`QoS Specs ${name} already exists.`);
+  }
+}
+
+/** "Invalid qos specs: ..." (cinder.exception.InvalidQoSSpecs). */
+export class InvalidQosSpecsError extends BadRequestError {
+  constructor(reason: string) {
+    super(`Invalid qos specs: ${reason}`);
+  }
+}
+
+export class VolumeTypeEncryptionNotFoundError extends NotFoundError {
+  constructor(typeId: string) {
+    super(`Volume type encryption for type ${typeId} does not exist.`);
+  }
+}
+
+/** 400, not 409: Cinder's VolumeTypeEncryptionExists is an Invalid. */
+export class VolumeTypeEncryptionExistsError extends BadRequestError {
+  constructor(typeId: string) {
+    super(`Volume type encryption for type ${typeId} already exists.`);
+  }
+}
+
+// --- services, hosts and clusters (issue 15, part B) ---
+
+/** cinder.exception.ServiceNotFound, as the services and hosts APIs word it (binary and host). */
+export class ServiceNotFoundError extends NotFoundError {
+  constructor(serviceId: string, host: string) {
+    super(`Service ${serviceId} could not be found on host ${host}.`);
+  }
+}
+
+/** cinder.exception.ClusterNotFound; `id` is the lookup's filters, as Cinder prints them. */
+export class ClusterNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`Cluster ${id} could not be found.`);
+  }
+}
+
 /** One API error class as a doc generator reads it (docs/api.md's error table). */
 export interface ApiErrorCatalogEntry {
   /** The class name (what `err.name` is). */
@@ -267,82 +342,61 @@ export interface ApiErrorCatalogEntry {
   description: string;
 }
 
-function entry(
-  errorClass: ApiErrorCatalogEntry['errorClass'],
-  status: number,
-  message: string,
-  params: readonly string[],
-  description: string,
-): ApiErrorCatalogEntry {
-  return { name: errorClass.name, errorClass, status, fault: faultName(status), message, params, description };
+/**
+ * A catalog entry. Status and message template are the class's own: an instance made with `{param}` for
+ * each constructor argument says them, so the documented text is the text the code sends.
+ */
+function entry(errorClass: ApiErrorCatalogEntry['errorClass'], params: readonly string[], description: string): ApiErrorCatalogEntry {
+  const sample = new (errorClass as unknown as new (...args: string[]) => ApiError)(...params.map((p) => `{${p}}`));
+  return { name: errorClass.name, errorClass, status: sample.statusCode, fault: faultName(sample.statusCode), message: sample.message, params, description };
 }
 
-/**
- * Every API error class, with its status, fault key and message template. A unit test checks each
- * template against its class (test/unit/errors.test.ts), so this list cannot drift from the code.
- */
+/** Every API error class, with its constructor's arguments and when it is raised (docs/api.md's error table). */
 export const API_ERROR_CATALOG: readonly ApiErrorCatalogEntry[] = [
-  entry(BadRequestError, 400, '{message}', ['message'], 'A request Cinder refuses as malformed or invalid, worded per case.'),
-  entry(InvalidInputError, 400, 'Invalid input received: {reason}', ['reason'], 'cinder.exception.InvalidInput: a parameter or body value is not acceptable.'),
+  entry(BadRequestError, ['message'], 'A request Cinder refuses as malformed or invalid, worded per case.'),
+  entry(InvalidInputError, ['reason'], 'cinder.exception.InvalidInput: a parameter or body value is not acceptable.'),
+  entry(InvalidVolumeError, ['reason'], 'cinder.exception.InvalidVolume: the volume is in the wrong status for the operation.'),
+  entry(InvalidSnapshotError, ['reason'], 'cinder.exception.InvalidSnapshot: the snapshot is in the wrong status for the operation.'),
+  entry(InvalidBackupError, ['reason'], 'cinder.exception.InvalidBackup: the backup is in the wrong status, or has dependents.'),
+  entry(ForbiddenError, ['message'], 'Policy refuses the caller (default: "Policy does not allow this operation to be performed.").'),
+  entry(NotFoundError, ['message'], 'A resource that does not exist or is not visible (default: "The resource could not be found.").'),
+  entry(VolumeNotFoundError, ['id'], 'No visible volume with that id.'),
+  entry(VolumeTypeNotFoundError, ['id'], 'No volume type with that id.'),
+  entry(VolumeTypeNotFoundByNameError, ['name'], 'No volume type with that name.'),
+  entry(VolumeMetadataNotFoundError, ['id', 'key'], 'The volume has no such metadata key.'),
+  entry(VolumeTypeExtraSpecsNotFoundError, ['typeId', 'key'], 'The volume type has no such extra spec.'),
+  entry(SnapshotNotFoundError, ['id'], 'No visible snapshot with that id.'),
+  entry(SnapshotMetadataNotFoundError, ['id', 'key'], 'The snapshot has no such metadata key.'),
+  entry(BackupNotFoundError, ['id'], 'No visible backup with that id.'),
+  entry(AttachmentNotFoundError, ['id'], 'No visible live attachment with that id.'),
+  entry(TransferNotFoundError, ['id'], 'No visible live transfer with that id.'),
+  entry(MessageNotFoundError, ['id'], 'No visible, unexpired user message with that id.'),
   entry(
-    InvalidVolumeError,
-    400,
-    'Invalid volume: {reason}',
+    InvalidVolumeTypeError,
     ['reason'],
-    'cinder.exception.InvalidVolume: the volume is in the wrong status for the operation.',
+    'cinder.exception.InvalidVolumeType: access lists of a public type, a type already associated with other QoS specs.',
   ),
-  entry(
-    InvalidSnapshotError,
-    400,
-    'Invalid snapshot: {reason}',
-    ['reason'],
-    'cinder.exception.InvalidSnapshot: the snapshot is in the wrong status for the operation.',
-  ),
-  entry(
-    InvalidBackupError,
-    400,
-    'Invalid backup: {reason}',
-    ['reason'],
-    'cinder.exception.InvalidBackup: the backup is in the wrong status, or has dependents.',
-  ),
-  entry(ForbiddenError, 403, '{message}', ['message'], 'Policy refuses the caller (default: "Policy does not allow this operation to be performed.").'),
-  entry(NotFoundError, 404, '{message}', ['message'], 'A resource that does not exist or is not visible (default: "The resource could not be found.").'),
-  entry(VolumeNotFoundError, 404, 'Volume {id} could not be found.', ['id'], 'No visible volume with that id.'),
-  entry(VolumeTypeNotFoundError, 404, 'Volume type {id} could not be found.', ['id'], 'No volume type with that id.'),
-  entry(VolumeTypeNotFoundByNameError, 404, 'Volume type with name {name} could not be found.', ['name'], 'No volume type with that name.'),
-  entry(VolumeMetadataNotFoundError, 404, 'Volume {id} has no metadata with key {key}.', ['id', 'key'], 'The volume has no such metadata key.'),
-  entry(
-    VolumeTypeExtraSpecsNotFoundError,
-    404,
-    'Volume Type {typeId} has no extra specs with key {key}.',
-    ['typeId', 'key'],
-    'The volume type has no such extra spec.',
-  ),
-  entry(SnapshotNotFoundError, 404, 'Snapshot {id} could not be found.', ['id'], 'No visible snapshot with that id.'),
-  entry(SnapshotMetadataNotFoundError, 404, 'Snapshot {id} has no metadata with key {key}.', ['id', 'key'], 'The snapshot has no such metadata key.'),
-  entry(BackupNotFoundError, 404, 'Backup {id} could not be found.', ['id'], 'No visible backup with that id.'),
-  entry(
-    AttachmentNotFoundError,
-    404,
-    'Volume attachment could not be found with filter: attachment_id = {id}.',
-    ['id'],
-    'No visible live attachment with that id.',
-  ),
-  entry(TransferNotFoundError, 404, 'Transfer {id} could not be found.', ['id'], 'No visible live transfer with that id.'),
-  entry(MessageNotFoundError, 404, 'Message {id} could not be found.', ['id'], 'No visible, unexpired user message with that id.'),
-  entry(NotAcceptableVersionError, 406, '{message}', ['message'], 'The requested microversion is outside the supported range.'),
-  entry(ConflictError, 409, '{message}', ['message'], 'The resource is in a state that conflicts with the request (e.g. revert).'),
-  entry(PreconditionFailedError, 412, 'Precondition Failed', [], 'If-Match does not match the metadata ETag; sent with an empty body.'),
-  entry(QuotaExceededError, 413, '{exceptionName}: {text}', ['exceptionName', 'text'], 'A quota would be exceeded; retryAfter "0" and Retry-After: 0.'),
+  entry(VolumeTypeAccessNotFoundError, ['typeId', 'projectId'], 'removeProjectAccess for a project not on the access list.'),
+  entry(VolumeTypeAccessExistsError, ['typeId', 'projectId'], 'addProjectAccess for a project already on the access list.'),
+  entry(QosSpecsNotFoundError, ['id'], 'No QoS specs with that id.'),
+  entry(QosSpecsKeyNotFoundError, ['id', 'key'], 'delete_keys names a key the QoS specs do not have.'),
+  entry(QosSpecsExistsError, ['name'], 'QoS specs with that name exist already.'),
+  entry(InvalidQosSpecsError, ['reason'], 'cinder.exception.InvalidQoSSpecs: an unknown consumer.'),
+  entry(VolumeTypeEncryptionNotFoundError, ['typeId'], 'The volume type has no encryption (update, delete, or a key it does not have).'),
+  entry(VolumeTypeEncryptionExistsError, ['typeId'], 'The volume type has encryption already.'),
+  entry(ServiceNotFoundError, ['serviceId', 'host'], 'No service of that binary on that host (os-services enable/disable, os-hosts show).'),
+  entry(ClusterNotFoundError, ['id'], 'No cluster of that name and binary (clusters show, enable, disable).'),
+  entry(NotAcceptableVersionError, ['message'], 'The requested microversion is outside the supported range.'),
+  entry(ConflictError, ['message'], 'The resource is in a state that conflicts with the request (e.g. revert).'),
+  entry(PreconditionFailedError, [], 'If-Match does not match the metadata ETag; sent with an empty body.'),
+  entry(QuotaExceededError, ['exceptionName', 'text'], 'A quota would be exceeded; retryAfter "0" and Retry-After: 0.'),
   entry(
     GigabytesQuotaExceededError,
-    413,
-    'Requested volume or snapshot exceeds allowed {resource} quota. Requested {requested}G, quota is {limit}G and {consumed}G has been consumed.',
     ['resource', 'requested', 'limit', 'consumed'],
     'A transfer accept would exceed a gigabytes quota of the acceptor; retryAfter "0" and Retry-After: 0.',
   ),
-  entry(ServiceUnavailableError, 503, '{message}', ['message'], 'The service cannot serve the request now.'),
-  entry(DatabaseUnavailableError, 503, DATABASE_UNAVAILABLE_MESSAGE, ['cause'], 'The database is down, restarting, out of connections or too slow.'),
+  entry(ServiceUnavailableError, ['message'], 'The service cannot serve the request now.'),
+  entry(DatabaseUnavailableError, ['cause'], 'The database is down, restarting, out of connections or too slow.'),
 ];
 
 export interface Fault {

@@ -1,6 +1,7 @@
 /*
- * Process lifecycle shared by the entry points: listen with the HTTP settings Python clients need, say
- * "ready" to PM2 only once the port is bound and the store is open, and stop gracefully.
+ * Process lifecycle shared by the entry points: the start-up every process shares (`runMain`), listen
+ * with the HTTP settings Python clients need, say "ready" to PM2 only once the port is bound and the
+ * store is open, and stop gracefully.
  *
  * Graceful stop (what makes `pm2 reload` lose no request): on SIGINT/SIGTERM every response starts to
  * say `Connection: close`; after `drainDelayMs` the listener closes, idle keep-alive sockets are closed
@@ -9,8 +10,10 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { App } from './api/app';
-import { ConfigError, type Config } from './config';
-import type { Logger } from './log';
+import { buildServices, type Services } from './bootstrap';
+import { ConfigError, loadConfig, type Config } from './config';
+import { processLogger, reopenLogFiles, reopenLogFilesOnSignal, type Logger } from './log';
+import { registerPm2Action } from './metrics';
 
 export async function listen(app: App, config: Pick<Config, 'host' | 'port' | 'keep_alive_timeout_ms'>): Promise<AddressInfo> {
   const http = app.server.server;
@@ -83,11 +86,34 @@ export function cinderCommandLine(host: string, port: number): string {
   return `cinder --os-auth-type noauth --os-endpoint http://${shown}:${port}/v3 --os-user-id admin --os-project-id admin list`;
 }
 
+/** What an entry point starts from: the configuration, the process logger and the services (store open). */
+export interface Started {
+  config: Config;
+  log: Logger;
+  services: Services;
+}
+
 /**
- * Runs an entry point's `main`. A configuration error exits 2 with its one-line message (the key, its
- * variable and the value); anything else that stops the start exits 1 with the stack.
+ * Runs an entry point: loads the configuration, makes the logger (log files reopened on SIGUSR2 and by
+ * the PM2 action `logs:reopen`) and the services, then `start`, which returns how to stop what it
+ * started. Then says "ready"; on SIGINT/SIGTERM runs that stop and closes the store. A configuration
+ * error exits 2 with its one-line message (the key, its variable and the value); anything else that
+ * stops the start exits 1 with the stack.
  */
-export function runMain(processName: string, main: () => Promise<void>): void {
+export function runMain(processName: 'volume-api' | 'volume-worker', start: (started: Started) => Promise<() => Promise<void>>): void {
+  const main = async (): Promise<void> => {
+    const config = loadConfig();
+    const log = processLogger(processName, config);
+    reopenLogFilesOnSignal(log);
+    registerPm2Action('logs:reopen', () => reopenLogFiles());
+    const services = await buildServices(config, log);
+    const stop = await start({ config, log, services });
+    signalReady();
+    onStopSignal(log, async () => {
+      await stop();
+      await services.store.close();
+    });
+  };
   main().catch((err) => {
     if (err instanceof ConfigError) {
       process.stderr.write(`${processName}: ${err.message}\n`);

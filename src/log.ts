@@ -59,6 +59,32 @@ export function reopenLogFiles(): number {
   return fileStreams.size;
 }
 
+const MAIN_STREAM = 'log_level';
+
+/**
+ * Cinder's run-time log levels (`PUT /os-services/set-log`, `get-log`) in Bunyan's terms: the names
+ * Cinder accepts, and how a Bunyan level reads back.
+ */
+export const LOG_LEVEL_NAMES = ['INFO', 'WARNING', 'ERROR', 'DEBUG'] as const;
+export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];
+
+const BUNYAN_LEVEL: Record<LogLevelName, bunyan.LogLevel> = { DEBUG: 'debug', INFO: 'info', WARNING: 'warn', ERROR: 'error' };
+
+/** The Python name of a logger's level (its main streams'; TRACE reads as DEBUG, FATAL as CRITICAL). */
+export function logLevelName(log: Logger): string {
+  const main = (log as unknown as { streams: { name?: string; level: number }[] }).streams.find((s) => s.name === MAIN_STREAM);
+  const n = main?.level ?? log.level();
+  return n <= bunyan.DEBUG ? 'DEBUG' : n <= bunyan.INFO ? 'INFO' : n <= bunyan.WARN ? 'WARNING' : n <= bunyan.ERROR ? 'ERROR' : 'CRITICAL';
+}
+
+/** Sets the level of a logger's main streams at run time; a stdout stream with its own level keeps it. */
+export function setLogLevel(log: Logger, level: LogLevelName): void {
+  const streams = (log as unknown as { streams: { name?: string; level: number }[] }).streams;
+  const kept = streams.map((s, i) => ({ i, level: s.level, fixed: s.name !== MAIN_STREAM })).filter((s) => s.fixed);
+  log.level(BUNYAN_LEVEL[level]);
+  for (const s of kept) log.levels(s.i, s.level);
+}
+
 export function createLogger(
   name: 'volume-api' | 'volume-worker',
   level: string,
@@ -66,11 +92,13 @@ export function createLogger(
   file?: string,
   streamLevel: string = level,
 ): Logger {
-  const streams: bunyan.Stream[] = streamLevel === 'off' ? [] : [{ level: streamLevel as bunyan.LogLevel, stream }];
+  // Streams at `level` are named MAIN_STREAM: set-log changes them, and a stdout kept at its own level stays.
+  const streams: bunyan.Stream[] =
+    streamLevel === 'off' ? [] : [{ name: streamLevel === level ? MAIN_STREAM : 'stdout', level: streamLevel as bunyan.LogLevel, stream }];
   if (file) {
     const fileStream = new ReopenableFileStream(file);
     fileStreams.add(fileStream);
-    streams.push({ level: level as bunyan.LogLevel, stream: fileStream });
+    streams.push({ name: MAIN_STREAM, level: level as bunyan.LogLevel, stream: fileStream });
   }
   return bunyan.createLogger({
     name,

@@ -5,36 +5,29 @@
  * drains as the PM2 reload recipe needs (1 s of `Connection: close`, then close), so `pm2 reload` loses
  * no request.
  */
-import { censorDatabaseUrl, loadConfig } from './config';
-import { processLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
-import { buildApp, buildServices } from './bootstrap';
-import { closeServer, listen, onStopSignal, signalReady, runMain } from './lifecycle';
-import { createApiMetrics, registerPm2Action } from './metrics';
+import { censorDatabaseUrl } from './config';
+import { buildApp, startSchedulerHeartbeat } from './bootstrap';
+import { closeServer, listen, runMain } from './lifecycle';
+import { createApiMetrics } from './metrics';
 import { WorkerWakeSignal } from './worker/wake-signal';
 
 /** Long enough for keep-alive clients and proxies to see `Connection: close` and move on. */
 const DRAIN_DELAY_MS = 1000;
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const log = processLogger('volume-api', config);
-  reopenLogFilesOnSignal(log);
-  registerPm2Action('logs:reopen', () => reopenLogFiles());
-  const services = await buildServices(config, log);
+runMain('volume-api', async ({ config, log, services }) => {
   // The worker is another process: tell it about new operations instead of waiting for its next poll.
   const wakeWorker = WorkerWakeSignal.forDataDir(config.data_dir, log);
   services.queue.onEnqueue(() => wakeWorker.notify());
+  // Every instance heartbeats the host's cinder-scheduler row (and applies set-log levels).
+  const heartbeat = await startSchedulerHeartbeat(services);
   const app = buildApp(services, createApiMetrics());
   const address = await listen(app, config);
   log.info(
     { host: address.address, port: address.port, database_url: censorDatabaseUrl(config.database_url), auth: config.auth.strategy },
     `volume-api listening on http://${address.address}:${address.port}`,
   );
-  signalReady();
-  onStopSignal(log, async () => {
+  return async () => {
+    heartbeat.stop();
     await closeServer(app, { drainDelayMs: DRAIN_DELAY_MS, forceAfterMs: 6000 });
-    await services.store.close();
-  });
-}
-
-runMain('volume-api', main);
+  };
+});

@@ -3,21 +3,16 @@
  * `npm start`: the whole service in one process: API and volume worker, SQLite and the file backend
  * under ./data, noauth. Same configuration as every other mode.
  */
-import { censorDatabaseUrl, loadConfig } from './config';
-import { processLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
-import { buildApp, buildServices, buildWorker } from './bootstrap';
-import { registerPm2Action } from './metrics';
-import { cinderCommandLine, closeServer, listen, onStopSignal, signalReady, runMain } from './lifecycle';
+import { censorDatabaseUrl } from './config';
+import { buildApp, buildWorker, startSchedulerHeartbeat } from './bootstrap';
+import { cinderCommandLine, closeServer, listen, runMain } from './lifecycle';
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const log = processLogger('volume-api', config);
-  reopenLogFilesOnSignal(log);
-  registerPm2Action('logs:reopen', () => reopenLogFiles());
-  const services = await buildServices(config, log);
-  const worker = buildWorker(services, log.child({ component: 'volume-worker' }, true));
+runMain('volume-api', async ({ config, log, services }) => {
+  // Not a "simple" child: its own stream levels, so set-log can change the worker's apart from the API's.
+  const worker = buildWorker(services, log.child({ component: 'volume-worker' }));
   services.queue.onEnqueue(() => worker.wake());
   await worker.start();
+  const heartbeat = await startSchedulerHeartbeat(services);
   const app = buildApp(services);
   const address = await listen(app, config);
   log.info(
@@ -32,12 +27,9 @@ async function main(): Promise<void> {
     `volume-api (standalone) listening on http://${address.address}:${address.port}`,
   );
   log.info({ cinder: cinderCommandLine(config.host, address.port) }, `try: ${cinderCommandLine(config.host, address.port)}`);
-  signalReady();
-  onStopSignal(log, async () => {
+  return async () => {
     await closeServer(app, { drainDelayMs: 0, forceAfterMs: 8000 });
+    heartbeat.stop();
     await worker.stop();
-    await services.store.close();
-  });
-}
-
-runMain('volume-api', main);
+  };
+});

@@ -5,22 +5,16 @@
  * API processes on this host wake it through a watched file in the data dir (src/worker/wake-signal.ts); polling
  * (config worker.poll_interval_ms) finds everything else.
  */
-import { censorDatabaseUrl, loadConfig } from './config';
-import { processLogger, reopenLogFiles, reopenLogFilesOnSignal } from './log';
-import { buildServices, buildWorker } from './bootstrap';
-import { onStopSignal, signalReady, runMain } from './lifecycle';
-import { registerPm2Action, startWorkerMetrics } from './metrics';
+import { censorDatabaseUrl } from './config';
+import { buildWorker } from './bootstrap';
+import { runMain } from './lifecycle';
+import { startWorkerMetrics } from './metrics';
 import { WorkerWakeSignal } from './worker/wake-signal';
 
 /** Below the ecosystem's kill_timeout (10 s) for volume-worker. */
 const STOP_GRACE_MS = 7000;
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const log = processLogger('volume-worker', config);
-  reopenLogFilesOnSignal(log);
-  registerPm2Action('logs:reopen', () => reopenLogFiles());
-  const services = await buildServices(config, log);
+runMain('volume-worker', async ({ config, log, services }) => {
   const worker = buildWorker(services, log);
   const stopWatching = WorkerWakeSignal.forDataDir(config.data_dir, log).watch(() => worker.wake());
   await worker.start();
@@ -29,14 +23,10 @@ async function main(): Promise<void> {
     'volume-worker running',
   );
   const stopMetrics = startWorkerMetrics(services.store);
-  signalReady();
-  onStopSignal(log, async () => {
+  return async () => {
     stopMetrics();
     stopWatching();
     // Finish the current operation if it ends soon; otherwise hand its lease back before PM2's kill_timeout.
     await worker.stop(STOP_GRACE_MS);
-    await services.store.close();
-  });
-}
-
-runMain('volume-worker', main);
+  };
+});

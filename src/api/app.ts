@@ -42,6 +42,9 @@ export function createApp(deps: ApiDeps, metrics?: ApiMetrics): App {
     log: deps.log,
     handleUncaughtExceptions: false,
     formatters: { 'application/json': formatJson, 'text/plain': formatText },
+    // find-my-way's default (100) would make a longer path segment a 404 before any handler can answer
+    // Cinder's 400 (a 256-character quota class name, metadata key); Cinder has no such limit.
+    maxParamLength: 4096,
   } as restify.ServerOptions);
   let draining = false;
 

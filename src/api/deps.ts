@@ -11,6 +11,10 @@ import type { BackupService } from '../services/backup-service';
 import type { TypeService } from '../services/volume-type-service';
 import type { TransferService } from '../services/transfer-service';
 import type { MessageService } from '../services/message-service';
+import type { QosSpecService } from '../services/qos-spec-service';
+import type { EncryptionTypeService } from '../services/encryption-type-service';
+import type { Scheduler } from '../services/scheduler';
+import type { ServiceRegistry } from '../services/service-registry';
 import type { AuthStrategy } from './middleware/auth';
 
 export interface ApiDeps {
@@ -26,10 +30,18 @@ export interface ApiDeps {
   actions: VolumeActionService;
   attachments: AttachmentService;
   types: TypeService;
+  /** QoS specs and their volume-type associations (admin). */
+  qosSpecs: QosSpecService;
+  /** Volume-type encryption specs (admin). */
+  encryptionTypes: EncryptionTypeService;
   quota: QuotaService;
   /** Volume transfers (os-volume-transfer, volume-transfers). */
   transfers: TransferService;
   /** User messages (3.3+). */
   messages: MessageService;
+  /** Pools and backend capabilities (issue 15). */
+  scheduler: Scheduler;
+  /** os-services, os-hosts, clusters, workers cleanup (issue 15). */
+  registry: ServiceRegistry;
   auth: AuthStrategy;
 }

@@ -144,6 +144,11 @@ function readFilters<Out extends ParsedFilters<unknown>>(
   return out;
 }
 
+/** A filter on a text column: equality, or `like` for a `key~` query key. */
+function textFilter<Column extends string>(column: Column, value: string, like: boolean): { column: Column; op: 'like' | 'eq'; value: string } {
+  return { column, op: like ? 'like' : 'eq', value };
+}
+
 const NAME_ALIAS = { display_name: 'name' };
 
 /** Volume keys any caller may filter on (resource_filters.json, "volume"). */
@@ -237,10 +242,10 @@ export function parseVolumeFilters(ctx: RequestContext, version: ApiVersion, raw
         case 'status':
         case 'availability_zone':
         case 'migration_status':
-          out.filters.push({ column: key, op: like ? 'like' : 'eq', value });
+          out.filters.push(textFilter(key, value, like));
           break;
         default:
-          out.filters.push({ column: VOLUME_ADMIN_COLUMNS[key], op: like ? 'like' : 'eq', value });
+          out.filters.push(textFilter(VOLUME_ADMIN_COLUMNS[key], value, like));
       }
     },
   });
@@ -305,16 +310,19 @@ export function parseSnapshotFilters(ctx: RequestContext, version: ApiVersion, r
         case 'name':
         case 'status':
         case 'volume_id':
-          out.filters.push({ column: key, op: like ? 'like' : 'eq', value });
+          out.filters.push(textFilter(key, value, like));
           break;
         default:
-          out.filters.push({ column: SNAPSHOT_ADMIN_COLUMNS[key], op: like ? 'like' : 'eq', value });
+          out.filters.push(textFilter(SNAPSHOT_ADMIN_COLUMNS[key], value, like));
       }
     },
   });
 }
 
-/** Backup filters: name, status, volume_id for anyone; an admin any backup column (others match nothing) and project_id. */
+/** Backup keys any caller may filter on (resource_filters.json, "backup"). */
+const BACKUP_USER_FILTERS = ['name', 'status', 'volume_id'];
+
+/** Backup filters: BACKUP_USER_FILTERS for anyone; an admin any backup column (others match nothing) and project_id. */
 export function parseBackupFilters(ctx: RequestContext, version: ApiVersion, raw: Record<string, string>): ParsedFilters<BackupFilter> {
   const out: ParsedFilters<BackupFilter> = { filters: [], matchesNothing: false };
   const adminColumns: readonly string[] = LIST_COLUMNS.backups.filter;
@@ -322,7 +330,7 @@ export function parseBackupFilters(ctx: RequestContext, version: ApiVersion, raw
   for (const [key, value] of Object.entries(raw)) {
     const column = key === 'display_name' ? 'name' : key;
     if (column === 'project_id' && ctx.isAdmin) out.projectId = value;
-    else if (['name', 'status', 'volume_id'].includes(column) || (ctx.isAdmin && adminColumns.includes(column))) out.filters.push({ column, value });
+    else if (BACKUP_USER_FILTERS.includes(column) || (ctx.isAdmin && adminColumns.includes(column))) out.filters.push({ column, value });
     else unknown.push(key);
   }
   if (unknownFiltersMatchNothing(ctx, version, unknown)) out.matchesNothing = true;
@@ -339,19 +347,19 @@ export function parseMessageFilters(ctx: RequestContext, version: ApiVersion, ra
     known: (key) => MESSAGE_USER_FILTERS.includes(key as MessageColumn) || (ctx.isAdmin && MESSAGE_ADMIN_FILTERS.includes(key as MessageColumn)),
     take(key, value, like) {
       if (key === 'project_id' && !like) out.projectId = value;
-      else out.filters.push({ column: key as MessageColumn, op: like ? 'like' : 'eq', value });
+      else out.filters.push(textFilter(key as MessageColumn, value, like));
     },
   });
 }
 
-/** Attachment filter keys Cinder allows (resource_filters.json), and the column each means. */
+/** Attachment filter keys Cinder allows (resource_filters.json, in its order), and the column each means. */
 const ATTACHMENT_FILTER_COLUMNS: Record<string, AttachmentColumn> = {
   volume_id: 'volume_id',
-  instance_id: 'instance_uuid',
-  attach_status: 'attach_status',
   // Cinder accepts `status` but its model has no such column, so it matches nothing there; here it is
   // the view's `status`, i.e. attach_status.
   status: 'attach_status',
+  instance_id: 'instance_uuid',
+  attach_status: 'attach_status',
 };
 
 /** Attachment filters: the keys above for anyone, any attachment column for an admin. */
@@ -420,6 +428,11 @@ export interface ListResource<Input extends ListInput<unknown>> {
     raw: Record<string, string>,
     query: Record<string, string>,
   ) => Omit<Input, PagingPart> & { allTenants?: boolean };
+  /**
+   * The resource's entry of Cinder's resource_filters.json: its name there and the filter keys any caller
+   * may use (the keys `filters` knows for a non-admin). GET /resource_filters lists these.
+   */
+  userFilters?: { resource: string; keys: readonly string[] };
 }
 
 const TRANSFER_FIXED_ORDER: SortKey<string>[] = [
@@ -444,6 +457,7 @@ export const LIST_RESOURCES: ListResources = {
     sortAliases: { display_name: 'name', display_description: 'description' },
     counts: true,
     filters: parseVolumeFilters,
+    userFilters: { resource: 'volume', keys: VOLUME_USER_FILTERS },
   },
   snapshots: {
     sortKeys: LIST_COLUMNS.snapshots.sort,
@@ -452,6 +466,7 @@ export const LIST_RESOURCES: ListResources = {
     sortSince: { name: MV.SNAPSHOT_SORT },
     counts: true,
     filters: parseSnapshotFilters,
+    userFilters: { resource: 'snapshot', keys: SNAPSHOT_USER_FILTERS },
   },
   backups: {
     sortKeys: LIST_COLUMNS.backups.sort,
@@ -459,6 +474,7 @@ export const LIST_RESOURCES: ListResources = {
     sortSince: { name: MV.BACKUP_SORT_NAME, display_name: MV.BACKUP_SORT_NAME },
     counts: true,
     filters: parseBackupFilters,
+    userFilters: { resource: 'backup', keys: BACKUP_USER_FILTERS },
   },
   /** /volume-transfers from 3.59 (TRANSFER_WITH_PAGINATION). */
   transfers: {
@@ -480,6 +496,7 @@ export const LIST_RESOURCES: ListResources = {
     sortAliases: { instance_id: 'instance_uuid' },
     counts: false,
     filters: parseAttachmentFilters,
+    userFilters: { resource: 'attachment', keys: Object.keys(ATTACHMENT_FILTER_COLUMNS) },
   },
   messages: {
     sortKeys: LIST_COLUMNS.messages.sort,
@@ -488,8 +505,19 @@ export const LIST_RESOURCES: ListResources = {
     effectiveQuery: (version, query) =>
       version.atLeast(MV.MESSAGES_PAGINATION) ? query : query.all_tenants !== undefined ? { all_tenants: query.all_tenants } : {},
     filters: parseMessageFilters,
+    userFilters: { resource: 'message', keys: MESSAGE_USER_FILTERS },
   },
 };
+
+/**
+ * GET /resource_filters (3.33): each list resource's user filters, from the table above; with
+ * `resource`, only that one (none for a name no list has, as Cinder answers an unknown resource).
+ */
+export function resourceFilters(resource?: string): { resource: string; filters: string[] }[] {
+  return Object.values(LIST_RESOURCES)
+    .flatMap((r) => (r.userFilters ? [{ resource: r.userFilters.resource, filters: [...r.userFilters.keys] }] : []))
+    .filter((r) => !resource || r.resource === resource);
+}
 
 // --- the parser ------------------------------------------------------------------------------------
 

@@ -42,6 +42,15 @@ export function queryOf(req: Request): Record<string, string> {
   return out;
 }
 
+/** Cinder's utils.get_bool_param for a query value: absent is false, a boolean word its value, else 400. */
+export function boolQueryParam(raw: string | undefined, name: string): boolean {
+  if (raw === undefined) return false;
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 't', 'yes', 'y', 'on'].includes(v)) return true;
+  if (['false', '0', 'f', 'no', 'n', 'off'].includes(v)) return false;
+  throw new BadRequestError(`Value '${raw}' for '${name}' is not a boolean.`);
+}
+
 export function param(req: Request, name: string): string {
   return (req.params as Record<string, string>)[name];
 }
@@ -66,4 +75,26 @@ export function actionName(body: unknown): string {
 /** 400 for an action key the resource does not have, in Cinder's words. */
 export function noSuchAction(name: string): BadRequestError {
   return new BadRequestError(`There is no such action: ${name}. Verify the request body and Content-Type header and try again.`);
+}
+
+/** One action of a resource's POST .../action: it validates its own body, then calls and answers. */
+export type ActionHandler = (req: Request, res: Response, id: string) => Promise<void>;
+
+/** POST <resource>/{id}/action: the body's single key picks one of `actions`; another key is a 400. */
+export function actionRoute(idParam: string, actions: Record<string, ActionHandler>): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
+    const name = actionName(req.body);
+    const handler = Object.hasOwn(actions, name) ? actions[name] : undefined;
+    if (!handler) throw noSuchAction(name);
+    await handler(req, res, param(req, idParam));
+  };
+}
+
+/** An action whose body carries nothing the service needs: validate it, run it, 202 with no body. */
+export function withoutArguments(validate: (body: unknown) => unknown, run: (ctx: RequestContext, id: string) => Promise<void>): ActionHandler {
+  return async (req, res, id) => {
+    validate(req.body);
+    await run(ctxOf(req), id);
+    sendEmpty(res, 202);
+  };
 }

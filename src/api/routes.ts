@@ -1,7 +1,9 @@
 /*
  * The whole route table. Each route has a CamelCase name (audit records, metrics, docs/api.md), a
  * method, a path relative to /v3 (registered both with and without `{project_id}`, as Cinder does unless
- * `projectPath: false`), a minimum microversion when the route is gated, and its handler.
+ * `projectPath: false`), a minimum microversion when the route is gated, and its handler. Collections
+ * and metadata, whose routes Cinder names and lays out alike, come from `collectionRoutes` and
+ * `metadataRoutes`.
  */
 import type { Request, Response } from 'restify';
 import type { ApiDeps } from './deps';
@@ -9,15 +11,23 @@ import { MV, type ApiVersion } from './microversions';
 import { attachmentController } from './controllers/attachments';
 import { availabilityZoneController } from './controllers/availability-zones';
 import { messageController } from './controllers/messages';
+import { metadataController } from './controllers/metadata';
 import { quotaController } from './controllers/quotas';
-import { snapshotMetadataController } from './controllers/snapshot-metadata';
 import { snapshotController } from './controllers/snapshots';
 import { backupController } from './controllers/backups';
 import { transferController } from './controllers/transfers';
 import { volumeActionController } from './controllers/volume-actions';
-import { volumeMetadataController } from './controllers/volume-metadata';
 import { volumeTypeController } from './controllers/volume-types';
+import { qosSpecController } from './controllers/qos-specs';
+import { encryptionTypeController } from './controllers/encryption-types';
 import { volumeController } from './controllers/volumes';
+import { extensionController } from './controllers/extensions';
+import { quotaClassController } from './controllers/quota-classes';
+import { resourceFilterController } from './controllers/resource-filters';
+import { serviceController } from './controllers/services';
+import { schedulerStatsController } from './controllers/scheduler-stats';
+import { hostController } from './controllers/hosts';
+import { clusterController } from './controllers/clusters';
 
 export type Method = 'get' | 'post' | 'put' | 'del';
 
@@ -32,36 +42,86 @@ export interface RouteDef {
   projectPath?: boolean;
 }
 
+type Handler = RouteDef['handler'];
+
+/** What a collection's controller serves; `update` where the resource has it. */
+interface CollectionHandlers {
+  listSummary: Handler;
+  listDetail: Handler;
+  create: Handler;
+  show: Handler;
+  update?: Handler;
+  remove: Handler;
+}
+
+/**
+ * A collection's routes in Cinder's names: List<Many>, List<Many>Detail, Create<One>, Get<One>,
+ * Update<One> (when served) and Delete<One>, each name ending in `suffix`. `minVersion` gates them all,
+ * `updateSince` the update alone.
+ */
+function collectionRoutes(
+  names: { one: string; many: string; suffix?: string },
+  path: string,
+  idParam: string,
+  c: CollectionHandlers,
+  gates: { minVersion?: ApiVersion; updateSince?: ApiVersion } = {},
+): RouteDef[] {
+  const { one, many, suffix = '' } = names;
+  const item = `${path}/:${idParam}`;
+  const gate = (since: ApiVersion | undefined) => (since ? { minVersion: since } : {});
+  const all = gate(gates.minVersion);
+  const update: RouteDef[] = c.update
+    ? [{ name: `Update${one}${suffix}`, method: 'put', path: item, handler: c.update, ...gate(gates.updateSince ?? gates.minVersion) }]
+    : [];
+  return [
+    { name: `List${many}${suffix}`, method: 'get', path, handler: c.listSummary, ...all },
+    { name: `List${many}Detail${suffix}`, method: 'get', path: `${path}/detail`, handler: c.listDetail, ...all },
+    { name: `Create${one}${suffix}`, method: 'post', path, handler: c.create, ...all },
+    { name: `Get${one}${suffix}`, method: 'get', path: item, handler: c.show, ...all },
+    ...update,
+    { name: `Delete${one}${suffix}`, method: 'del', path: item, handler: c.remove, ...all },
+  ];
+}
+
+/** A resource's metadata routes under `item` (`/volumes/:volume_id`), named after `one` (`Volume`). */
+function metadataRoutes(one: string, item: string, c: ReturnType<typeof metadataController>): RouteDef[] {
+  return [
+    { name: `List${one}Metadata`, method: 'get', path: `${item}/metadata`, handler: c.list },
+    { name: `Create${one}Metadata`, method: 'post', path: `${item}/metadata`, handler: c.create },
+    { name: `Replace${one}Metadata`, method: 'put', path: `${item}/metadata`, handler: c.replace },
+    { name: `Get${one}MetadataKey`, method: 'get', path: `${item}/metadata/:key`, handler: c.showKey },
+    { name: `Update${one}MetadataKey`, method: 'put', path: `${item}/metadata/:key`, handler: c.updateKey },
+    { name: `Delete${one}MetadataKey`, method: 'del', path: `${item}/metadata/:key`, handler: c.deleteKey },
+  ];
+}
+
 export function apiRoutes(deps: ApiDeps): RouteDef[] {
   const volumes = volumeController(deps);
-  const metadata = volumeMetadataController(deps);
   const types = volumeTypeController(deps);
+  const qos = qosSpecController(deps);
+  const encryption = encryptionTypeController(deps);
   const quotas = quotaController(deps);
   const zones = availabilityZoneController(deps);
   const volumeActions = volumeActionController(deps);
   const attachments = attachmentController(deps);
   const snapshots = snapshotController(deps);
   const backups = backupController(deps);
-  const snapshotMetadata = snapshotMetadataController(deps);
   const messages = messageController(deps);
   const transfers = transferController(deps, { legacy: false });
   const legacyTransfers = transferController(deps, { legacy: true });
+  const quotaClasses = quotaClassController(deps);
+  const filters = resourceFilterController();
+  const services = serviceController(deps);
+  const schedulerStats = schedulerStatsController(deps);
+  const hosts = hostController(deps);
+  const clusters = clusterController(deps);
+  // The extension list says which of Cinder's extensions this table serves.
+  const extensions = extensionController(() => routes);
 
-  return [
-    { name: 'ListVolumes', method: 'get', path: '/volumes', handler: volumes.listSummary },
-    { name: 'ListVolumesDetail', method: 'get', path: '/volumes/detail', handler: volumes.listDetail },
+  const routes: RouteDef[] = [
+    ...collectionRoutes({ one: 'Volume', many: 'Volumes' }, '/volumes', 'volume_id', volumes),
     { name: 'GetVolumesSummary', method: 'get', path: '/volumes/summary', handler: volumes.summary, minVersion: MV.VOLUME_SUMMARY },
-    { name: 'CreateVolume', method: 'post', path: '/volumes', handler: volumes.create },
-    { name: 'GetVolume', method: 'get', path: '/volumes/:volume_id', handler: volumes.show },
-    { name: 'UpdateVolume', method: 'put', path: '/volumes/:volume_id', handler: volumes.update },
-    { name: 'DeleteVolume', method: 'del', path: '/volumes/:volume_id', handler: volumes.remove },
-
-    { name: 'ListVolumeMetadata', method: 'get', path: '/volumes/:volume_id/metadata', handler: metadata.list },
-    { name: 'CreateVolumeMetadata', method: 'post', path: '/volumes/:volume_id/metadata', handler: metadata.create },
-    { name: 'ReplaceVolumeMetadata', method: 'put', path: '/volumes/:volume_id/metadata', handler: metadata.replace },
-    { name: 'GetVolumeMetadataKey', method: 'get', path: '/volumes/:volume_id/metadata/:key', handler: metadata.showKey },
-    { name: 'UpdateVolumeMetadataKey', method: 'put', path: '/volumes/:volume_id/metadata/:key', handler: metadata.updateKey },
-    { name: 'DeleteVolumeMetadataKey', method: 'del', path: '/volumes/:volume_id/metadata/:key', handler: metadata.deleteKey },
+    ...metadataRoutes('Volume', '/volumes/:volume_id', metadataController(deps.volumes.metadata, 'volume_id', { etag: true })),
 
     { name: 'ListVolumeTypes', method: 'get', path: '/types', handler: types.list },
     { name: 'CreateVolumeType', method: 'post', path: '/types', handler: types.create },
@@ -73,6 +133,25 @@ export function apiRoutes(deps: ApiDeps): RouteDef[] {
     { name: 'GetVolumeTypeExtraSpec', method: 'get', path: '/types/:type_id/extra_specs/:key', handler: types.showExtraSpec },
     { name: 'UpdateVolumeTypeExtraSpec', method: 'put', path: '/types/:type_id/extra_specs/:key', handler: types.updateExtraSpec },
     { name: 'DeleteVolumeTypeExtraSpec', method: 'del', path: '/types/:type_id/extra_specs/:key', handler: types.deleteExtraSpec },
+
+    // --- volume type access, QoS specs, encryption types (issue 15): extensions, every microversion, admin ---
+    { name: 'ListVolumeTypeAccess', method: 'get', path: '/types/:type_id/os-volume-type-access', handler: types.listAccess },
+    { name: 'VolumeTypeAction', method: 'post', path: '/types/:type_id/action', handler: types.action },
+    { name: 'GetVolumeTypeEncryption', method: 'get', path: '/types/:type_id/encryption', handler: encryption.show },
+    { name: 'CreateVolumeTypeEncryption', method: 'post', path: '/types/:type_id/encryption', handler: encryption.create },
+    { name: 'GetVolumeTypeEncryptionKey', method: 'get', path: '/types/:type_id/encryption/:key', handler: encryption.showKey },
+    { name: 'UpdateVolumeTypeEncryption', method: 'put', path: '/types/:type_id/encryption/:key', handler: encryption.update },
+    { name: 'DeleteVolumeTypeEncryption', method: 'del', path: '/types/:type_id/encryption/:key', handler: encryption.remove },
+    { name: 'ListQosSpecs', method: 'get', path: '/qos-specs', handler: qos.list },
+    { name: 'CreateQosSpecs', method: 'post', path: '/qos-specs', handler: qos.create },
+    { name: 'GetQosSpecs', method: 'get', path: '/qos-specs/:qos_id', handler: qos.show },
+    { name: 'SetQosSpecsKeys', method: 'put', path: '/qos-specs/:qos_id', handler: qos.update },
+    { name: 'DeleteQosSpecs', method: 'del', path: '/qos-specs/:qos_id', handler: qos.remove },
+    { name: 'DeleteQosSpecsKeys', method: 'put', path: '/qos-specs/:qos_id/delete_keys', handler: qos.deleteKeys },
+    { name: 'ListQosSpecsAssociations', method: 'get', path: '/qos-specs/:qos_id/associations', handler: qos.associations },
+    { name: 'AssociateQosSpecs', method: 'get', path: '/qos-specs/:qos_id/associate', handler: qos.associate },
+    { name: 'DisassociateQosSpecs', method: 'get', path: '/qos-specs/:qos_id/disassociate', handler: qos.disassociate },
+    { name: 'DisassociateAllQosSpecs', method: 'get', path: '/qos-specs/:qos_id/disassociate_all', handler: qos.disassociateAll },
 
     {
       name: 'ListDefaultTypes',
@@ -108,40 +187,21 @@ export function apiRoutes(deps: ApiDeps): RouteDef[] {
     },
 
     // --- snapshots and snapshot metadata (issue 4) ---
-    { name: 'ListSnapshots', method: 'get', path: '/snapshots', handler: snapshots.listSummary },
-    { name: 'ListSnapshotsDetail', method: 'get', path: '/snapshots/detail', handler: snapshots.listDetail },
-    { name: 'CreateSnapshot', method: 'post', path: '/snapshots', handler: snapshots.create },
-    { name: 'GetSnapshot', method: 'get', path: '/snapshots/:snapshot_id', handler: snapshots.show },
-    { name: 'UpdateSnapshot', method: 'put', path: '/snapshots/:snapshot_id', handler: snapshots.update },
-    { name: 'DeleteSnapshot', method: 'del', path: '/snapshots/:snapshot_id', handler: snapshots.remove },
+    ...collectionRoutes({ one: 'Snapshot', many: 'Snapshots' }, '/snapshots', 'snapshot_id', snapshots),
     { name: 'SnapshotAction', method: 'post', path: '/snapshots/:snapshot_id/action', handler: snapshots.action },
-    { name: 'ListSnapshotMetadata', method: 'get', path: '/snapshots/:snapshot_id/metadata', handler: snapshotMetadata.list },
-    { name: 'CreateSnapshotMetadata', method: 'post', path: '/snapshots/:snapshot_id/metadata', handler: snapshotMetadata.create },
-    { name: 'ReplaceSnapshotMetadata', method: 'put', path: '/snapshots/:snapshot_id/metadata', handler: snapshotMetadata.replace },
-    { name: 'GetSnapshotMetadataKey', method: 'get', path: '/snapshots/:snapshot_id/metadata/:key', handler: snapshotMetadata.showKey },
-    { name: 'UpdateSnapshotMetadataKey', method: 'put', path: '/snapshots/:snapshot_id/metadata/:key', handler: snapshotMetadata.updateKey },
-    { name: 'DeleteSnapshotMetadataKey', method: 'del', path: '/snapshots/:snapshot_id/metadata/:key', handler: snapshotMetadata.deleteKey },
+    // No ETag or If-Match: Cinder's snapshot metadata API has neither.
+    ...metadataRoutes('Snapshot', '/snapshots/:snapshot_id', metadataController(deps.snapshots.metadata, 'snapshot_id', { etag: false })),
 
     // --- backups ---
-    { name: 'ListBackups', method: 'get', path: '/backups', handler: backups.listSummary },
-    { name: 'ListBackupsDetail', method: 'get', path: '/backups/detail', handler: backups.listDetail },
-    { name: 'CreateBackup', method: 'post', path: '/backups', handler: backups.create },
+    ...collectionRoutes({ one: 'Backup', many: 'Backups' }, '/backups', 'backup_id', backups, { updateSince: MV.BACKUP_UPDATE }),
     { name: 'ImportBackupRecord', method: 'post', path: '/backups/import_record', handler: backups.importRecord },
-    { name: 'GetBackup', method: 'get', path: '/backups/:backup_id', handler: backups.show },
-    { name: 'UpdateBackup', method: 'put', path: '/backups/:backup_id', handler: backups.update, minVersion: MV.BACKUP_UPDATE },
-    { name: 'DeleteBackup', method: 'del', path: '/backups/:backup_id', handler: backups.remove },
     { name: 'RestoreBackup', method: 'post', path: '/backups/:backup_id/restore', handler: backups.restore },
     { name: 'ExportBackupRecord', method: 'get', path: '/backups/:backup_id/export_record', handler: backups.exportRecord },
     { name: 'BackupAction', method: 'post', path: '/backups/:backup_id/action', handler: backups.action },
 
     // --- volume actions and attachments (issue 4) ---
     { name: 'VolumeAction', method: 'post', path: '/volumes/:volume_id/action', handler: volumeActions.action },
-    { name: 'ListAttachments', method: 'get', path: '/attachments', handler: attachments.listSummary, minVersion: MV.NEW_ATTACH },
-    { name: 'ListAttachmentsDetail', method: 'get', path: '/attachments/detail', handler: attachments.listDetail, minVersion: MV.NEW_ATTACH },
-    { name: 'CreateAttachment', method: 'post', path: '/attachments', handler: attachments.create, minVersion: MV.NEW_ATTACH },
-    { name: 'GetAttachment', method: 'get', path: '/attachments/:attachment_id', handler: attachments.show, minVersion: MV.NEW_ATTACH },
-    { name: 'UpdateAttachment', method: 'put', path: '/attachments/:attachment_id', handler: attachments.update, minVersion: MV.NEW_ATTACH },
-    { name: 'DeleteAttachment', method: 'del', path: '/attachments/:attachment_id', handler: attachments.remove, minVersion: MV.NEW_ATTACH },
+    ...collectionRoutes({ one: 'Attachment', many: 'Attachments' }, '/attachments', 'attachment_id', attachments, { minVersion: MV.NEW_ATTACH }),
     // Not gated here: an unknown action is 400 at any version; os-complete checks 3.44 itself.
     { name: 'AttachmentAction', method: 'post', path: '/attachments/:attachment_id/action', handler: attachments.action },
 
@@ -151,18 +211,10 @@ export function apiRoutes(deps: ApiDeps): RouteDef[] {
     { name: 'DeleteMessage', method: 'del', path: '/messages/:message_id', handler: messages.remove, minVersion: MV.MESSAGES },
 
     // --- volume transfers: both paths at every microversion (no gate); links say os-volume-transfer ---
-    { name: 'ListVolumeTransfersLegacy', method: 'get', path: '/os-volume-transfer', handler: legacyTransfers.listSummary },
-    { name: 'ListVolumeTransfersDetailLegacy', method: 'get', path: '/os-volume-transfer/detail', handler: legacyTransfers.listDetail },
-    { name: 'CreateVolumeTransferLegacy', method: 'post', path: '/os-volume-transfer', handler: legacyTransfers.create },
-    { name: 'GetVolumeTransferLegacy', method: 'get', path: '/os-volume-transfer/:transfer_id', handler: legacyTransfers.show },
+    ...collectionRoutes({ one: 'VolumeTransfer', many: 'VolumeTransfers', suffix: 'Legacy' }, '/os-volume-transfer', 'transfer_id', legacyTransfers),
     { name: 'AcceptVolumeTransferLegacy', method: 'post', path: '/os-volume-transfer/:transfer_id/accept', handler: legacyTransfers.accept },
-    { name: 'DeleteVolumeTransferLegacy', method: 'del', path: '/os-volume-transfer/:transfer_id', handler: legacyTransfers.remove },
-    { name: 'ListVolumeTransfers', method: 'get', path: '/volume-transfers', handler: transfers.listSummary },
-    { name: 'ListVolumeTransfersDetail', method: 'get', path: '/volume-transfers/detail', handler: transfers.listDetail },
-    { name: 'CreateVolumeTransfer', method: 'post', path: '/volume-transfers', handler: transfers.create },
-    { name: 'GetVolumeTransfer', method: 'get', path: '/volume-transfers/:transfer_id', handler: transfers.show },
+    ...collectionRoutes({ one: 'VolumeTransfer', many: 'VolumeTransfers' }, '/volume-transfers', 'transfer_id', transfers),
     { name: 'AcceptVolumeTransfer', method: 'post', path: '/volume-transfers/:transfer_id/accept', handler: transfers.accept },
-    { name: 'DeleteVolumeTransfer', method: 'del', path: '/volume-transfers/:transfer_id', handler: transfers.remove },
 
     { name: 'ListAvailabilityZones', method: 'get', path: '/os-availability-zone', handler: zones.list },
     { name: 'GetLimits', method: 'get', path: '/limits', handler: quotas.limits },
@@ -170,5 +222,26 @@ export function apiRoutes(deps: ApiDeps): RouteDef[] {
     { name: 'GetQuotaSetDefaults', method: 'get', path: '/os-quota-sets/:target_project_id/defaults', handler: quotas.defaults },
     { name: 'UpdateQuotaSet', method: 'put', path: '/os-quota-sets/:target_project_id', handler: quotas.update },
     { name: 'DeleteQuotaSet', method: 'del', path: '/os-quota-sets/:target_project_id', handler: quotas.reset },
+
+    // --- extensions, resource filters, quota classes (issue 15) ---
+    { name: 'ListExtensions', method: 'get', path: '/extensions', handler: extensions.list },
+    { name: 'GetExtension', method: 'get', path: '/extensions/:alias', handler: extensions.show },
+    { name: 'ListResourceFilters', method: 'get', path: '/resource_filters', handler: filters.list, minVersion: MV.RESOURCE_FILTER_CONFIG },
+    { name: 'GetQuotaClassSet', method: 'get', path: '/os-quota-class-sets/:class_name', handler: quotaClasses.show },
+    { name: 'UpdateQuotaClassSet', method: 'put', path: '/os-quota-class-sets/:class_name', handler: quotaClasses.update },
+
+    // --- services, pools, capabilities, hosts, clusters, workers cleanup (issue 15): admin ---
+    { name: 'ListServices', method: 'get', path: '/os-services', handler: services.list },
+    { name: 'UpdateService', method: 'put', path: '/os-services/:action', handler: services.update },
+    { name: 'GetPools', method: 'get', path: '/scheduler-stats/get_pools', handler: schedulerStats.getPools },
+    { name: 'GetBackendCapabilities', method: 'get', path: '/capabilities/:host', handler: schedulerStats.showCapabilities },
+    { name: 'ListHosts', method: 'get', path: '/os-hosts', handler: hosts.list },
+    { name: 'GetHost', method: 'get', path: '/os-hosts/:host', handler: hosts.show },
+    { name: 'ListClusters', method: 'get', path: '/clusters', handler: clusters.listSummary, minVersion: MV.CLUSTER_SUPPORT },
+    { name: 'ListClustersDetail', method: 'get', path: '/clusters/detail', handler: clusters.listDetail, minVersion: MV.CLUSTER_SUPPORT },
+    { name: 'GetCluster', method: 'get', path: '/clusters/:cluster_name', handler: clusters.show, minVersion: MV.CLUSTER_SUPPORT },
+    { name: 'UpdateCluster', method: 'put', path: '/clusters/:action', handler: clusters.update, minVersion: MV.CLUSTER_SUPPORT },
+    { name: 'CleanupWorkers', method: 'post', path: '/workers/cleanup', handler: clusters.cleanup, minVersion: MV.WORKERS_CLEANUP },
   ];
+  return routes;
 }

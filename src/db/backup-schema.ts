@@ -1,10 +1,11 @@
 /*
- * Row types of the backup tables (migration 0003-backups). Kept beside schema.ts, which lists them in
+ * Row types of the backup tables (migration 0003-backups; service_metadata from 0006). Kept beside schema.ts, which lists them in
  * `Database`. Column names follow the API (`name`, `description`), as the other tables do.
  */
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { OrderedKeyValueColumns, SoftDeleteColumns } from './row-columns';
 
-export interface BackupsTable {
+export interface BackupsTable extends SoftDeleteColumns {
   id: string;
   project_id: string;
   user_id: string;
@@ -20,18 +21,16 @@ export interface BackupsTable {
   object_count: number;
   status: string;
   fail_reason: string | null;
+  /**
+   * Where the data is in backup storage (Cinder's service_metadata, migration 0006): the id it was
+   * written under, when that is not this backup's own (an imported record of another backup's data).
+   */
+  service_metadata: string | null;
   data_timestamp: string;
-  created_at: string;
-  updated_at: string | null;
-  deleted_at: string | null;
-  deleted: Generated<number>;
 }
 
-export interface BackupMetadataTable {
+export interface BackupMetadataTable extends OrderedKeyValueColumns {
   backup_id: string;
-  key: string;
-  value: string;
-  position: number;
 }
 
 export type BackupRow = Selectable<BackupsTable>;

@@ -32,6 +32,13 @@ const TABLES = [
   'backups',
   'backup_metadata',
   'transfers',
+  'qos_specs',
+  'qos_spec_keys',
+  'volume_type_projects',
+  'encryption',
+  'services',
+  'clusters',
+  'quota_classes',
 ] as const satisfies readonly (keyof Database)[];
 
 // A table added to the schema but not to TABLES would silently not be copied: make that a type error.

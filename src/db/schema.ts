@@ -2,11 +2,22 @@
  * Row types of every table, as Kysely sees them. Column names use the API's names (not Cinder's
  * display_name/display_description), so views copy rather than translate. Timestamps are naive UTC
  * ISO-8601 text with microseconds (see time.ts), identical on every engine; booleans are 0/1 integers.
+ * The column groups several tables share (timestamps, soft delete, key/value) are in row-columns.ts.
  */
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type {
+  EncryptionTable,
+  QosSpecKeysTable,
+  QosSpecsTable,
+  QuotaClassesTable,
+  ServicesTable,
+  ClustersTable,
+  VolumeTypeProjectsTable,
+} from './admin-schema';
 import type { BackupMetadataTable, BackupsTable } from './backup-schema';
+import type { KeyValueColumns, OrderedKeyValueColumns, SoftDeleteColumns } from './row-columns';
 
-export interface VolumesTable {
+export interface VolumesTable extends SoftDeleteColumns {
   id: string;
   project_id: string;
   user_id: string;
@@ -28,43 +39,29 @@ export interface VolumesTable {
   /** Where the backend keeps the data (the file backend: its file name). */
   provider_location: string | null;
   consumes_quota: number;
-  created_at: string;
-  updated_at: string | null;
-  deleted_at: string | null;
-  deleted: Generated<number>;
   /** The status to return to after a transitional one (extend or retype of an in-use volume). */
   previous_status: string | null;
 }
 
-export interface VolumeMetadataTable {
+export interface VolumeMetadataTable extends OrderedKeyValueColumns {
   volume_id: string;
-  key: string;
-  value: string;
-  /** Insertion order: Cinder returns metadata keys in the order they were set (it matters for ETags). */
-  position: number;
 }
 
-export interface VolumeAdminMetadataTable {
+export interface VolumeAdminMetadataTable extends KeyValueColumns {
   volume_id: string;
-  key: string;
-  value: string;
 }
 
-export interface VolumeTypesTable {
+export interface VolumeTypesTable extends SoftDeleteColumns {
   id: string;
   name: string;
   description: string | null;
   is_public: number;
-  created_at: string;
-  updated_at: string | null;
-  deleted_at: string | null;
-  deleted: Generated<number>;
+  /** The associated QoS specs (migration 0006). */
+  qos_specs_id: string | null;
 }
 
-export interface VolumeTypeExtraSpecsTable {
+export interface VolumeTypeExtraSpecsTable extends KeyValueColumns {
   volume_type_id: string;
-  key: string;
-  value: string;
 }
 
 export interface DefaultTypesTable {
@@ -107,7 +104,7 @@ export interface OperationsTable {
   backend: string | null;
 }
 
-export interface SnapshotsTable {
+export interface SnapshotsTable extends SoftDeleteColumns {
   id: string;
   project_id: string;
   user_id: string;
@@ -120,20 +117,13 @@ export interface SnapshotsTable {
   volume_type_id: string;
   provider_location: string | null;
   consumes_quota: number;
-  created_at: string;
-  updated_at: string | null;
-  deleted_at: string | null;
-  deleted: Generated<number>;
 }
 
-export interface SnapshotMetadataTable {
+export interface SnapshotMetadataTable extends OrderedKeyValueColumns {
   snapshot_id: string;
-  key: string;
-  value: string;
-  position: number;
 }
 
-export interface AttachmentsTable {
+export interface AttachmentsTable extends SoftDeleteColumns {
   id: string;
   volume_id: string;
   project_id: string;
@@ -149,10 +139,6 @@ export interface AttachmentsTable {
   connection_info: string | null;
   attach_time: string | null;
   detach_time: string | null;
-  created_at: string;
-  updated_at: string | null;
-  deleted_at: string | null;
-  deleted: Generated<number>;
 }
 
 /** User messages (GET /messages): what went wrong in asynchronous work, for the resource's owner. */
@@ -171,7 +157,7 @@ export interface MessagesTable {
 }
 
 /** Volume transfers (0004): an offer of a volume to another project, accepted with the auth key. */
-export interface TransfersTable {
+export interface TransfersTable extends SoftDeleteColumns {
   id: string;
   volume_id: string;
   name: string | null;
@@ -182,10 +168,6 @@ export interface TransfersTable {
   destination_project_id: string | null;
   accepted: number;
   no_snapshots: number;
-  created_at: string;
-  updated_at: string | null;
-  deleted_at: string | null;
-  deleted: Generated<number>;
 }
 
 export interface Database {
@@ -205,6 +187,13 @@ export interface Database {
   backups: BackupsTable;
   backup_metadata: BackupMetadataTable;
   transfers: TransfersTable;
+  qos_specs: QosSpecsTable;
+  qos_spec_keys: QosSpecKeysTable;
+  volume_type_projects: VolumeTypeProjectsTable;
+  encryption: EncryptionTable;
+  services: ServicesTable;
+  clusters: ClustersTable;
+  quota_classes: QuotaClassesTable;
 }
 
 export type VolumeRow = Selectable<VolumesTable>;

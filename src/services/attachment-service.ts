@@ -13,7 +13,7 @@
  * transaction then re-reads and re-checks what it changes.
  */
 import { randomUUID } from 'node:crypto';
-import { canSee, type RequestContext } from '../context';
+import type { RequestContext } from '../context';
 import type { Store, Db } from '../db/store';
 import type { AttachmentRow, VolumeRow } from '../db/schema';
 import * as aq from '../db/queries/attachments';
@@ -22,9 +22,8 @@ import { extraSpecsFor } from '../db/queries/volume-types';
 import { getVolume, updateVolume } from '../db/queries/volumes';
 import { nowIso } from '../db/time';
 import { AttachmentNotFoundError, InvalidVolumeError } from '../errors';
-import { listPage, type LIST_COLUMNS, type ListInput, type ListSource } from './list-pipeline';
+import { LIST_SOURCES, listPage, requireVisible, type LIST_COLUMNS, type ListInput } from './list-pipeline';
 import { connectionInfoFor, type ConnectionInfoSource, finishDetach, isMultiattachSpec, orStr, requirePlaced } from './attachment-state';
-import type { VolumeService } from './volume-service';
 import { ALLOWED_FROM } from './volume-states';
 
 export interface CreateAttachmentInput {
@@ -38,38 +37,23 @@ export interface CreateAttachmentInput {
 /** A parsed attachment list query (src/api/list-query.ts). */
 export type AttachmentListInput = ListInput<aq.AttachmentFilter, (typeof LIST_COLUMNS.attachments.sort)[number]>;
 
-const ATTACHMENT_SOURCE: ListSource<AttachmentRow, aq.AttachmentListQuery> = {
-  find: aq.getAttachment,
-  projectOf: (row) => row.project_id,
-  notFound: (id) => new AttachmentNotFoundError(id),
-  list: aq.listAttachments,
-};
-
 export class AttachmentService {
   constructor(
     private readonly store: Store,
-    private readonly volumes: VolumeService,
     private readonly backend: ConnectionInfoSource,
   ) {}
 
-  /** A live attachment the caller may see (its project's, or any for an admin). */
-  async requireAttachment(ctx: RequestContext, id: string, db: Db = this.store.db): Promise<AttachmentRow> {
-    const row = await aq.getAttachment(db, id);
-    if (!row || !canSee(ctx, row.project_id)) throw new AttachmentNotFoundError(id);
-    return row;
-  }
-
   async get(ctx: RequestContext, id: string): Promise<AttachmentRow> {
-    return this.requireAttachment(ctx, id);
+    return requireVisible(LIST_SOURCES.attachments, ctx, id, this.store.db);
   }
 
   async list(ctx: RequestContext, input: AttachmentListInput): Promise<AttachmentRow[]> {
-    return (await listPage(this.store.db, ctx, input, ATTACHMENT_SOURCE, {})).rows;
+    return (await listPage(this.store.db, ctx, input, LIST_SOURCES.attachments, {})).rows;
   }
 
   /** POST /attachments: reserve the volume (and connect at once when a connector is given). */
   async create(ctx: RequestContext, input: CreateAttachmentInput): Promise<AttachmentRow> {
-    const volume = await this.volumes.requireVolume(ctx, input.volumeId);
+    const volume = await requireVisible(LIST_SOURCES.volumes, ctx, input.volumeId, this.store.db);
     this.refuseErrorStatus(volume, 'created');
     // The reservation rules first (a clearer answer than "no backing storage" for a busy volume).
     if (!(this.reservable(volume) || (await this.sameInstanceAgain(this.store.db, volume, input.instanceUuid)))) throw this.notReservable(volume);
@@ -77,7 +61,7 @@ export class AttachmentService {
     // As Cinder (`if connector:` in Python): an empty connector, which cinderclient always sends, only reserves.
     const connection = input.connector && Object.keys(input.connector).length > 0 ? await this.connect(volume, input.connector) : undefined;
     return this.store.transaction(async (trx) => {
-      const row = await this.volumes.requireVolume(ctx, input.volumeId, trx);
+      const row = await requireVisible(LIST_SOURCES.volumes, ctx, input.volumeId, trx);
       this.refuseErrorStatus(row, 'created');
       const now = nowIso();
       if (!(await updateVolume(trx, row.id, { status: 'reserved', updated_at: now }, this.reserveFrom(row)))) {
@@ -111,13 +95,13 @@ export class AttachmentService {
 
   /** PUT /attachments/{id}: connect with the given connector (attachment and volume → attaching). */
   async update(ctx: RequestContext, id: string, connector: Record<string, unknown>): Promise<AttachmentRow> {
-    const attachment = await this.requireAttachment(ctx, id);
+    const attachment = await requireVisible(LIST_SOURCES.attachments, ctx, id, this.store.db);
     const volume = await this.requireVolumeOf(attachment);
     this.refuseErrorStatus(volume, 'updated');
     await this.refuseDuplicateConnectors(this.store.db, volume);
     const connection = await this.connect(volume, connector);
     return this.store.transaction(async (trx) => {
-      const current = await this.requireAttachment(ctx, id, trx);
+      const current = await requireVisible(LIST_SOURCES.attachments, ctx, id, trx);
       const row = await this.requireVolumeOf(current, trx);
       this.refuseErrorStatus(row, 'updated');
       await this.refuseDuplicateConnectors(trx, row);
@@ -129,7 +113,7 @@ export class AttachmentService {
   /** os-complete: the attachment is in use (attachment attached, volume in-use). */
   async complete(ctx: RequestContext, id: string): Promise<void> {
     await this.store.transaction(async (trx) => {
-      const attachment = await this.requireAttachment(ctx, id, trx);
+      const attachment = await requireVisible(LIST_SOURCES.attachments, ctx, id, trx);
       const volume = await this.requireVolumeOf(attachment, trx);
       const now = nowIso();
       await aq.updateAttachment(trx, id, { attach_status: 'attached', updated_at: now });
@@ -142,7 +126,7 @@ export class AttachmentService {
   /** DELETE /attachments/{id}: detach; returns the volume's remaining attachments. */
   async delete(ctx: RequestContext, id: string): Promise<AttachmentRow[]> {
     return this.store.transaction(async (trx) => {
-      const attachment = await this.requireAttachment(ctx, id, trx);
+      const attachment = await requireVisible(LIST_SOURCES.attachments, ctx, id, trx);
       const volume = await getVolume(trx, attachment.volume_id);
       if (volume) await finishDetach(trx, volume, id, nowIso());
       else await aq.markAttachmentDetached(trx, id, nowIso());

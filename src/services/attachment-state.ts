@@ -10,6 +10,7 @@ import * as aq from '../db/queries/attachments';
 import { deleteAdminMetadata, getAdminMetadata } from '../db/queries/admin-metadata';
 import { updateVolume } from '../db/queries/volumes';
 import { extraSpecsFor } from '../db/queries/volume-types';
+import { connectionQosSpecs } from './qos-spec-service';
 import { InvalidVolumeError } from '../errors';
 import { ALLOWED_FROM } from './volume-states';
 
@@ -72,8 +73,9 @@ export function requirePlaced(volume: VolumeRow): void {
 
 /**
  * The driver's connection info plus what Cinder's manager adds (`_parse_connection_options`):
- * `qos_specs` (none: there are no QoS specs), `access_mode` (the legacy attach mode, else `ro` for a
- * read-only volume, else `rw`), `encrypted` and `cacheable` (type extra spec `cacheable="<is> True"`).
+ * `qos_specs` (the type's front-end QoS specs, else null), `access_mode` (the legacy attach mode,
+ * else `ro` for a read-only volume, else `rw`), `encrypted` and `cacheable` (type extra spec
+ * `cacheable="<is> True"`).
  */
 export async function connectionInfoFor(
   db: Db,
@@ -85,7 +87,7 @@ export async function connectionInfoFor(
   const admin = await getAdminMetadata(db, volume.id);
   const specs = (await extraSpecsFor(db, [volume.volume_type_id])).get(volume.volume_type_id) ?? {};
   const data: Record<string, unknown> = { ...((info.data as Record<string, unknown> | undefined) ?? {}) };
-  data.qos_specs = null;
+  data.qos_specs = await connectionQosSpecs(db, volume);
   data.access_mode = admin.attached_mode ?? (admin.readonly === 'True' ? 'ro' : 'rw');
   if (data.encrypted === undefined || data.encrypted === null) data.encrypted = Boolean(volume.encrypted);
   data.cacheable =

@@ -8,34 +8,44 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
-import { canSee, type RequestContext } from '../context';
+import type { RequestContext } from '../context';
 import type { Db, Store } from '../db/store';
 import type { BackupRow } from '../db/backup-schema';
 import type { VolumeRow } from '../db/schema';
 import * as bq from '../db/queries/backups';
 import * as vq from '../db/queries/volumes';
-import { getSnapshot, updateSnapshot } from '../db/queries/snapshots';
+import { updateSnapshot } from '../db/queries/snapshots';
 import { addUsage } from '../db/queries/quotas';
 import { nowIso } from '../db/time';
-import {
-  BackupNotFoundError,
-  InvalidBackupError,
-  InvalidInputError,
-  InvalidSnapshotError,
-  InvalidVolumeError,
-  QuotaExceededError,
-  ServiceUnavailableError,
-  SnapshotNotFoundError,
-  VolumeNotFoundError,
-} from '../errors';
-import { listPage, type LIST_COLUMNS, type ListInput, type ListSource } from './list-pipeline';
+import { InvalidBackupError, InvalidInputError, InvalidSnapshotError, InvalidVolumeError, QuotaExceededError, ServiceUnavailableError } from '../errors';
+import { LIST_SOURCES, listPage, requireVisible, type LIST_COLUMNS, type ListInput } from './list-pipeline';
 import type { OperationQueue } from './operation-queue';
 import type { QuotaService } from './quota-service';
 import type { TypeService } from './volume-type-service';
 import { requireAdmin } from './volume-type-service';
+import { nameAndDescriptionChanges, newVolumeRow } from './rows';
 
-/** The `backup_service` of exported records: the posix driver's, as Cinder names its drivers by module. */
-export const POSIX_SERVICE_NAME = 'volume_api.backup.drivers.posix';
+/**
+ * The `backup_service` of exported records. Cinder names a backup driver by its class path, and Tempest
+ * and cinderclient expect a name under `cinder.backup.drivers.`. Our driver is a posix-filesystem driver
+ * like Cinder's PosixBackupDriver (chunks, compressed, sha256-checked, incrementals, in a directory),
+ * but what it writes there is its own layout, which Cinder's driver cannot read (nor ours Cinder's). So
+ * it is named as ours: Cinder's import refuses the record at once ("cannot find backup service")
+ * instead of accepting, under its posix name, a backup it could not restore.
+ */
+export const POSIX_SERVICE_NAME = 'cinder.backup.drivers.volume_api.PosixBackupDriver';
+
+/**
+ * The `backup_service` names import accepts: ours, the one exported before issue 15, and Cinder's posix
+ * driver's (by module, and by class as Cinder exports it). A Cinder record names its data by Cinder's
+ * object prefix (service_metadata), so its import ends in `error` unless that data is in our storage.
+ */
+const IMPORTABLE_SERVICES: readonly string[] = [
+  POSIX_SERVICE_NAME,
+  'volume_api.backup.drivers.posix',
+  'cinder.backup.drivers.posix',
+  'cinder.backup.drivers.posix.PosixBackupDriver',
+];
 
 export const BACKUP_RESETTABLE = ['available', 'error'] as const;
 /** The volume id of an imported backup (Cinder's placeholder). */
@@ -67,14 +77,6 @@ export interface UpdateBackupInput {
 /** A parsed backup list query (src/api/list-query.ts). */
 export type BackupListInput = ListInput<bq.BackupFilter, (typeof LIST_COLUMNS.backups.sort)[number]>;
 
-const BACKUP_SOURCE: ListSource<BackupRow, bq.BackupListQuery> = {
-  find: bq.getBackup,
-  projectOf: (row) => row.project_id,
-  notFound: (id) => new BackupNotFoundError(id),
-  list: bq.listBackups,
-  count: bq.countBackups,
-};
-
 export interface RestoreResult {
   backup_id: string;
   volume_id: string;
@@ -90,18 +92,6 @@ export class BackupService {
     private readonly config: Pick<Config, 'storage_availability_zone'>,
   ) {}
 
-  async requireBackup(ctx: RequestContext, id: string, db: Db = this.store.db): Promise<BackupRow> {
-    const row = await bq.getBackup(db, id);
-    if (!row || !canSee(ctx, row.project_id)) throw new BackupNotFoundError(id);
-    return row;
-  }
-
-  private async requireVolume(ctx: RequestContext, id: string, db: Db): Promise<VolumeRow> {
-    const row = await vq.getVolume(db, id);
-    if (!row || !canSee(ctx, row.project_id)) throw new VolumeNotFoundError(id);
-    return row;
-  }
-
   async records(db: Db, rows: BackupRow[]): Promise<BackupRecord[]> {
     const ids = rows.map((r) => r.id);
     const [metadata, dependents] = await Promise.all([bq.backupMetadataFor(db, ids), bq.withDependents(db, ids)]);
@@ -109,7 +99,8 @@ export class BackupService {
   }
 
   async get(ctx: RequestContext, id: string): Promise<BackupRecord> {
-    return (await this.records(this.store.db, [await this.requireBackup(ctx, id)]))[0];
+    const row = await requireVisible(LIST_SOURCES.backups, ctx, id, this.store.db);
+    return (await this.records(this.store.db, [row]))[0];
   }
 
   /** Checks and consumes `backups` +1 and `backup_gigabytes` +size, inside the caller's transaction. */
@@ -134,11 +125,10 @@ export class BackupService {
   async create(ctx: RequestContext, input: CreateBackupInput): Promise<BackupRecord> {
     const id = randomUUID();
     const record = await this.store.transaction(async (trx) => {
-      const volume = await this.requireVolume(ctx, input.volumeId, trx);
+      const volume = await requireVisible(LIST_SOURCES.volumes, ctx, input.volumeId, trx);
       let snapshotCreatedAt: string | undefined;
       if (input.snapshotId) {
-        const snapshot = await getSnapshot(trx, input.snapshotId);
-        if (!snapshot || !canSee(ctx, snapshot.project_id)) throw new SnapshotNotFoundError(input.snapshotId);
+        const snapshot = await requireVisible(LIST_SOURCES.snapshots, ctx, input.snapshotId, trx);
         if (snapshot.volume_id !== volume.id) throw new InvalidVolumeError(`Volume ${volume.id} does not match with snapshot.volume_id ${snapshot.volume_id}.`);
         if (snapshot.status !== 'available')
           throw new InvalidSnapshotError(`Snapshot to be backed up must be available, but the current status is "${snapshot.status}".`);
@@ -193,18 +183,15 @@ export class BackupService {
   }
 
   async list(ctx: RequestContext, input: BackupListInput): Promise<{ records: BackupRecord[]; count?: number }> {
-    const page = await listPage(this.store.db, ctx, input, BACKUP_SOURCE, {});
+    const page = await listPage(this.store.db, ctx, input, LIST_SOURCES.backups, {});
     return { records: await this.records(this.store.db, page.rows), count: page.count };
   }
 
   /** PUT /backups/{id} (3.9+): name, description, metadata (3.43+, replaces the set); any status. */
   async update(ctx: RequestContext, id: string, input: UpdateBackupInput): Promise<BackupRecord> {
     return this.store.transaction(async (trx) => {
-      const row = await this.requireBackup(ctx, id, trx);
-      const changes = {
-        ...(input.name !== undefined ? { name: input.name } : {}),
-        ...(input.description !== undefined ? { description: input.description } : {}),
-      };
+      const row = await requireVisible(LIST_SOURCES.backups, ctx, id, trx);
+      const changes = nameAndDescriptionChanges(input);
       await bq.updateBackup(trx, id, { ...changes, updated_at: nowIso() });
       if (input.metadata !== undefined) await bq.replaceBackupMetadata(trx, id, input.metadata ?? {});
       return (await this.records(trx, [{ ...row, ...changes }]))[0];
@@ -214,7 +201,7 @@ export class BackupService {
   /** DELETE (available/error) and os-force_delete (admin, any status); refused while incrementals depend on it. */
   async delete(ctx: RequestContext, id: string, opts: { force: boolean } = { force: false }): Promise<void> {
     await this.store.transaction(async (trx) => {
-      await this.requireBackup(ctx, id, trx);
+      await requireVisible(LIST_SOURCES.backups, ctx, id, trx);
       if (opts.force) requireAdmin(ctx);
       if ((await bq.withDependents(trx, [id])).has(id)) throw new InvalidBackupError('Incremental backups exist for this backup.');
       if (!(await bq.updateBackup(trx, id, { status: 'deleting', updated_at: nowIso() }, opts.force ? undefined : ['available', 'error']))) {
@@ -227,7 +214,7 @@ export class BackupService {
 
   async resetStatus(ctx: RequestContext, id: string, status: string): Promise<void> {
     await this.store.transaction(async (trx) => {
-      await this.requireBackup(ctx, id, trx);
+      await requireVisible(LIST_SOURCES.backups, ctx, id, trx);
       requireAdmin(ctx);
       await bq.updateBackup(trx, id, { status, updated_at: nowIso() });
     });
@@ -240,12 +227,12 @@ export class BackupService {
    */
   async restore(ctx: RequestContext, id: string, input: { volumeId?: string | null; name?: string | null }): Promise<RestoreResult> {
     const result = await this.store.transaction(async (trx) => {
-      const backup = await this.requireBackup(ctx, id, trx);
+      const backup = await requireVisible(LIST_SOURCES.backups, ctx, id, trx);
       if (backup.status !== 'available') throw new InvalidBackupError('Backup status must be available');
       const now = nowIso();
       let volume: VolumeRow;
       if (input.volumeId) {
-        volume = await this.requireVolume(ctx, input.volumeId, trx);
+        volume = await requireVisible(LIST_SOURCES.volumes, ctx, input.volumeId, trx);
         if (volume.status !== 'available') throw new InvalidVolumeError('Volume to be restored to must be available');
         if (volume.size < backup.size) throw new InvalidVolumeError(`volume size ${volume.size} is too small to restore backup of size ${backup.size}.`);
         if (!(await vq.updateVolume(trx, volume.id, { status: 'restoring-backup', updated_at: now }, ['available']))) {
@@ -255,31 +242,16 @@ export class BackupService {
         const type = await this.types.defaultTypeFor(trx, ctx.projectId);
         await this.quota.consumeVolume(trx, ctx.projectId, type.name, backup.size);
         const volumeId = randomUUID();
-        await vq.insertVolume(trx, {
+        const fields = {
           id: volumeId,
-          project_id: ctx.projectId,
-          user_id: ctx.userId,
           name: input.name ?? `restore_backup_${backup.id}`,
           description: 'auto-created_from_restore_from_backup',
           size: backup.size,
           status: 'restoring-backup',
-          attach_status: 'detached',
           availability_zone: this.config.storage_availability_zone,
           volume_type_id: type.id,
-          snapshot_id: null,
-          source_volid: null,
-          bootable: 0,
-          multiattach: 0,
-          encrypted: 0,
-          replication_status: null,
-          migration_status: null,
-          host: null,
-          provider_location: null,
-          consumes_quota: 1,
-          created_at: now,
-          updated_at: null,
-          deleted_at: null,
-        });
+        };
+        await vq.insertVolume(trx, newVolumeRow(ctx, fields, now));
         volume = (await vq.getVolume(trx, volumeId))!;
       }
       await bq.updateBackup(trx, backup.id, { status: 'restoring', updated_at: now }, ['available']);
@@ -291,24 +263,54 @@ export class BackupService {
     return result;
   }
 
-  /** GET /backups/{id}/export_record (admin): the backup row as base64 JSON, for import_record elsewhere. */
+  /**
+   * GET /backups/{id}/export_record (admin): the backup as Cinder encodes it (objects/backup.py
+   * encode_record: base64 JSON of the Backup object's fields and `driver_info`), so the fields Cinder's
+   * import requires are there (display_name, display_description, container, size, service_metadata,
+   * object_count, id). service_metadata is where the data is (backupDataId).
+   */
   async exportRecord(ctx: RequestContext, id: string): Promise<{ backup_service: string; backup_url: string }> {
     requireAdmin(ctx);
     const record = await this.get(ctx, id);
-    if (record.row.status !== 'available') throw new InvalidBackupError('Backup status must be available and not creating.');
-    const { deleted: _deleted, ...row } = record.row;
-    const url = Buffer.from(JSON.stringify({ ...row, metadata: record.metadata }), 'utf8').toString('base64');
-    return { backup_service: POSIX_SERVICE_NAME, backup_url: url };
+    const row = record.row;
+    if (row.status !== 'available') throw new InvalidBackupError('Backup status must be available and not creating.');
+    const fields = {
+      id: row.id,
+      user_id: row.user_id,
+      project_id: row.project_id,
+      volume_id: row.volume_id,
+      availability_zone: row.availability_zone,
+      container: row.container,
+      parent_id: row.parent_id,
+      status: row.status,
+      fail_reason: row.fail_reason,
+      size: row.size,
+      display_name: row.name,
+      display_description: row.description,
+      service_metadata: bq.backupDataId(row),
+      service: POSIX_SERVICE_NAME,
+      object_count: row.object_count,
+      snapshot_id: row.snapshot_id,
+      data_timestamp: row.data_timestamp,
+      metadata: record.metadata,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+      deleted_at: row.deleted_at,
+      deleted: false,
+      driver_info: {},
+    };
+    return { backup_service: POSIX_SERVICE_NAME, backup_url: Buffer.from(JSON.stringify(fields), 'utf8').toString('base64') };
   }
 
   /**
    * POST /backups/import_record (admin): a new `creating` backup with the record's id and size (volume id
    * the zero UUID), quota consumed; the import_backup operation makes it `available` if the backup
-   * storage holds that backup, `error` otherwise.
+   * storage holds its data (service_metadata, else the id), `error` otherwise. Reads Cinder's record
+   * (display_name, display_description) and ours from before issue 15 (name, description).
    */
   async importRecord(ctx: RequestContext, service: string, url: string): Promise<BackupRecord> {
     requireAdmin(ctx);
-    if (service !== POSIX_SERVICE_NAME) throw new ServiceUnavailableError(`Service ${service} could not be found.`);
+    if (!IMPORTABLE_SERVICES.includes(service)) throw new ServiceUnavailableError(`Service ${service} could not be found.`);
     let decoded: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(Buffer.from(url, 'base64').toString('utf8'));
@@ -329,6 +331,7 @@ export class BackupService {
       throw new InvalidInputError('The backup record is missing a valid id or size.');
     }
     const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+    const named = (cinderKey: string, oldKey: string) => str(cinderKey in decoded ? decoded[cinderKey] : decoded[oldKey]);
     const record = await this.store.transaction(async (trx) => {
       const existing = await bq.getBackupAnyState(trx, id);
       if (existing && existing.deleted === 0) throw new InvalidBackupError('Backup already exists in database.');
@@ -342,14 +345,15 @@ export class BackupService {
         volume_id: IMPORTED_VOLUME_ID,
         snapshot_id: null,
         parent_id: str(decoded.parent_id),
-        name: str(decoded.name),
-        description: str(decoded.description),
+        name: named('display_name', 'name'),
+        description: named('display_description', 'description'),
         container: str(decoded.container),
         availability_zone: str(decoded.availability_zone),
         size,
         object_count: typeof decoded.object_count === 'number' ? decoded.object_count : 0,
         status: 'creating',
         fail_reason: null,
+        service_metadata: str(decoded.service_metadata),
         data_timestamp: str(decoded.data_timestamp) ?? now,
         created_at: now,
         updated_at: now,
@@ -376,8 +380,7 @@ export async function backupSourceFor(
   backupId: string,
   input: { size?: number; snapshot_id?: string | null; source_volid?: string | null },
 ): Promise<{ backup: BackupRow; size: number }> {
-  const backup = await bq.getBackup(trx, backupId);
-  if (!backup || !canSee(ctx, backup.project_id)) throw new BackupNotFoundError(backupId);
+  const backup = await requireVisible(LIST_SOURCES.backups, ctx, backupId, trx);
   if (input.snapshot_id || input.source_volid) throw new InvalidInputError('May specify only one of backup, imageRef, snapshot, source volume');
   if (backup.status !== 'available') throw new InvalidBackupError("Originating backup status must be one of 'available' values");
   const size = input.size ?? backup.size;

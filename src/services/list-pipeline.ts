@@ -5,17 +5,27 @@
  * sorting and keyset paging is db/queries/keyset.ts.
  *
  * It also names, per resource, the columns a list may sort or filter by (`LIST_COLUMNS`), so the API's
- * per-resource definitions read them from here and never from src/db.
+ * per-resource definitions read them from here and never from src/db, and how its rows are reached
+ * (`LIST_SOURCES`), which `requireVisible` uses too: one row by id and a list's marker follow one
+ * visibility rule and give the same 404.
  */
-import type { RequestContext } from '../context';
+import { canSee, type RequestContext } from '../context';
 import type { Db } from '../db/store';
 import type { SortKey } from '../db/queries/keyset';
-import { ATTACHMENT_SORT_COLUMNS } from '../db/queries/attachments';
-import { BACKUP_FILTER_COLUMNS, BACKUP_SORT_COLUMNS } from '../db/queries/backups';
-import { MESSAGE_SORT_COLUMNS } from '../db/queries/messages';
-import { SNAPSHOT_SORT_COLUMNS } from '../db/queries/snapshots';
-import { TRANSFER_COLUMNS } from '../db/queries/transfers';
-import { VOLUME_SORT_COLUMNS } from '../db/queries/volumes';
+import * as aq from '../db/queries/attachments';
+import * as bq from '../db/queries/backups';
+import * as mq from '../db/queries/messages';
+import * as sq from '../db/queries/snapshots';
+import * as tq from '../db/queries/transfers';
+import * as vq from '../db/queries/volumes';
+import {
+  AttachmentNotFoundError,
+  BackupNotFoundError,
+  MessageNotFoundError,
+  SnapshotNotFoundError,
+  TransferNotFoundError,
+  VolumeNotFoundError,
+} from '../errors';
 
 export type { SortKey } from '../db/queries/keyset';
 export type { AttachmentColumn, AttachmentFilter } from '../db/queries/attachments';
@@ -27,12 +37,12 @@ export type { FilterOp, VolumeColumn, VolumeFilter } from '../db/queries/volumes
 
 /** Per resource: the columns a list may be sorted by, and those an admin may filter on where that is a fixed set. */
 export const LIST_COLUMNS = {
-  volumes: { sort: VOLUME_SORT_COLUMNS },
-  snapshots: { sort: SNAPSHOT_SORT_COLUMNS },
-  backups: { sort: BACKUP_SORT_COLUMNS, filter: BACKUP_FILTER_COLUMNS },
-  transfers: { sort: TRANSFER_COLUMNS, filter: TRANSFER_COLUMNS },
-  attachments: { sort: ATTACHMENT_SORT_COLUMNS, filter: ATTACHMENT_SORT_COLUMNS },
-  messages: { sort: MESSAGE_SORT_COLUMNS },
+  volumes: { sort: vq.VOLUME_SORT_COLUMNS },
+  snapshots: { sort: sq.SNAPSHOT_SORT_COLUMNS },
+  backups: { sort: bq.BACKUP_SORT_COLUMNS, filter: bq.BACKUP_FILTER_COLUMNS },
+  transfers: { sort: tq.TRANSFER_COLUMNS, filter: tq.TRANSFER_COLUMNS },
+  attachments: { sort: aq.ATTACHMENT_SORT_COLUMNS, filter: aq.ATTACHMENT_SORT_COLUMNS },
+  messages: { sort: mq.MESSAGE_SORT_COLUMNS },
 } as const;
 
 /** A parsed list query, as the API hands it to a service: plain values, no microversions. */
@@ -66,14 +76,54 @@ export interface KeysetQuery<Row, Filter> {
 
 /** How the pipeline reaches one resource's rows. */
 export interface ListSource<Row, Query> {
-  /** The marker row by id, as the list would see it. */
+  /** A row by id, as the list would see it (the marker, or the row of `requireVisible`). */
   find(db: Db, id: string): Promise<Row | undefined>;
-  /** The project a row belongs to (the marker must be in the listed project). */
+  /** The project a row belongs to (the marker must be in the listed project; visibility). */
   projectOf(row: Row): string;
-  /** The 404 for a marker that is not there. */
+  /** The resource's 404, for a marker or a row that is not there or not visible. */
   notFound(id: string): Error;
   list(db: Db, query: Query): Promise<Row[]>;
   count?(db: Db, query: Query): Promise<number>;
+}
+
+/** A ListSource from a resource's query functions and its 404 class; row and query types are inferred. */
+function listSource<Row, Query>(parts: Omit<ListSource<Row, Query>, 'notFound'> & { notFound: new (id: string) => Error }): ListSource<Row, Query> {
+  const NotFound = parts.notFound;
+  return { ...parts, notFound: (id) => new NotFound(id) };
+}
+
+/** The project of a row that has a project_id column (all but transfers). */
+function ownerProject<Row extends { project_id: string }>(row: Row): string {
+  return row.project_id;
+}
+
+/** Per resource: how the pipeline (and `requireVisible`) reaches its rows. */
+export const LIST_SOURCES = {
+  volumes: listSource({ find: vq.getVolume, projectOf: ownerProject, notFound: VolumeNotFoundError, list: vq.listVolumes, count: vq.countVolumes }),
+  snapshots: listSource({ find: sq.getSnapshot, projectOf: ownerProject, notFound: SnapshotNotFoundError, list: sq.listSnapshots, count: sq.countSnapshots }),
+  backups: listSource({ find: bq.getBackup, projectOf: ownerProject, notFound: BackupNotFoundError, list: bq.listBackups, count: bq.countBackups }),
+  /** Live attachments only. */
+  attachments: listSource({ find: aq.getAttachment, projectOf: ownerProject, notFound: AttachmentNotFoundError, list: aq.listAttachments }),
+  /** A transfer belongs to the project that offers the volume. */
+  transfers: listSource({ find: tq.getTransfer, projectOf: (row) => row.source_project_id, notFound: TransferNotFoundError, list: tq.listTransfers }),
+  /** Messages as seen at `now`: expired ones are gone. */
+  messages: (now: string) =>
+    listSource({ find: (db, id) => mq.getMessage(db, id, now), projectOf: ownerProject, notFound: MessageNotFoundError, list: mq.listMessages }),
+};
+
+/**
+ * One row by id that the caller may see (its own project's, or any for an admin); else the resource's
+ * 404, so another project's ids are indistinguishable from ids that do not exist.
+ */
+export async function requireVisible<Row>(
+  source: Pick<ListSource<Row, unknown>, 'find' | 'projectOf' | 'notFound'>,
+  ctx: RequestContext,
+  id: string,
+  db: Db,
+): Promise<Row> {
+  const row = await source.find(db, id);
+  if (!row || !canSee(ctx, source.projectOf(row))) throw source.notFound(id);
+  return row;
 }
 
 export interface ListPage<Row> {

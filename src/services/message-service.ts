@@ -13,47 +13,35 @@
  *   resource_type, event_id, request_id, message_level, `key~` substring from 3.34, admins also id and
  *   project_id; an unknown key: 400 for non-admins from 3.31, ignored below; an empty list for admins.
  */
-import { canSee, type RequestContext } from '../context';
+import type { RequestContext } from '../context';
 import type { MessageRow } from '../db/schema';
 import type { Store } from '../db/store';
 import * as mq from '../db/queries/messages';
 import { nowIso } from '../db/time';
 import { MessageNotFoundError } from '../errors';
-import { listPage, type LIST_COLUMNS, type ListInput, type ListSource } from './list-pipeline';
+import { LIST_SOURCES, listPage, requireVisible, type LIST_COLUMNS, type ListInput } from './list-pipeline';
 
 /** A parsed message list query (src/api/list-query.ts). */
 export type MessageListInput = ListInput<mq.MessageFilter, (typeof LIST_COLUMNS.messages.sort)[number]>;
-
-/** Messages as a list sees them at `now`: expired ones are gone. */
-function messageSource(now: string): ListSource<MessageRow, mq.MessageListQuery> {
-  return {
-    find: (db, id) => mq.getMessage(db, id, now),
-    projectOf: (row) => row.project_id,
-    notFound: (id) => new MessageNotFoundError(id),
-    list: mq.listMessages,
-  };
-}
 
 export class MessageService {
   constructor(private readonly store: Store) {}
 
   /** A message the caller may see: its own project's, or any for an admin. */
   async get(ctx: RequestContext, id: string): Promise<MessageRow> {
-    const row = await mq.getMessage(this.store.db, id, nowIso());
-    if (!row || !canSee(ctx, row.project_id)) throw new MessageNotFoundError(id);
-    return row;
+    return requireVisible(LIST_SOURCES.messages(nowIso()), ctx, id, this.store.db);
   }
 
   async delete(ctx: RequestContext, id: string): Promise<void> {
     await this.store.transaction(async (trx) => {
-      const row = await mq.getMessage(trx, id, nowIso());
-      if (!row || !canSee(ctx, row.project_id) || !(await mq.deleteMessage(trx, id))) throw new MessageNotFoundError(id);
+      await requireVisible(LIST_SOURCES.messages(nowIso()), ctx, id, trx);
+      if (!(await mq.deleteMessage(trx, id))) throw new MessageNotFoundError(id);
     });
   }
 
   /** Below 3.5 the API passes no paging, sort or filters. */
   async list(ctx: RequestContext, input: MessageListInput): Promise<MessageRow[]> {
     const now = nowIso();
-    return (await listPage(this.store.db, ctx, input, messageSource(now), { now })).rows;
+    return (await listPage(this.store.db, ctx, input, LIST_SOURCES.messages(now), { now })).rows;
   }
 }

@@ -4,15 +4,28 @@
  * SQLite that transaction holds the write lock (BEGIN IMMEDIATE); on PostgreSQL `usage()` and every
  * change lock the project's usage rows first (db/queries/quotas.ts). Either way concurrent creates in
  * several processes see each other's usage and can never exceed a limit together.
+ *
+ * Defaults (Cinder's get_defaults with use_default_quota_class): the quota class `default` where it sets
+ * a resource, else config `quota` (per-type resources: -1). So config gives the initial defaults and a
+ * PUT on os-quota-class-sets/default changes them for every project without overrides of its own.
  */
 import type { Config } from '../config';
 import type { Db, Store } from '../db/store';
 import * as q from '../db/queries/quotas';
+import * as qc from '../db/queries/quota-classes';
 import { listTypes } from '../db/queries/volume-types';
+import type { RequestContext } from '../context';
 import { InvalidInputError, QuotaExceededError, BadRequestError } from '../errors';
+import { requireAdmin } from './volume-type-service';
 
 export const BASE_RESOURCES = ['volumes', 'snapshots', 'gigabytes', 'backups', 'backup_gigabytes', 'groups', 'per_volume_gigabytes'] as const;
 export const PER_TYPE_PREFIXES = ['volumes', 'gigabytes', 'snapshots'] as const;
+/** The quota class whose limits are every project's defaults (Cinder's _DEFAULT_QUOTA_NAME). */
+export const DEFAULT_QUOTA_CLASS = 'default';
+/** Cinder checks a quota class name's length on update (validate_string_length, 1 to 255). */
+const MAX_CLASS_NAME = 255;
+/** Largest limit Cinder stores (constants.DB_MAX_INT). */
+export const MAX_QUOTA_LIMIT = 2147483647;
 
 export interface Usage {
   limit: number;
@@ -41,6 +54,29 @@ export class QuotaService {
     return this.defaults(this.store.db);
   }
 
+  /** GET os-quota-class-sets/{name}: the class's limits, the defaults where it sets none (admin). */
+  async classQuotas(ctx: RequestContext, className: string): Promise<Record<string, number>> {
+    requireAdmin(ctx);
+    return this.classLimits(this.store.db, className);
+  }
+
+  /**
+   * PUT os-quota-class-sets/{name} (admin): the name has at most 255 characters, every key must be a
+   * quota resource (400 "Bad key(s) in quota class set"), values are integers >= -1 (the schema checked
+   * them). Unlike a project's quota set, usage is not compared. Returns the class's limits after it.
+   */
+  async updateClass(ctx: RequestContext, className: string, changes: Record<string, number>): Promise<Record<string, number>> {
+    requireAdmin(ctx);
+    if (className.length > MAX_CLASS_NAME) throw new InvalidInputError(`quota_class_name has ${className.length} characters, more than ${MAX_CLASS_NAME}.`);
+    return this.store.transaction(async (trx) => {
+      const known = await this.defaults(trx);
+      const bad = Object.keys(changes).filter((k) => !(k in known));
+      if (bad.length > 0) throw new InvalidInputError(`Bad key(s) in quota class set: ${bad.join(', ')}`);
+      for (const [resource, limit] of Object.entries(changes)) await qc.setClassLimit(trx, className, resource, limit);
+      return this.classLimits(trx, className);
+    });
+  }
+
   /** PUT os-quota-sets/{id}: validates and writes in one transaction; returns the limits after it. */
   async updateProject(projectId: string, changes: Record<string, unknown>): Promise<Record<string, number>> {
     return this.store.transaction((trx) => this.update(trx, projectId, changes));
@@ -53,12 +89,23 @@ export class QuotaService {
 
   // --- inside the caller's transaction ---------------------------------------------------------
 
-  /** Default limits of every key, base keys first and then per-type keys, sorted as Cinder prints them. */
+  /**
+   * Default limits of every resource (the base ones and the per-type ones of each volume type), sorted
+   * as Cinder prints them: the `default` class's value, else the configured one (-1 per type).
+   */
   async defaults(db: Db): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const r of BASE_RESOURCES) out[r] = this.config.quota[r];
     for (const t of await listTypes(db, undefined)) for (const p of PER_TYPE_PREFIXES) out[`${p}_${t.name}`] = -1;
+    for (const [resource, limit] of await qc.classLimits(db, DEFAULT_QUOTA_CLASS)) if (resource in out) out[resource] = limit;
     return sortKeys(out);
+  }
+
+  /** A class's limits over the defaults (Cinder's get_class_quotas); rows of resources that no longer exist are ignored. */
+  private async classLimits(db: Db, className: string): Promise<Record<string, number>> {
+    const limits = await this.defaults(db);
+    for (const [resource, limit] of await qc.classLimits(db, className)) if (resource in limits) limits[resource] = limit;
+    return limits;
   }
 
   async limits(db: Db, projectId: string, defaults?: Record<string, number>): Promise<Record<string, number>> {
@@ -220,8 +267,8 @@ export class QuotaService {
           `Invalid input for field/attribute ${key}. Value: ${JSON.stringify(raw)}. ${JSON.stringify(raw)} is not of type 'integer', 'string'`,
         );
       }
-      if (value < -1 || value > 2147483647) {
-        throw new InvalidInputError(`Quota limit ${value} for ${key} must be -1 or between 0 and 2147483647.`);
+      if (value < -1 || value > MAX_QUOTA_LIMIT) {
+        throw new InvalidInputError(`Quota limit ${value} for ${key} must be -1 or between 0 and ${MAX_QUOTA_LIMIT}.`);
       }
       const inUse = usage[key].in_use + usage[key].reserved;
       if (value !== -1 && key !== 'per_volume_gigabytes' && value < inUse) {

@@ -9,9 +9,9 @@
  * `snapshot_id`) and `prepareVolumeDeleteSnapshots` (volume delete, with or without `cascade`).
  */
 import { randomUUID } from 'node:crypto';
-import { canSee, type RequestContext } from '../context';
+import type { RequestContext } from '../context';
 import type { Store, Db } from '../db/store';
-import type { SnapshotRow, VolumeRow } from '../db/schema';
+import type { SnapshotRow } from '../db/schema';
 import * as sq from '../db/queries/snapshots';
 import { getVolume, updateVolume } from '../db/queries/volumes';
 import { typeNameOf } from '../db/queries/volume-types';
@@ -23,14 +23,15 @@ import {
   InvalidSnapshotError,
   InvalidVolumeError,
   SnapshotMetadataNotFoundError,
-  SnapshotNotFoundError,
   VolumeNotFoundError,
 } from '../errors';
 import type { OperationQueue } from './operation-queue';
 import type { QuotaService } from './quota-service';
-import { listPage, type LIST_COLUMNS, type ListInput, type ListSource } from './list-pipeline';
+import { LIST_SOURCES, listPage, requireVisible, type LIST_COLUMNS, type ListInput } from './list-pipeline';
 import { DELETE_REFUSED_REASON, NOT_MIGRATING, SNAPSHOT_ALLOWED_FROM, SNAPSHOT_STATUS_UPDATES } from './volume-states';
 import { requireAdmin } from './volume-type-service';
+import { nameAndDescriptionChanges } from './rows';
+import { MetadataService, type MetadataTable } from './metadata-service';
 
 /** A snapshot with what its views need besides the row. */
 export interface SnapshotRecord {
@@ -61,12 +62,15 @@ export interface SnapshotListInput extends ListInput<sq.SnapshotFilter, (typeof 
   availabilityZone?: string;
 }
 
-const SNAPSHOT_SOURCE: ListSource<SnapshotRow, sq.SnapshotListQuery> = {
-  find: sq.getSnapshot,
-  projectOf: (row) => row.project_id,
-  notFound: (id) => new SnapshotNotFoundError(id),
-  list: sq.listSnapshots,
-  count: sq.countSnapshots,
+/** Snapshot metadata: no status restriction and no ETag, as in Cinder's snapshot metadata API. */
+const SNAPSHOT_METADATA: MetadataTable<SnapshotRow> = {
+  source: LIST_SOURCES.snapshots,
+  metadataFor: sq.snapshotMetadataFor,
+  merge: sq.mergeSnapshotMetadata,
+  replace: sq.replaceSnapshotMetadata,
+  deleteKey: sq.deleteSnapshotMetadataKey,
+  update: sq.updateSnapshot,
+  KeyNotFound: SnapshotMetadataNotFoundError,
 };
 
 export interface SnapshotListResult {
@@ -81,23 +85,15 @@ export const SNAPSHOT_IN_USE_FLAG_MSG =
 const pyStr = (value: string | null | undefined): string => (value === null || value === undefined ? 'None' : value);
 
 export class SnapshotService {
+  /** The snapshot metadata API (list, merge, replace, one key). */
+  readonly metadata: MetadataService<SnapshotRow>;
+
   constructor(
     private readonly store: Store,
     private readonly queue: OperationQueue,
     private readonly quota: QuotaService,
-  ) {}
-
-  /** Loads a snapshot the caller may see: its own project's, or any for an admin. */
-  async requireSnapshot(ctx: RequestContext, id: string, db: Db = this.store.db): Promise<SnapshotRow> {
-    const row = await sq.getSnapshot(db, id);
-    if (!row || !canSee(ctx, row.project_id)) throw new SnapshotNotFoundError(id);
-    return row;
-  }
-
-  private async requireVolume(ctx: RequestContext, id: string | null, db: Db): Promise<VolumeRow> {
-    const row = id === null ? undefined : await getVolume(db, id);
-    if (!row || !canSee(ctx, row.project_id)) throw new VolumeNotFoundError(pyStr(id));
-    return row;
+  ) {
+    this.metadata = new MetadataService(store, SNAPSHOT_METADATA);
   }
 
   async records(db: Db, rows: SnapshotRow[]): Promise<SnapshotRecord[]> {
@@ -109,7 +105,8 @@ export class SnapshotService {
   }
 
   async get(ctx: RequestContext, id: string): Promise<SnapshotRecord> {
-    return (await this.records(this.store.db, [await this.requireSnapshot(ctx, id)]))[0];
+    const row = await requireVisible(LIST_SOURCES.snapshots, ctx, id, this.store.db);
+    return (await this.records(this.store.db, [row]))[0];
   }
 
   /**
@@ -121,7 +118,9 @@ export class SnapshotService {
     const inUseAllowed = input.inUseAllowed;
     const id = randomUUID();
     const record = await this.store.transaction(async (trx) => {
-      const volume = await this.requireVolume(ctx, input.volumeId, trx);
+      // The schema allows a null volume_id; Cinder then says "Volume None could not be found."
+      if (input.volumeId === null) throw new VolumeNotFoundError(pyStr(input.volumeId));
+      const volume = await requireVisible(LIST_SOURCES.volumes, ctx, input.volumeId, trx);
       if (inUseAllowed && input.force === false) throw new BadRequestError(SNAPSHOT_IN_USE_FLAG_MSG);
       if (!volume.host) throw new InvalidVolumeError('The snapshot cannot be created because volume has not been scheduled to any host.');
       if (volume.status === 'maintenance') throw new InvalidVolumeError('The snapshot cannot be created when the volume is in maintenance mode.');
@@ -159,18 +158,15 @@ export class SnapshotService {
   }
 
   async list(ctx: RequestContext, input: SnapshotListInput): Promise<SnapshotListResult> {
-    const page = await listPage(this.store.db, ctx, input, SNAPSHOT_SOURCE, { metadata: input.metadata, availabilityZone: input.availabilityZone });
+    const page = await listPage(this.store.db, ctx, input, LIST_SOURCES.snapshots, { metadata: input.metadata, availabilityZone: input.availabilityZone });
     return { records: await this.records(this.store.db, page.rows), count: page.count };
   }
 
   /** PUT /snapshots/{id}: name and description, at any status (as Cinder). Answers with the row as read, changes applied. */
   async update(ctx: RequestContext, id: string, input: UpdateSnapshotInput): Promise<SnapshotRecord> {
     return this.store.transaction(async (trx) => {
-      const row = await this.requireSnapshot(ctx, id, trx);
-      const changes = {
-        ...(input.name !== undefined ? { name: input.name } : {}),
-        ...(input.description !== undefined ? { description: input.description } : {}),
-      };
+      const row = await requireVisible(LIST_SOURCES.snapshots, ctx, id, trx);
+      const changes = nameAndDescriptionChanges(input);
       await sq.updateSnapshot(trx, id, { ...changes, updated_at: nowIso() });
       return (await this.records(trx, [{ ...row, ...changes }]))[0];
     });
@@ -182,7 +178,7 @@ export class SnapshotService {
    */
   async delete(ctx: RequestContext, id: string, opts: { force: boolean } = { force: false }): Promise<void> {
     await this.store.transaction(async (trx) => {
-      await this.requireSnapshot(ctx, id, trx);
+      await requireVisible(LIST_SOURCES.snapshots, ctx, id, trx);
       if (opts.force) requireAdmin(ctx);
       const allowed = opts.force ? undefined : SNAPSHOT_ALLOWED_FROM.delete;
       if (!(await sq.updateSnapshot(trx, id, { status: 'deleting', updated_at: nowIso() }, allowed))) {
@@ -196,7 +192,7 @@ export class SnapshotService {
   /** os-reset_status (admin): any valid snapshot status (the controller validates it), stored lower-case. */
   async resetStatus(ctx: RequestContext, id: string, status: string): Promise<void> {
     await this.store.transaction(async (trx) => {
-      await this.requireSnapshot(ctx, id, trx);
+      await requireVisible(LIST_SOURCES.snapshots, ctx, id, trx);
       requireAdmin(ctx);
       await sq.updateSnapshot(trx, id, { status: status.toLowerCase(), updated_at: nowIso() });
     });
@@ -208,7 +204,7 @@ export class SnapshotService {
    */
   async updateStatus(ctx: RequestContext, id: string, status: string, progress?: string | null): Promise<void> {
     await this.store.transaction(async (trx) => {
-      const row = await this.requireSnapshot(ctx, id, trx);
+      const row = await requireVisible(LIST_SOURCES.snapshots, ctx, id, trx);
       const allowed = SNAPSHOT_STATUS_UPDATES[row.status];
       if (!allowed) throw new BadRequestError(`Snapshot status ${row.status} not allowed for update_snapshot_status`);
       if (!allowed.includes(status)) throw new BadRequestError(`Provided snapshot status ${status} not allowed for snapshot with status ${row.status}.`);
@@ -217,38 +213,6 @@ export class SnapshotService {
       if (!(await sq.updateSnapshot(trx, id, changes, [row.status]))) {
         throw new BadRequestError(`Provided snapshot status ${status} not allowed for snapshot with status ${row.status}.`);
       }
-    });
-  }
-
-  // --- metadata (no status restriction and no ETag, as in Cinder's snapshot metadata API) ----------
-
-  async getMetadata(ctx: RequestContext, id: string): Promise<Record<string, string>> {
-    await this.requireSnapshot(ctx, id);
-    return (await sq.snapshotMetadataFor(this.store.db, [id])).get(id)!;
-  }
-
-  async getMetadataKey(ctx: RequestContext, id: string, key: string): Promise<string> {
-    const metadata = await this.getMetadata(ctx, id);
-    if (!(key in metadata)) throw new SnapshotMetadataNotFoundError(id, key);
-    return metadata[key];
-  }
-
-  /** Writes metadata (merge or replace) and returns the full set after the write. */
-  async writeMetadata(ctx: RequestContext, id: string, metadata: Record<string, string>, mode: 'merge' | 'replace'): Promise<Record<string, string>> {
-    return this.store.transaction(async (trx) => {
-      await this.requireSnapshot(ctx, id, trx);
-      if (mode === 'merge') await sq.mergeSnapshotMetadata(trx, id, metadata);
-      else await sq.replaceSnapshotMetadata(trx, id, metadata);
-      await sq.updateSnapshot(trx, id, { updated_at: nowIso() });
-      return (await sq.snapshotMetadataFor(trx, [id])).get(id)!;
-    });
-  }
-
-  async deleteMetadataKey(ctx: RequestContext, id: string, key: string): Promise<void> {
-    await this.store.transaction(async (trx) => {
-      await this.requireSnapshot(ctx, id, trx);
-      if (!(await sq.deleteSnapshotMetadataKey(trx, id, key))) throw new SnapshotMetadataNotFoundError(id, key);
-      await sq.updateSnapshot(trx, id, { updated_at: nowIso() });
     });
   }
 
@@ -261,7 +225,7 @@ export class SnapshotService {
    */
   async revertVolume(ctx: RequestContext, volumeId: string, snapshotId: string | null | undefined): Promise<void> {
     await this.store.transaction(async (trx) => {
-      const volume = await this.requireVolume(ctx, volumeId, trx);
+      const volume = await requireVisible(LIST_SOURCES.volumes, ctx, volumeId, trx);
       const [latest] = await sq.snapshotsOfVolume(trx, volume.id);
       if (!latest) throw new BadRequestError(`Volume ${volume.id} doesn't have any snapshots.`);
       if (!snapshotId || snapshotId !== latest.id) {
@@ -299,8 +263,7 @@ export async function snapshotSourceFor(
   snapshotId: string,
   input: { size?: number; source_volid?: string | null },
 ): Promise<{ snapshot: SnapshotRow; size: number; bootable: number }> {
-  const snapshot = await sq.getSnapshot(trx, snapshotId);
-  if (!snapshot || !canSee(ctx, snapshot.project_id)) throw new SnapshotNotFoundError(snapshotId);
+  const snapshot = await requireVisible(LIST_SOURCES.snapshots, ctx, snapshotId, trx);
   if (input.source_volid) throw new InvalidInputError('May specify only one of backup, imageRef, snapshot, source volume');
   if (!(SNAPSHOT_ALLOWED_FROM.createVolumeFrom as readonly string[]).includes(snapshot.status)) {
     throw new InvalidSnapshotError(`Originating snapshot status must be one of '${SNAPSHOT_ALLOWED_FROM.createVolumeFrom.join(', ')}' values`);

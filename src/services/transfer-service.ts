@@ -9,7 +9,7 @@
  * The key is 16 lower-case hex characters; only a random salt and the SHA-1 HMAC of the key are stored.
  */
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { canSee, type RequestContext } from '../context';
+import type { RequestContext } from '../context';
 import type { Store, Db } from '../db/store';
 import type { TransferRow, VolumeRow } from '../db/schema';
 import * as tq from '../db/queries/transfers';
@@ -18,17 +18,9 @@ import { snapshotsOfVolume, updateSnapshot } from '../db/queries/snapshots';
 import { getVolume, updateVolume } from '../db/queries/volumes';
 import { typeNameOf } from '../db/queries/volume-types';
 import { nowIso } from '../db/time';
-import {
-  BadRequestError,
-  GigabytesQuotaExceededError,
-  InvalidSnapshotError,
-  InvalidVolumeError,
-  QuotaExceededError,
-  TransferNotFoundError,
-  VolumeNotFoundError,
-} from '../errors';
+import { BadRequestError, GigabytesQuotaExceededError, InvalidSnapshotError, InvalidVolumeError, QuotaExceededError, TransferNotFoundError } from '../errors';
 import type { QuotaService, Usage } from './quota-service';
-import { listPage, type LIST_COLUMNS, type ListInput, type ListSource } from './list-pipeline';
+import { LIST_SOURCES, listPage, requireVisible, type LIST_COLUMNS, type ListInput } from './list-pipeline';
 
 /** Cinder's config `volume_transfer_key_length` default: 16 hex characters. */
 export const TRANSFER_KEY_LENGTH = 16;
@@ -51,13 +43,6 @@ export interface CreateTransferInput {
 /** A parsed transfer list query (src/api/list-query.ts); `project_id` arrives as a source_project_id filter. */
 export type TransferListInput = ListInput<tq.TransferFilter, (typeof LIST_COLUMNS.transfers.sort)[number]>;
 
-const TRANSFER_SOURCE: ListSource<TransferRow, tq.TransferListQuery> = {
-  find: tq.getTransfer,
-  projectOf: (row) => row.source_project_id,
-  notFound: (id) => new TransferNotFoundError(id),
-  list: tq.listTransfers,
-};
-
 export function cryptHash(salt: string, key: string): string {
   return createHmac('sha1', salt).update(key, 'utf8').digest('hex');
 }
@@ -79,15 +64,8 @@ export class TransferService {
     private readonly quota: QuotaService,
   ) {}
 
-  /** A transfer the caller may see: of a volume of its own project, or any for an admin. */
-  async requireTransfer(ctx: RequestContext, id: string, db: Db = this.store.db): Promise<TransferRow> {
-    const row = await tq.getTransfer(db, id);
-    if (!row || !canSee(ctx, row.source_project_id)) throw new TransferNotFoundError(id);
-    return row;
-  }
-
   async get(ctx: RequestContext, id: string): Promise<TransferRecord> {
-    return { row: await this.requireTransfer(ctx, id) };
+    return { row: await requireVisible(LIST_SOURCES.transfers, ctx, id, this.store.db) };
   }
 
   /** POST /os-volume-transfer, /volume-transfers → 202 with the auth key. */
@@ -96,8 +74,7 @@ export class TransferService {
     const authKey = randomBytes(TRANSFER_KEY_LENGTH / 2).toString('hex');
     const salt = randomBytes(SALT_LENGTH).toString('hex').slice(0, SALT_LENGTH);
     return this.store.transaction(async (trx) => {
-      const volume = await getVolume(trx, input.volumeId);
-      if (!volume || !canSee(ctx, volume.project_id)) throw new VolumeNotFoundError(input.volumeId);
+      const volume = await requireVisible(LIST_SOURCES.volumes, ctx, input.volumeId, trx);
       if (volume.status !== 'available') throw new InvalidVolumeError('status must be available');
       if (volume.encrypted) {
         if (!input.allowEncrypted) throw new InvalidVolumeError('transferring encrypted volume is not supported');
@@ -131,13 +108,13 @@ export class TransferService {
   }
 
   async list(ctx: RequestContext, input: TransferListInput): Promise<TransferRecord[]> {
-    return (await listPage(this.store.db, ctx, input, TRANSFER_SOURCE, {})).rows.map((row) => ({ row }));
+    return (await listPage(this.store.db, ctx, input, LIST_SOURCES.transfers, {})).rows.map((row) => ({ row }));
   }
 
   /** DELETE → 202: the offer is withdrawn; an `awaiting-transfer` volume is `available` again. */
   async delete(ctx: RequestContext, id: string): Promise<void> {
     await this.store.transaction(async (trx) => {
-      const row = await this.requireTransfer(ctx, id, trx);
+      const row = await requireVisible(LIST_SOURCES.transfers, ctx, id, trx);
       const now = nowIso();
       await tq.markTransferDeleted(trx, id, now);
       await updateVolume(trx, row.volume_id, { status: 'available', updated_at: now }, ['awaiting-transfer']);

@@ -32,8 +32,11 @@ export const ACTIONS = {
 /** Cinder's message_field.Detail values we report. */
 export const DETAILS = {
   UNKNOWN_ERROR: { id: '001', text: 'An unknown error occurred.' },
-  /** Cinder's NO_BACKEND_AVAILABLE: what its scheduler reports when no backend has the free capacity. */
-  NOT_ENOUGH_SPACE: { id: '003', text: 'Could not find any available weighted backend.' },
+  /**
+   * Cinder's NO_BACKEND_AVAILABLE: what its scheduler reports when no backend qualifies, by its
+   * capabilities (services/scheduler.ts) or its free capacity.
+   */
+  NO_BACKEND_AVAILABLE: { id: '003', text: 'Could not find any available weighted backend.' },
   /** Not a Cinder detail: private id. */
   SOURCE_MISSING: { id: '101', text: 'The source data of the operation could not be found on the backend.' },
 } as const satisfies Record<string, MessageAction>;
@@ -43,7 +46,7 @@ export const MESSAGE_TTL_SECONDS = 2592000;
 
 /** Picks the user-facing detail for a failure; internals (paths, stack) never reach the user. */
 export function detailFor(error: string): MessageAction {
-  if (/ENOSPC|no space left|not enough space|insufficient free space/i.test(error)) return DETAILS.NOT_ENOUGH_SPACE;
+  if (/ENOSPC|no space left|not enough space|insufficient free space|no valid backend/i.test(error)) return DETAILS.NO_BACKEND_AVAILABLE;
   if (/ENOENT/.test(error)) return DETAILS.SOURCE_MISSING;
   return DETAILS.UNKNOWN_ERROR;
 }

@@ -25,6 +25,7 @@ import type { ExtendVolumePayload, RetypeVolumePayload } from './operation-paylo
 import type { OperationQueue } from './operation-queue';
 import type { QuotaService } from './quota-service';
 import type { VolumeService } from './volume-service';
+import { LIST_SOURCES, requireVisible } from './list-pipeline';
 import { ALLOWED_FROM, NOT_MIGRATING } from './volume-states';
 import { requireAdmin, type TypeService } from './volume-type-service';
 
@@ -63,7 +64,7 @@ export class VolumeActionService {
   /** @param attachedAllowed 3.42+: an `in-use` volume may be extended too. */
   async extend(ctx: RequestContext, id: string, newSize: number, rawNewSize: unknown, attachedAllowed: boolean): Promise<void> {
     await this.store.transaction(async (trx) => {
-      const row = await this.volumes.requireVolume(ctx, id, trx);
+      const row = await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
       if (newSize <= row.size) {
         throw new InvalidInputError(`New size for extend must be greater than current size. (current: ${row.size}, extended: ${String(rawNewSize)}).`);
       }
@@ -91,7 +92,7 @@ export class VolumeActionService {
   async resetStatus(ctx: RequestContext, id: string, input: ResetStatusInput): Promise<void> {
     requireAdmin(ctx);
     await this.store.transaction(async (trx) => {
-      await this.volumes.requireVolume(ctx, id, trx);
+      await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
       if (input.status === 'deleting') throw new BadRequestError('Cannot reset-state to deleting');
       const live = (await aq.attachmentsOfVolume(trx, id)).filter((a) => a.attach_status !== 'detached');
       if (input.status === 'in-use' && live.length === 0)
@@ -120,7 +121,7 @@ export class VolumeActionService {
 
   async setBootable(ctx: RequestContext, id: string, bootable: boolean): Promise<void> {
     await this.store.transaction(async (trx) => {
-      await this.volumes.requireVolume(ctx, id, trx);
+      await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
       if (!(await updateVolume(trx, id, { bootable: bootable ? 1 : 0, updated_at: nowIso() }, ALLOWED_FROM.update))) {
         throw new InvalidVolumeError('The volume cannot be updated during maintenance.');
       }
@@ -130,7 +131,7 @@ export class VolumeActionService {
   /** os-update_readonly_flag: admin metadata `readonly` = "True"/"False" (only while `available`). */
   async updateReadonly(ctx: RequestContext, id: string, readonly: boolean): Promise<void> {
     await this.store.transaction(async (trx) => {
-      const row = await this.volumes.requireVolume(ctx, id, trx);
+      const row = await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
       if (!(await updateVolume(trx, id, { updated_at: nowIso() }, ALLOWED_FROM.updateReadonly))) {
         throw new InvalidVolumeError(`Volume ${id} status must be available to update readonly flag, but current status is: ${row.status}.`);
       }
@@ -142,7 +143,7 @@ export class VolumeActionService {
 
   async retype(ctx: RequestContext, id: string, newType: string, migrationPolicy: string | null): Promise<void> {
     await this.store.transaction(async (trx) => {
-      const row = await this.volumes.requireVolume(ctx, id, trx);
+      const row = await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
       const type = await this.types.resolve(trx, newType);
       const specs = (await extraSpecsFor(trx, [type.id])).get(type.id) ?? {};
       const targetMultiattach = isMultiattachSpec(specs);
@@ -178,7 +179,7 @@ export class VolumeActionService {
   /** os-reserve: `available` (or `in-use` for multiattach) → `attaching`. */
   async reserve(ctx: RequestContext, id: string): Promise<void> {
     await this.store.transaction(async (trx) => {
-      const row = await this.volumes.requireVolume(ctx, id, trx);
+      const row = await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
       const expected = row.multiattach ? ALLOWED_FROM.reserveMultiattach : ALLOWED_FROM.reserve;
       if (!(await updateVolume(trx, id, { status: 'attaching', updated_at: nowIso() }, expected))) {
         throw new InvalidVolumeError(`Volume status must be ${orStr(expected)} to reserve, but the status is ${row.status}.`);
@@ -189,7 +190,7 @@ export class VolumeActionService {
   /** os-unreserve: `attaching` → `in-use` (live attachments) or `available`; otherwise nothing to do. */
   async unreserve(ctx: RequestContext, id: string): Promise<void> {
     await this.store.transaction(async (trx) => {
-      await this.volumes.requireVolume(ctx, id, trx);
+      await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
       await this.unreserveIn(trx, id);
     });
   }
@@ -202,7 +203,7 @@ export class VolumeActionService {
   /** os-begin_detaching: `in-use` with attach_status `attached` (and not migrating) → `detaching`. */
   async beginDetaching(ctx: RequestContext, id: string): Promise<void> {
     await this.store.transaction(async (trx) => {
-      const row = await this.volumes.requireVolume(ctx, id, trx);
+      const row = await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
       const migrating = !NOT_MIGRATING.includes(row.migration_status);
       const eligible = row.attach_status === 'attached' && !migrating;
       const changed = eligible && (await updateVolume(trx, id, { status: 'detaching', updated_at: nowIso() }, ALLOWED_FROM.beginDetaching));
@@ -216,14 +217,14 @@ export class VolumeActionService {
   /** os-roll_detaching: `detaching` → `in-use`; otherwise nothing to do. */
   async rollDetaching(ctx: RequestContext, id: string): Promise<void> {
     await this.store.transaction(async (trx) => {
-      await this.volumes.requireVolume(ctx, id, trx);
+      await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
       await updateVolume(trx, id, { status: 'in-use', updated_at: nowIso() }, ALLOWED_FROM.rollDetaching);
     });
   }
 
   /** os-initialize_connection: what a host needs to connect (for the file backend, the file's path). */
   async initializeConnection(ctx: RequestContext, id: string, connector: Record<string, unknown> | string): Promise<Record<string, unknown>> {
-    const row = await this.volumes.requireVolume(ctx, id);
+    const row = await requireVisible(LIST_SOURCES.volumes, ctx, id, this.store.db);
     if (row.status === 'maintenance') throw new InvalidVolumeError('The volume connection cannot be initialized in maintenance mode.');
     requirePlaced(row);
     return connectionInfoFor(this.store.db, this.backend, row, typeof connector === 'object' ? connector : {});
@@ -232,7 +233,7 @@ export class VolumeActionService {
   /** os-terminate_connection: nothing to undo on the file backend; then os-unreserve, as Cinder does. */
   async terminateConnection(ctx: RequestContext, id: string): Promise<void> {
     await this.store.transaction(async (trx) => {
-      await this.volumes.requireVolume(ctx, id, trx);
+      await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
       await this.unreserveIn(trx, id);
     });
   }
@@ -244,7 +245,7 @@ export class VolumeActionService {
    */
   async attach(ctx: RequestContext, id: string, input: AttachInput): Promise<void> {
     await this.store.transaction(async (trx) => {
-      const row = await this.volumes.requireVolume(ctx, id, trx);
+      const row = await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
       if (row.status === 'maintenance') throw new InvalidVolumeError('The volume cannot be attached in maintenance mode.');
       if (!includes(ALLOWED_FROM.attach, row.status)) {
         throw new InvalidVolumeError(`Volume ${id} status must be ${orStr(ALLOWED_FROM.attach)} to attach, but current status is: ${row.status}.`);
@@ -297,11 +298,11 @@ export class VolumeActionService {
   async detach(ctx: RequestContext, id: string, attachmentId: string | null, opts: { force?: boolean } = {}): Promise<void> {
     const prefix = opts.force ? 'Error force detaching volume' : 'Error detaching volume';
     await this.store.transaction(async (trx) => {
-      let row = await this.volumes.requireVolume(ctx, id, trx);
+      let row = await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
       if (opts.force) {
         // os-force_detach terminates the connection first, which unreserves an `attaching` volume.
         await this.unreserveIn(trx, id);
-        row = await this.volumes.requireVolume(ctx, id, trx);
+        row = await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
       }
       if (row.status === 'maintenance') throw new InvalidVolumeError('The volume cannot be detached in maintenance mode.');
       const now = nowIso();

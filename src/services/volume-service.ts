@@ -5,21 +5,24 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
-import { canSee, type RequestContext } from '../context';
+import type { RequestContext } from '../context';
 import type { Store, Db } from '../db/store';
 import type { AttachmentRow, VolumeRow } from '../db/schema';
 import * as vq from '../db/queries/volumes';
 import { attachedFor } from '../db/queries/attachments';
 import { getTypesByIds, typeNameOf } from '../db/queries/volume-types';
+import { getEncryption } from '../db/queries/encryption-types';
 import { nowIso } from '../db/time';
-import { BadRequestError, InvalidInputError, InvalidVolumeError, VolumeMetadataNotFoundError, VolumeNotFoundError } from '../errors';
+import { BadRequestError, InvalidInputError, InvalidVolumeError, VolumeMetadataNotFoundError } from '../errors';
 import type { OperationQueue } from './operation-queue';
 import type { QuotaService } from './quota-service';
-import { listPage, type LIST_COLUMNS, type ListInput, type ListSource } from './list-pipeline';
+import { LIST_SOURCES, listPage, requireVisible, type LIST_COLUMNS, type ListInput } from './list-pipeline';
 import { ALLOWED_FROM, DELETE_REFUSED_REASON } from './volume-states';
 import type { TypeService } from './volume-type-service';
 import { prepareVolumeDeleteSnapshots, snapshotSourceFor } from './snapshot-service';
 import { backupSourceFor } from './backup-service';
+import { nameAndDescriptionChanges, newVolumeRow } from './rows';
+import { MetadataService, type MetadataTable } from './metadata-service';
 
 /** A volume with what its views need besides the row. */
 export interface VolumeRecord {
@@ -55,12 +58,20 @@ export interface VolumeListInput extends ListInput<vq.VolumeFilter, (typeof LIST
   metadata: Record<string, string>;
 }
 
-const VOLUME_SOURCE: ListSource<VolumeRow, vq.VolumeListQuery> = {
-  find: vq.getVolume,
-  projectOf: (row) => row.project_id,
-  notFound: (id) => new VolumeNotFoundError(id),
-  list: vq.listVolumes,
-  count: vq.countVolumes,
+/** Volume metadata: writes are refused while the volume is in maintenance or uploading. */
+const VOLUME_METADATA: MetadataTable<VolumeRow> = {
+  source: LIST_SOURCES.volumes,
+  metadataFor: vq.metadataFor,
+  merge: vq.mergeMetadata,
+  replace: vq.replaceMetadata,
+  deleteKey: vq.deleteMetadataKey,
+  update: vq.updateVolume,
+  KeyNotFound: VolumeMetadataNotFoundError,
+  requireWritable(row) {
+    if (!(ALLOWED_FROM.metadataWrite as readonly string[]).includes(row.status)) {
+      throw new InvalidVolumeError(`Volume ${row.id} status must not be maintenance or uploading to change metadata, but current status is: ${row.status}.`);
+    }
+  },
 };
 
 export interface VolumeListResult {
@@ -69,19 +80,17 @@ export interface VolumeListResult {
 }
 
 export class VolumeService {
+  /** The volume metadata API (list, merge, replace, one key). */
+  readonly metadata: MetadataService<VolumeRow>;
+
   constructor(
     private readonly store: Store,
     private readonly queue: OperationQueue,
     private readonly types: TypeService,
     private readonly quota: QuotaService,
     private readonly config: Pick<Config, 'storage_availability_zone'>,
-  ) {}
-
-  /** Loads a volume the caller may see: its own project's, or any for an admin. */
-  async requireVolume(ctx: RequestContext, id: string, db: Db = this.store.db): Promise<VolumeRow> {
-    const row = await vq.getVolume(db, id);
-    if (!row || !canSee(ctx, row.project_id)) throw new VolumeNotFoundError(id);
-    return row;
+  ) {
+    this.metadata = new MetadataService(store, VOLUME_METADATA);
   }
 
   async records(db: Db, rows: VolumeRow[]): Promise<VolumeRecord[]> {
@@ -105,7 +114,8 @@ export class VolumeService {
   }
 
   async get(ctx: RequestContext, id: string): Promise<VolumeRecord> {
-    return (await this.records(this.store.db, [await this.requireVolume(ctx, id)]))[0];
+    const row = await requireVisible(LIST_SOURCES.volumes, ctx, id, this.store.db);
+    return (await this.records(this.store.db, [row]))[0];
   }
 
   async create(ctx: RequestContext, input: CreateVolumeInput): Promise<VolumeRecord> {
@@ -125,7 +135,7 @@ export class VolumeService {
       const fromSnapshot = input.snapshot_id ? await snapshotSourceFor(ctx, trx, input.snapshot_id, { size, source_volid: input.source_volid }) : undefined;
       if (fromSnapshot) size = fromSnapshot.size;
       if (input.source_volid) {
-        source = await this.requireVolume(ctx, input.source_volid, trx);
+        source = await requireVisible(LIST_SOURCES.volumes, ctx, input.source_volid, trx);
         if (!(ALLOWED_FROM.cloneSource as readonly string[]).includes(source.status)) {
           throw new InvalidVolumeError(`Volume ${source.id} status must be available or in-use to clone, but current status is: ${source.status}.`);
         }
@@ -134,39 +144,28 @@ export class VolumeService {
       }
       if (size === undefined) throw new BadRequestError('Invalid input received: size is required unless snapshot_id, source_volid or backup_id is given.');
       const type = input.volume_type
-        ? await this.types.resolve(trx, input.volume_type)
+        ? await this.types.resolve(trx, input.volume_type, ctx)
         : source
           ? { id: source.volume_type_id, name: await typeNameOf(trx, source.volume_type_id) }
           : fromSnapshot
             ? { id: fromSnapshot.snapshot.volume_type_id, name: await typeNameOf(trx, fromSnapshot.snapshot.volume_type_id) }
             : await this.types.defaultTypeFor(trx, ctx.projectId);
       await this.quota.consumeVolume(trx, ctx.projectId, type.name, size);
-      const now = nowIso();
-      await vq.insertVolume(trx, {
+      const fields = {
         id,
-        project_id: ctx.projectId,
-        user_id: ctx.userId,
         name: input.name ?? null,
         description: input.description ?? null,
         size,
         status: 'creating',
-        attach_status: 'detached',
         availability_zone: zone,
         volume_type_id: type.id,
         snapshot_id: fromSnapshot?.snapshot.id ?? null,
         source_volid: source?.id ?? null,
         bootable: source?.bootable ?? fromSnapshot?.bootable ?? 0,
-        multiattach: 0,
-        encrypted: 0,
-        replication_status: null,
-        migration_status: null,
-        host: null,
-        provider_location: null,
-        consumes_quota: 1,
-        created_at: now,
-        updated_at: null,
-        deleted_at: null,
-      });
+        // A volume of a type with encryption is encrypted (Cinder gives it a key; there is no key manager here).
+        encrypted: (await getEncryption(trx, type.id)) ? 1 : 0,
+      };
+      await vq.insertVolume(trx, newVolumeRow(ctx, fields, nowIso()));
       if (input.metadata) await vq.replaceMetadata(trx, id, input.metadata);
       if (fromBackup)
         await this.queue.enqueue(trx, ctx, { kind: 'restore_backup', resourceType: 'volume', resourceId: id, payload: { backup_id: fromBackup.backup.id } });
@@ -184,7 +183,7 @@ export class VolumeService {
   }
 
   async list(ctx: RequestContext, input: VolumeListInput): Promise<VolumeListResult> {
-    const page = await listPage(this.store.db, ctx, input, VOLUME_SOURCE, { metadata: input.metadata });
+    const page = await listPage(this.store.db, ctx, input, LIST_SOURCES.volumes, { metadata: input.metadata });
     return { records: await this.records(this.store.db, page.rows), count: page.count };
   }
 
@@ -196,11 +195,8 @@ export class VolumeService {
 
   async update(ctx: RequestContext, id: string, input: UpdateVolumeInput): Promise<VolumeRecord> {
     return this.store.transaction(async (trx) => {
-      const row = await this.requireVolume(ctx, id, trx);
-      const changes = {
-        ...(input.name !== undefined ? { name: input.name } : {}),
-        ...(input.description !== undefined ? { description: input.description } : {}),
-      };
+      const row = await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
+      const changes = nameAndDescriptionChanges(input);
       const changed = await vq.updateVolume(trx, id, { ...changes, updated_at: nowIso() }, ALLOWED_FROM.update);
       if (!changed) throw new InvalidVolumeError(`Volume status must not be maintenance to update, but current status is: ${row.status}.`);
       if (input.metadata !== undefined) await vq.replaceMetadata(trx, id, input.metadata ?? {});
@@ -211,7 +207,7 @@ export class VolumeService {
 
   async delete(ctx: RequestContext, id: string, opts: { force: boolean; cascade: boolean }): Promise<void> {
     const enqueued = await this.store.transaction(async (trx) => {
-      const row = await this.requireVolume(ctx, id, trx);
+      const row = await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
       const allowed = opts.force ? undefined : ALLOWED_FROM.delete;
       if (row.attach_status === 'attached' || row.migration_status === 'migrating') throw new InvalidVolumeError(DELETE_REFUSED_REASON);
       // Snapshots: refused without cascade; with it they go to deleting and the delete_volume op removes them.
@@ -231,55 +227,5 @@ export class VolumeService {
       return true;
     });
     if (enqueued) this.queue.notify();
-  }
-
-  // --- metadata -------------------------------------------------------------------------------
-
-  async getMetadata(ctx: RequestContext, id: string): Promise<Record<string, string>> {
-    await this.requireVolume(ctx, id);
-    return (await vq.metadataFor(this.store.db, [id])).get(id)!;
-  }
-
-  async getMetadataKey(ctx: RequestContext, id: string, key: string): Promise<string> {
-    const metadata = await this.getMetadata(ctx, id);
-    if (!(key in metadata)) throw new VolumeMetadataNotFoundError(id, key);
-    return metadata[key];
-  }
-
-  /**
-   * Writes metadata (merge or replace) and returns the full set after the write. `precondition` sees the
-   * current set inside the transaction (If-Match checks).
-   */
-  async writeMetadata(
-    ctx: RequestContext,
-    id: string,
-    metadata: Record<string, string>,
-    mode: 'merge' | 'replace',
-    precondition?: (current: Record<string, string>) => void,
-  ): Promise<Record<string, string>> {
-    return this.store.transaction(async (trx) => {
-      const row = await this.requireVolume(ctx, id, trx);
-      this.requireMetadataWritable(row);
-      if (precondition) precondition((await vq.metadataFor(trx, [id])).get(id)!);
-      if (mode === 'merge') await vq.mergeMetadata(trx, id, metadata);
-      else await vq.replaceMetadata(trx, id, metadata);
-      await vq.updateVolume(trx, id, { updated_at: nowIso() });
-      return (await vq.metadataFor(trx, [id])).get(id)!;
-    });
-  }
-
-  async deleteMetadataKey(ctx: RequestContext, id: string, key: string): Promise<void> {
-    await this.store.transaction(async (trx) => {
-      const row = await this.requireVolume(ctx, id, trx);
-      this.requireMetadataWritable(row);
-      if (!(await vq.deleteMetadataKey(trx, id, key))) throw new VolumeMetadataNotFoundError(id, key);
-      await vq.updateVolume(trx, id, { updated_at: nowIso() });
-    });
-  }
-
-  private requireMetadataWritable(row: VolumeRow): void {
-    if (!(ALLOWED_FROM.metadataWrite as readonly string[]).includes(row.status)) {
-      throw new InvalidVolumeError(`Volume ${row.id} status must not be maintenance or uploading to change metadata, but current status is: ${row.status}.`);
-    }
   }
 }

@@ -1,6 +1,8 @@
 /*
- * Volume types, extra specs and default types (per project, 3.62). The configured default type is the
- * fallback for volumes created without a type and without a project default.
+ * Volume types, extra specs, private-type access lists and default types (per project, 3.62). The
+ * configured default type is the fallback for volumes created without a type and without a project
+ * default. A private type is visible and usable only to admins and to the projects on its access list
+ * (cinder/db/api.py _volume_type_get_query); to everyone else it does not exist (404).
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
@@ -14,7 +16,10 @@ import {
   BadRequestError,
   ConflictError,
   ForbiddenError,
+  InvalidVolumeTypeError,
   NotFoundError,
+  VolumeTypeAccessExistsError,
+  VolumeTypeAccessNotFoundError,
   VolumeTypeExtraSpecsNotFoundError,
   VolumeTypeNotFoundByNameError,
   VolumeTypeNotFoundError,
@@ -36,6 +41,16 @@ export function requireAdmin(ctx: RequestContext): void {
   if (!ctx.isAdmin) throw new ForbiddenError();
 }
 
+/**
+ * Whether type views carry `os-volume-type-access:is_public`: policy volume_extension:volume_type_access
+ * is admin or project member (a reader-only caller does not see it).
+ */
+export function seesTypeAccessFlag(ctx: RequestContext): boolean {
+  return ctx.isAdmin || ctx.roles.some((r) => r.toLowerCase() === 'member');
+}
+
+const PUBLIC_TYPE_ACCESS = 'Type access modification is not applicable to public volume type.';
+
 export class TypeService {
   constructor(
     private readonly store: Store,
@@ -50,22 +65,41 @@ export class TypeService {
     return rows.map((r) => ({ ...r, extra_specs: specs.get(r.id) ?? {} }));
   }
 
+  /**
+   * `isPublic` (admins only; others always get true): true lists public types plus the private ones the
+   * caller's project is on the access list of, false private ones, undefined all.
+   */
   async list(ctx: RequestContext, isPublic: boolean | undefined): Promise<VolumeTypeWithSpecs[]> {
-    // Non-admins see public types only (type access lists are not implemented).
-    const rows = await types.listTypes(this.store.db, ctx.isAdmin ? isPublic : true);
+    const rows = await types.listTypes(this.store.db, ctx.isAdmin ? isPublic : true, ctx.projectId);
     return this.withSpecs(this.store.db, rows);
   }
 
   async get(ctx: RequestContext, id: string, db: Db = this.store.db): Promise<VolumeTypeWithSpecs> {
     if (id === 'default') return this.effectiveDefault(ctx, db);
-    const row = await types.getType(db, id);
-    if (!row || (!row.is_public && !ctx.isAdmin)) throw new VolumeTypeNotFoundError(id);
+    const row = await this.visible(db, ctx, await types.getType(db, id));
+    if (!row) throw new VolumeTypeNotFoundError(id);
     return (await this.withSpecs(db, [row]))[0];
   }
 
-  /** Finds a type by name or id, as `volume_type` on volume create allows. */
-  async resolve(db: Db, nameOrId: string): Promise<VolumeTypeRow> {
-    const row = (await types.getTypeByName(db, nameOrId)) ?? (UUID_RE.test(nameOrId) ? await types.getType(db, nameOrId.toLowerCase()) : undefined);
+  /** The row if `caller` may see it (any for an admin or without a caller); else undefined. */
+  private async visible(db: Db, caller: RequestContext | undefined, row: VolumeTypeRow | undefined): Promise<VolumeTypeRow | undefined> {
+    if (!row || !caller || caller.isAdmin) return row;
+    return (await types.isUsableBy(db, row, caller.projectId)) ? row : undefined;
+  }
+
+  /**
+   * Finds a type by id or name as `volume_type` on volume create allows (volume_types.get_by_name_or_id):
+   * a UUID-like value is tried as an id, then as a name. With `caller`, a private type the caller's
+   * project may not use is not found; without one (Cinder's elevated look-ups: retype), any type is.
+   */
+  async resolve(db: Db, nameOrId: string, caller?: RequestContext): Promise<VolumeTypeRow> {
+    const byName = async () => this.visible(db, caller, await types.getTypeByName(db, nameOrId));
+    if (UUID_RE.test(nameOrId)) {
+      const row = (await this.visible(db, caller, await types.getType(db, nameOrId.toLowerCase()))) ?? (await byName());
+      if (!row) throw new VolumeTypeNotFoundError(nameOrId);
+      return row;
+    }
+    const row = await byName();
     if (!row) throw new VolumeTypeNotFoundByNameError(nameOrId);
     return row;
   }
@@ -99,6 +133,7 @@ export class TypeService {
         name: input.name,
         description: input.description ?? null,
         is_public: input.is_public === false ? 0 : 1,
+        qos_specs_id: null,
         created_at: nowIso(),
       });
       if (input.extra_specs) await types.setExtraSpecs(trx, id, input.extra_specs);
@@ -136,6 +171,39 @@ export class TypeService {
       if ((await types.listTypes(trx, undefined)).length <= 1) throw new BadRequestError('The only volume type cannot be deleted.');
       await types.markTypeDeleted(trx, id, nowIso());
     });
+  }
+
+  /** GET /types/{id}/os-volume-type-access (admin): the access list of a private type. */
+  async listAccess(ctx: RequestContext, id: string): Promise<{ volume_type_id: string; project_id: string }[]> {
+    requireAdmin(ctx);
+    const row = await types.getType(this.store.db, id);
+    if (!row) throw new VolumeTypeNotFoundError(id);
+    if (row.is_public) throw new NotFoundError('Access list not available for public volume types.');
+    return (await types.getTypeAccess(this.store.db, id)).map((project) => ({ volume_type_id: id, project_id: project }));
+  }
+
+  /** addProjectAccess (admin): 409 when the project is on the list already, 400 for a public type. */
+  async addAccess(ctx: RequestContext, id: string, projectId: string): Promise<void> {
+    requireAdmin(ctx);
+    await this.store.transaction(async (trx) => {
+      await this.requirePrivate(trx, id);
+      if (!(await types.addTypeAccess(trx, id, projectId, nowIso()))) throw new VolumeTypeAccessExistsError(id, projectId);
+    });
+  }
+
+  /** removeProjectAccess (admin): 404 when the project is not on the list, 400 for a public type. */
+  async removeAccess(ctx: RequestContext, id: string, projectId: string): Promise<void> {
+    requireAdmin(ctx);
+    await this.store.transaction(async (trx) => {
+      await this.requirePrivate(trx, id);
+      if (!(await types.removeTypeAccess(trx, id, projectId))) throw new VolumeTypeAccessNotFoundError(id, projectId);
+    });
+  }
+
+  private async requirePrivate(db: Db, id: string): Promise<void> {
+    const row = await types.getType(db, id);
+    if (!row) throw new VolumeTypeNotFoundError(id);
+    if (row.is_public) throw new InvalidVolumeTypeError(PUBLIC_TYPE_ACCESS);
   }
 
   async extraSpecs(ctx: RequestContext, id: string): Promise<Record<string, string>> {

@@ -3,7 +3,7 @@
  * store must agree. Removed, not quarantined, since a backup's files are only ever a copy:
  * - partial backups (`.tmp-<id>-<pid>`) whose writer is dead (a crash mid-backup; the operation's retry
  *   starts over in its own temporary folder);
- * - complete backups whose row is gone or deleted (a crash between the files and the row);
+ * - complete backups that no live row's data is stored under (a crash between the files and the row);
  * - complete backups whose row is still `creating` with no pending or running operation (cannot happen
  *   in normal operation, kept for safety) are left alone: their operation will finish or fail them.
  * Partial restores (`volume-<id>.tmp-<pid>` in the volume backend) are quarantined by reconcile-backend.ts.
@@ -11,14 +11,14 @@
 import type { Store } from '../db/store';
 import type { Logger } from '../log';
 import { processAlive } from './process-alive';
-import { liveBackupIds } from '../db/queries/backups';
+import { liveBackupDataIds } from '../db/queries/backups';
 import type { BackupDriver } from './backup-drivers';
 
 export async function reconcileBackups(store: Store, driver: BackupDriver | undefined, log: Logger): Promise<string[]> {
   if (!driver) return [];
   await driver.init();
   const entries = await driver.inventory();
-  const live = await liveBackupIds(
+  const live = await liveBackupDataIds(
     store.db,
     entries.filter((e) => e.kind === 'backup').map((e) => e.id),
   );

@@ -25,10 +25,13 @@
  *   wait for it while it is down; nobody else has the files.
  * - New operations wake the loop at once (`wake()`, called by the service in the same process); polling
  *   every worker.poll_interval_ms only covers operations enqueued by other processes.
+ * - Services (issue 15): while running, the worker heartbeats its cinder-volume row (`host@backend`, with
+ *   the backend's capabilities) and, with a backup driver, its cinder-backup row (`host`) (heartbeat.ts).
+ *   A disabled service takes no new work: the claim skips untargeted operations while the row says
+ *   disabled (queries/operations.ts servedBy), and the scheduler targets nothing at it.
  */
-import os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config';
+import { serviceHostName, type Config } from '../config';
 import type { Store } from '../db/store';
 import type { OperationRow } from '../db/schema';
 import * as ops from '../db/queries/operations';
@@ -45,6 +48,8 @@ import { processAlive } from './process-alive';
 import type { BackupDriver } from './backup-drivers';
 import { reconcileBackups } from './reconcile-backups';
 import type { QuotaService } from '../services/quota-service';
+import { poolView } from '../services/backend-capabilities';
+import { backendCapabilities, Heartbeat } from './heartbeat';
 
 /** Longest pause between two polls while the store keeps failing. */
 const BACKOFF_MAX_MS = 30000;
@@ -63,22 +68,50 @@ export class WorkerLoop {
   private current: string | null = null;
   private renewTimer: NodeJS.Timeout | undefined;
   private readonly ctx: OperationContext;
+  /** Backup operations log through their own logger: the cinder-backup service's for set-log. */
+  private readonly backupLog: Logger;
+  private readonly heartbeat: Heartbeat;
 
   constructor(
     private readonly store: Store,
     private readonly backend: VolumeBackend,
     quota: QuotaService,
-    private readonly config: Pick<Config, 'worker'>,
+    private readonly config: Pick<Config, 'worker' | 'service_report_interval' | 'storage_availability_zone'>,
     private readonly log: Logger,
     /** Backup storage for the backup operations and their reconciliation (bootstrap's createBackupDriver). */
     private readonly backupDriver?: BackupDriver,
   ) {
-    this.hostName = config.worker.host || os.hostname();
+    this.hostName = serviceHostName(config);
     const backendName = config.worker.backend_name || backend.name;
     // Cinder's form with the backend as its one pool, e.g. storage1@file#file.
     this.scope = { host: `${this.hostName}@${backendName}#${backendName}`, backend: backendName };
     this.owner = `${this.hostName}/${process.pid}/${randomUUID().slice(0, 8)}`;
-    this.ctx = { store, backend, backupDriver, quota, log, owner: this.owner, now: () => nowIso(), host: this.scope.host };
+    const capabilities = () => backendCapabilities(store, backend, this.scope);
+    this.ctx = {
+      store,
+      backend,
+      backupDriver,
+      quota,
+      log,
+      owner: this.owner,
+      now: () => nowIso(),
+      host: this.scope.host,
+      poolCapabilities: async () => {
+        const published = await capabilities();
+        return poolView(published, published.pools[0]);
+      },
+    };
+    this.backupLog = log.child({ component: 'backup' });
+    this.heartbeat = new Heartbeat(
+      store,
+      config,
+      [
+        { host: this.scope.host.split('#')[0], binary: 'cinder-volume', logger: log, loggerName: 'volume-worker', capabilities },
+        ...(backupDriver ? [{ host: this.hostName, binary: 'cinder-backup' as const, logger: this.backupLog, loggerName: 'volume-worker.backup' }] : []),
+      ],
+      config.worker.cluster || null,
+      log,
+    );
   }
 
   async start(): Promise<void> {
@@ -86,6 +119,7 @@ export class WorkerLoop {
     await reconcileBackend(this.store, this.backend, this.log);
     await reconcileBackups(this.store, this.backupDriver, this.log);
     await this.reclaimOrphans();
+    await this.heartbeat.start();
     LIVE_OWNERS.add(this.owner);
     this.running = true;
     this.loopDone = this.loop();
@@ -97,6 +131,7 @@ export class WorkerLoop {
    * hands its lease back (expires it now) so the next worker resumes it at once instead of a lease later.
    */
   async stop(graceMs = Infinity): Promise<void> {
+    this.heartbeat.stop();
     this.running = false;
     this.wake();
     let timer: NodeJS.Timeout | undefined;
@@ -113,6 +148,11 @@ export class WorkerLoop {
       this.log.warn({ op_id: this.current }, 'stopped during an operation: lease handed back');
     }
     LIVE_OWNERS.delete(this.owner);
+  }
+
+  /** Heartbeats now (after a set-log in this process: the new level applies at once). */
+  async beatNow(): Promise<void> {
+    await this.heartbeat.beat();
   }
 
   wake(): void {
@@ -159,7 +199,7 @@ export class WorkerLoop {
     const op = await this.claim();
     if (!op) return false;
     const handler = (OPERATION_HANDLERS as Partial<Record<string, OperationHandler>>)[op.kind];
-    const log = this.log.child(
+    const log = (op.resource_type === 'backup' ? this.backupLog : this.log).child(
       { op_id: op.id, op_kind: op.kind, [`${op.resource_type}_id`]: op.resource_id, attempt: op.attempts, ...(op.request_id ? { req_id: op.request_id } : {}) },
       true,
     );

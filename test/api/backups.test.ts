@@ -1,10 +1,15 @@
 /*
  * Backups through the API: every route, statuses, bodies against Cinder's samples (key sets), microversion
  * gates, quota (413 texts, usage), status rules and their messages, bad input (400, never 500), restore to
- * a new and to an existing volume, volume create from a backup, export/import of records.
+ * a new and to an existing volume (with the source volume's metadata brought back), volume create from a
+ * backup, export/import of records (Cinder's record fields, shared data, older and posix-named records).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import { startServer, sample, type Reply, type TestServer } from '../lib/server';
+import { createBackupDriver } from '../../src/worker/backup-drivers';
+import { reconcileBackups } from '../../src/worker/reconcile-backups';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
 const sorted = (o: Record<string, unknown>) => Object.keys(o).sort();
@@ -379,6 +384,163 @@ describe('API: backups', () => {
     const notAvail = await s.request('GET', `/v3/backups/${id}/export_record`);
     expect(notAvail.body.badRequest.message).to.equal('Invalid backup: Backup status must be available and not creating.');
     await s.services.store.db.updateTable('backups').set({ status: 'available' }).where('id', '=', id).execute();
+  });
+
+  it("restore brings the source volume's metadata back (and its name and description into a volume made for the restore)", async () => {
+    const metadata = { 'vol-meta1': 'value1', 'vol-meta2': 'value2', 'vol-meta3': 'value3' };
+    const src = await s.request('POST', '/v3/volumes', { body: { volume: { size: 1, name: 'source', description: 'the source', metadata } } });
+    expect(src.status, src.text).to.equal(202);
+    await waitFor('volumes', src.body.volume.id, ['available']);
+    const id = await backup(src.body.volume.id, { container: 'container' });
+    // Changed after the backup: the restore brings back what the backup saw.
+    await s.request('PUT', `/v3/volumes/${src.body.volume.id}/metadata`, { body: { metadata: { later: 'x' } } });
+
+    const toNew = await s.request('POST', `/v3/backups/${id}/restore`, { body: { restore: {} } });
+    const made = (await waitFor('volumes', toNew.body.restore.volume_id, ['available'])).body.volume;
+    expect(made.metadata).to.deep.equal(metadata);
+    expect(made).to.include({ name: 'source', description: 'the source' });
+    await waitFor('backups', id, ['available']);
+
+    // A name given for the new volume is kept; the metadata still comes back.
+    const named = await s.request('POST', `/v3/backups/${id}/restore`, { body: { restore: { name: 'mine' } } });
+    const namedVolume = (await waitFor('volumes', named.body.restore.volume_id, ['available'])).body.volume;
+    expect(namedVolume).to.include({ name: 'mine', description: 'auto-created_from_restore_from_backup' });
+    expect(namedVolume.metadata).to.deep.equal(metadata);
+    await waitFor('backups', id, ['available']);
+
+    // Into an existing named volume: its metadata is replaced by the source's, its name stays.
+    const target = await s.request('POST', '/v3/volumes', { body: { volume: { size: 1, name: 'target', metadata: { mine: 'yes' } } } });
+    await waitFor('volumes', target.body.volume.id, ['available']);
+    await s.request('POST', `/v3/backups/${id}/restore`, { body: { restore: { volume_id: target.body.volume.id } } });
+    await waitFor('backups', id, ['available']);
+    const into = (await waitFor('volumes', target.body.volume.id, ['available'])).body.volume;
+    expect(into.metadata).to.deep.equal(metadata);
+    expect(into.name).to.equal('target');
+
+    // A volume created from the backup (POST /volumes backup_id) gets it too.
+    const fromBackup = await s.request('POST', '/v3/volumes', { body: { volume: { backup_id: id } }, mv: '3.47' });
+    expect((await waitFor('volumes', fromBackup.body.volume.id, ['available'])).body.volume.metadata).to.deep.equal(metadata);
+    await waitFor('backups', id, ['available']);
+
+    // A source without metadata leaves the target's own.
+    const bare = await volume();
+    const bareBackup = await backup(bare);
+    const keeper = await s.request('POST', '/v3/volumes', { body: { volume: { size: 1, metadata: { keep: 'me' } } } });
+    await waitFor('volumes', keeper.body.volume.id, ['available']);
+    await s.request('POST', `/v3/backups/${bareBackup}/restore`, { body: { restore: { volume_id: keeper.body.volume.id } } });
+    await waitFor('backups', bareBackup, ['available']);
+    expect((await waitFor('volumes', keeper.body.volume.id, ['available'])).body.volume.metadata).to.deep.equal({ keep: 'me' });
+  });
+
+  const decode = (url: string) => JSON.parse(Buffer.from(url, 'base64').toString('utf8')) as Record<string, unknown>;
+  const encode = (record: Record<string, unknown>) => Buffer.from(JSON.stringify(record), 'utf8').toString('base64');
+  const dataDir = (id: string) => path.join(s.dataDir, 'backups', id);
+
+  it("exports records under cinder.backup.drivers with Cinder's record fields; imported under a new id (as Tempest does), both share the data", async () => {
+    const vol = await volume();
+    const id = await backup(vol, { name: 'shared', description: 'one data, two rows' });
+    const ex = (await s.request('GET', `/v3/backups/${id}/export_record`)).body['backup-record'];
+    expect(ex.backup_service).to.equal('cinder.backup.drivers.volume_api.PosixBackupDriver');
+    expect(ex.backup_service.startsWith('cinder.backup.drivers')).to.equal(true);
+    const record = decode(ex.backup_url);
+    // What Cinder's backup manager requires of an imported record (import_record's required_import_options).
+    for (const key of ['display_name', 'display_description', 'container', 'size', 'service_metadata', 'object_count', 'id']) {
+      expect(record, key).to.have.property(key);
+    }
+    expect(record).to.include({ id, display_name: 'shared', display_description: 'one data, two rows', service_metadata: id, size: 1, deleted: false });
+    expect(record.service).to.equal(ex.backup_service);
+    expect(record.driver_info).to.deep.equal({});
+    expect(record).not.to.have.property('name');
+
+    const copy = '6a0c2b9e-3f51-4a7d-9e2c-8b1d4f6a7c30';
+    const im = await s.request('POST', '/v3/backups/import_record', {
+      body: { 'backup-record': { backup_service: ex.backup_service, backup_url: encode({ ...record, id: copy }) } },
+    });
+    expect(im.status, im.text).to.equal(201);
+    expect(im.body.backup.id).to.equal(copy);
+    const shown = (await waitFor('backups', copy, ['available'])).body.backup;
+    expect(shown).to.include({ name: 'shared', description: 'one data, two rows' });
+    // Its own export names the same data.
+    expect(decode((await s.request('GET', `/v3/backups/${copy}/export_record`)).body['backup-record'].backup_url).service_metadata).to.equal(id);
+    const rs = await s.request('POST', `/v3/backups/${copy}/restore`, { body: { restore: {} } });
+    await waitFor('volumes', rs.body.restore.volume_id, ['available']);
+    await waitFor('backups', copy, ['available']);
+
+    // Deleting one row keeps the data the other needs; deleting the last one removes it.
+    expect((await s.request('DELETE', `/v3/backups/${copy}`)).status).to.equal(202);
+    await waitFor('backups', copy, ['deleted']);
+    expect(fs.existsSync(dataDir(id))).to.equal(true);
+    const again = await s.request('POST', `/v3/backups/${id}/restore`, { body: { restore: {} } });
+    await waitFor('volumes', again.body.restore.volume_id, ['available']);
+    await waitFor('backups', id, ['available']);
+    expect((await s.request('DELETE', `/v3/backups/${id}`)).status).to.equal(202);
+    await waitFor('backups', id, ['deleted']);
+    expect(fs.existsSync(dataDir(id))).to.equal(false);
+  });
+
+  it('worker-start reconciliation keeps data that only an imported record names', async () => {
+    const id = await backup(await volume());
+    const record = decode((await s.request('GET', `/v3/backups/${id}/export_record`)).body['backup-record'].backup_url);
+    const copy = '7b1d3c0f-4062-4b8e-8f3d-9c2e5a7b8d41';
+    const im = await s.request('POST', '/v3/backups/import_record', {
+      body: { 'backup-record': { backup_service: 'cinder.backup.drivers.volume_api.PosixBackupDriver', backup_url: encode({ ...record, id: copy }) } },
+    });
+    expect(im.status, im.text).to.equal(201);
+    await waitFor('backups', copy, ['available']);
+    // The original row is lost: its data is still the copy's.
+    await s.services.store.db.deleteFrom('backups').where('id', '=', id).execute();
+    const removed = await reconcileBackups(s.services.store, createBackupDriver(s.config), s.services.log);
+    expect(removed).not.to.include(id);
+    expect(fs.existsSync(dataDir(id))).to.equal(true);
+    const rs = await s.request('POST', `/v3/backups/${copy}/restore`, { body: { restore: {} } });
+    await waitFor('volumes', rs.body.restore.volume_id, ['available']);
+  });
+
+  it('imports records exported before (volume_api.backup.drivers.posix, name and description) and records under the posix name', async () => {
+    const vol = await volume();
+    const id = await backup(vol, { name: 'old-style' });
+    const record = decode((await s.request('GET', `/v3/backups/${id}/export_record`)).body['backup-record'].backup_url);
+    const importAs = async (service: string, fields: Record<string, unknown>) => {
+      const r = await s.request('POST', '/v3/backups/import_record', { body: { 'backup-record': { backup_service: service, backup_url: encode(fields) } } });
+      expect(r.status, r.text).to.equal(201);
+      return r.body.backup.id as string;
+    };
+
+    // The record format of before: the row's own keys, no service_metadata (the data is under the id).
+    await s.services.store.db.deleteFrom('backups').where('id', '=', id).execute();
+    const { display_name: _n, display_description: _d, service_metadata: _m, service: _s, driver_info: _i, ...rest } = record;
+    expect(await importAs('volume_api.backup.drivers.posix', { ...rest, name: 'old-style', description: 'from before' })).to.equal(id);
+    expect((await waitFor('backups', id, ['available'])).body.backup).to.include({ name: 'old-style', description: 'from before' });
+
+    // Cinder's posix driver name (by class, and by module) with a record of data we hold.
+    const posixCopy = 'c1b2a3d4-e5f6-4789-8abc-def012345678';
+    expect(await importAs('cinder.backup.drivers.posix.PosixBackupDriver', { ...record, id: posixCopy })).to.equal(posixCopy);
+    expect((await waitFor('backups', posixCopy, ['available'])).body.backup.name).to.equal('old-style');
+    const moduleCopy = 'd2c3b4a5-f6e7-4890-9bcd-ef0123456789';
+    await importAs('cinder.backup.drivers.posix', { ...record, id: moduleCopy });
+    await waitFor('backups', moduleCopy, ['available']);
+
+    // A record Cinder's posix driver wrote names Cinder's objects: imported, then `error` (not our data).
+    const cinderId = 'e3d4c5b6-a7f8-4901-8cde-f01234567890';
+    const prefix = `volume_${vol}_20240101000000_backup_${cinderId}`;
+    await importAs('cinder.backup.drivers.posix.PosixBackupDriver', {
+      id: cinderId,
+      size: 1,
+      display_name: 'made by cinder',
+      display_description: null,
+      container: 'e3/d4/' + cinderId,
+      service_metadata: prefix,
+      service: 'cinder.backup.drivers.posix.PosixBackupDriver',
+      object_count: 2,
+      driver_info: {},
+    });
+    const failed = (await waitFor('backups', cinderId, ['error'])).body.backup;
+    expect(failed.name).to.equal('made by cinder');
+    expect(failed.fail_reason).to.equal(`backup ${cinderId}: its data (${prefix}) is not in backup storage`);
+    const other = await s.request('POST', '/v3/backups/import_record', {
+      body: { 'backup-record': { backup_service: 'cinder.backup.drivers.nfs.NFSBackupDriver', backup_url: encode(record) } },
+    });
+    expect(other.status).to.equal(503);
   });
 
   it('a second backup of a volume that is backing-up is refused; routes work with and without the project id', async () => {

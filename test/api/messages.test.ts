@@ -231,7 +231,7 @@ describe('API: user messages', function () {
     before(async () => {
       seeded = [
         await seed(project, { resourceId: resource }),
-        await seed(project, { detail: DETAILS.NOT_ENOUGH_SPACE }),
+        await seed(project, { detail: DETAILS.NO_BACKEND_AVAILABLE }),
         await seed(project, { action: ACTIONS.EXTEND_VOLUME, requestId: 'req-00000000-0000-0000-0000-000000000001' }),
       ];
     });

@@ -299,6 +299,7 @@ describe('snapshot operations: failures and re-runs', () => {
         owner: `${os.hostname()}/0/test`,
         now: () => nowIso(),
         host: 'test@file#file',
+        poolCapabilities: async () => ({}),
       };
       const v = await s.request('POST', '/v3/volumes', { body: { volume: { size: 1 } } });
       await s.worker.drain();

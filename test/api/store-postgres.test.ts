@@ -339,7 +339,7 @@ describe('PostgreSQL store: moving an SQLite deployment (npm run migrate -- --fr
     servers.push(old);
     expect(old.services.store.engine).to.equal('sqlite');
     expect((await old.request('PUT', `/v3/os-quota-sets/${old.projectId}`, { body: { quota_set: { volumes: 20 } } })).status).to.equal(200);
-    const gold = await old.request('POST', '/v3/types', { body: { volume_type: { name: 'gold', extra_specs: { tier: 'fast' } } } });
+    const gold = await old.request('POST', '/v3/types', { body: { volume_type: { name: 'gold', extra_specs: { 'vendor:tier': 'fast' } } } });
     expect(gold.status).to.equal(200);
     const first = await old.request('POST', '/v3/volumes', { body: { volume: { size: 1, name: 'first', metadata: { a: '1', b: '2' } } } });
     const second = await old.request('POST', '/v3/volumes', { body: { volume: { size: 2, name: 'second', volume_type: 'gold' } } });

@@ -180,6 +180,50 @@ describe('cinder and openstack CLIs with Keystone password authentication', func
     throw new Error('volume still listed after delete');
   });
 
+  // Issue 15: an operator's first openstack commands, as the admin of alpha (role admin).
+  it('openstack volume service list shows the worker and the API up; a member is refused', async () => {
+    const rows = list(await openstack(ks.users.alphaAdmin, 'volume', 'service', 'list'));
+    expect(rows.map((r) => r.Binary)).to.include.members(['cinder-volume', 'cinder-scheduler']);
+    for (const r of rows) expect(r, r.Binary).to.include({ Status: 'enabled', State: 'up' });
+    const member = await run('openstack', [...authArgs(ks.users.alphaMember), '--os-volume-api-version', '3', 'volume', 'service', 'list']);
+    expect(member.code).to.not.equal(0);
+    expect(member.stderr).to.contain('(HTTP 403)');
+  });
+
+  it('openstack volume qos create / set / associate: the type shows the QoS specs', async () => {
+    const admin = ks.users.alphaAdmin;
+    const qos = props(await openstack(admin, 'volume', 'qos', 'create', '--consumer', 'front-end', '--property', 'read_iops_sec=100', 'os-cli-qos'));
+    expect(qos).to.include({ name: 'os-cli-qos', consumer: 'front-end' });
+    await openstack(admin, 'volume', 'qos', 'set', '--property', 'write_iops_sec=50', 'os-cli-qos');
+    const shown = props(await openstack(admin, 'volume', 'qos', 'show', 'os-cli-qos'));
+    expect(shown.properties).to.contain("read_iops_sec='100'").and.to.contain("write_iops_sec='50'");
+    const type = props(await openstack(admin, 'volume', 'type', 'create', 'os-cli-qos-type'));
+    await openstack(admin, 'volume', 'qos', 'associate', 'os-cli-qos', 'os-cli-qos-type');
+    expect(props(await openstack(admin, 'volume', 'qos', 'show', 'os-cli-qos')).associations).to.contain('os-cli-qos-type');
+    const r = await fetch(`${api.url}/v3/${ks.projects.alpha}/types/${type.id}`, { headers: { 'X-Auth-Token': (await ks.issueToken(admin)).token } });
+    expect(((await r.json()) as { volume_type: { qos_specs_id: string } }).volume_type.qos_specs_id).to.equal(qos.id);
+    await openstack(admin, 'volume', 'qos', 'disassociate', '--all', 'os-cli-qos');
+    await openstack(admin, 'volume', 'qos', 'delete', 'os-cli-qos');
+    await openstack(admin, 'volume', 'type', 'delete', 'os-cli-qos-type');
+  });
+
+  it('openstack volume type set --project gives beta a private type that alpha members cannot see or use', async () => {
+    const admin = ks.users.alphaAdmin;
+    const type = props(await openstack(admin, 'volume', 'type', 'create', '--private', 'os-cli-private'));
+    expect(type.is_public).to.equal('False');
+    await openstack(admin, 'volume', 'type', 'set', '--project', ks.projects.beta, 'os-cli-private');
+    expect(list(await openstack(ks.users.betaMember, 'volume', 'type', 'list')).map((r) => r.Name)).to.include('os-cli-private');
+    expect(list(await openstack(ks.users.alphaMember, 'volume', 'type', 'list')).map((r) => r.Name)).to.not.include('os-cli-private');
+    // openstack volume create asks the catalog for an image service, which this cloud has not: cinder creates.
+    const refused = await run('cinder', [...authArgs(ks.users.alphaMember), 'create', '--volume-type', type.id, '--name', 'os-cli-denied', '1']);
+    expect(refused.code).to.not.equal(0);
+    expect(refused.stderr).to.contain('(HTTP 404)');
+    const made = props(await cinder(ks.users.betaMember, 'create', '--volume-type', type.id, '--name', 'os-cli-private-vol', '1'));
+    expect(made.volume_type).to.equal('os-cli-private');
+    await waitForStatus(ks.users.betaMember, made.id, 'available');
+    await cinder(ks.users.betaMember, 'delete', made.id);
+  });
+
   it('a wrong password fails in Keystone, before our API is called', async () => {
     const r = await run('cinder', [...authArgs({ ...ks.users.alphaMember, password: 'wrong' }), 'list']);
     expect(r.code).to.not.equal(0);

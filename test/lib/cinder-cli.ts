@@ -170,11 +170,13 @@ export const nginxFront: Front = (api) => startNginxFor([api.url], { serverName:
  * Which blocks of the suite a file runs, each file against its own server (the blocks of one part share it):
  * - `basics`: volume lifecycle, types, quotas, versions, errors, snapshots, volume actions;
  * - `more`: attachments, user messages, cascade delete, transfers, backups;
- * - `smoke`: create, list, show, extend, snapshot, delete: what must not change behind a web server.
+ * - `smoke`: create, list, show, extend, snapshot, delete: what must not change behind a web server;
+ * - `admin`: an operator's first commands (issue 15): services, pools, extensions, QoS specs, private
+ *   types and their access lists, encryption types.
  * The whole suite (basics + more: two files, so that `mocha --parallel` runs them side by side) runs
  * directly against the API; the smoke set runs through each generated web-server front (Apache, Nginx).
  */
-export type CinderPart = 'basics' | 'more' | 'smoke';
+export type CinderPart = 'basics' | 'more' | 'smoke' | 'admin';
 
 export function cinderSuite(label: string, part: CinderPart, front?: Front): void {
   describe(`cinder CLI (python-cinderclient) against the service${label}`, function () {
@@ -1307,6 +1309,140 @@ export function cinderSuite(label: string, part: CinderPart, front?: Front): voi
         expect(ids).to.not.include(incr());
         expect(fs.existsSync(path.join(srv().dataDir, 'backups', full()))).to.equal(false);
         expect(fs.existsSync(path.join(srv().dataDir, 'backups', incr()))).to.equal(false);
+      });
+    });
+
+    block('admin', "an operator's first commands: services, pools, extensions", function () {
+      it('`cinder service-list` shows the worker (cinder-volume, cinder-backup) and the API (cinder-scheduler) up and enabled', async function () {
+        let rows: Row[] = [];
+        await eventually(
+          'three services report',
+          async () => (rows = parseList(await cinderOk('--os-volume-api-version', '3.70', 'service-list'))).length >= 3,
+        );
+        const binaries = rows.map((r) => r.Binary).sort();
+        expect(binaries).to.include.members(['cinder-backup', 'cinder-scheduler', 'cinder-volume']);
+        for (const r of rows) expect(r, r.Binary).to.include({ Zone: 'nova', Status: 'enabled', State: 'up' });
+        const volume = rows.find((r) => r.Binary === 'cinder-volume')!;
+        expect(volume.Host).to.match(/@/);
+      });
+
+      it('`cinder service-disable --reason` and `service-enable` change what `service-list` shows', async function () {
+        const volume = parseList(await cinderOk('--os-volume-api-version', '3.70', 'service-list')).find((r) => r.Binary === 'cinder-volume')!;
+        const disabled = parseList(await cinderOk('service-disable', volume.Host, 'cinder-volume', '--reason', 'disk swap'));
+        expect(disabled[0]).to.include({ Host: volume.Host, Binary: 'cinder-volume', Status: 'disabled', 'Disabled Reason': 'disk swap' });
+        const listed = parseList(await cinderOk('--os-volume-api-version', '3.70', 'service-list')).find((r) => r.Binary === 'cinder-volume')!;
+        expect(listed).to.include({ Status: 'disabled', 'Disabled Reason': 'disk swap' });
+        const enabled = parseList(await cinderOk('service-enable', volume.Host, 'cinder-volume'));
+        expect(enabled[0]).to.include({ Host: volume.Host, Binary: 'cinder-volume', Status: 'enabled' });
+      });
+
+      it('`cinder get-pools --detail` shows the file backend pool with real capacity and the storage protocol', async function () {
+        const props = parseProps(await cinderOk('get-pools', '--detail'));
+        expect(props.name).to.match(/@.+#.+/);
+        expect(props).to.include({ vendor_name: 'Open Source', storage_protocol: 'iSCSI' });
+        expect(Number(props.total_capacity_gb)).to.be.greaterThan(0);
+        expect(Number(props.free_capacity_gb)).to.be.at.most(Number(props.total_capacity_gb));
+        expect(parseProps(await cinderOk('get-pools')).name).to.equal(props.name);
+      });
+
+      it('`cinder list-extensions` lists the admin extensions the API serves', async function () {
+        const aliases = parseList(await cinderOk('list-extensions')).map((r) => r.Alias);
+        expect(aliases).to.include.members([
+          'os-services',
+          'os-hosts',
+          'qos-specs',
+          'os-volume-type-access',
+          'scheduler-stats',
+          'capabilities',
+          'os-quota-class-sets',
+        ]);
+      });
+    });
+
+    block('admin', 'QoS specs', function () {
+      let qosId: string | undefined;
+      let typeId: string | undefined;
+      const qid = (): string => qosId ?? expect.fail('no QoS specs: qos-create failed');
+      const tid = (): string => typeId ?? expect.fail('no type: type-create failed');
+
+      it('`cinder qos-create` prints the specs; `qos-list` lists them', async function () {
+        const created = parseProps(await cinderOk('qos-create', 'cli-gold', 'consumer=both', 'total_iops_sec=500'));
+        expect(created).to.include({ name: 'cli-gold', consumer: 'both', specs: 'total_iops_sec : 500' });
+        qosId = created.id;
+        expect(parseList(await cinderOk('qos-list')).find((r) => r.ID === qid())).to.include({ Name: 'cli-gold', Consumer: 'both' });
+        typeId = parseList(await cinderOk('type-create', 'cli-qos-type'))[0].ID;
+      });
+
+      it('`cinder qos-key set/unset` changes the specs `qos-show` prints', async function () {
+        await cinderOk('qos-key', qid(), 'set', 'write_iops_sec=50');
+        await cinderOk('qos-key', qid(), 'unset', 'total_iops_sec');
+        expect(parseProps(await cinderOk('qos-show', qid()))).to.include({ specs: 'write_iops_sec : 50' });
+      });
+
+      it('`cinder qos-associate` shows in `qos-get-association` and on the type; `qos-disassociate-all` clears it', async function () {
+        await cinderOk('qos-associate', qid(), tid());
+        expect(parseList(await cinderOk('qos-get-association', qid()))).to.deep.equal([{ Association_Type: 'volume_type', Name: 'cli-qos-type', ID: tid() }]);
+        expect(parseProps(await cinderOk('type-show', tid())).qos_specs_id).to.equal(qid());
+        const r = await cinder('qos-delete', qid());
+        expect(r.code).to.not.equal(0);
+        expect(r.stderr).to.contain('in use');
+        await cinderOk('qos-disassociate-all', qid());
+        expect(parseList(await cinderOk('qos-get-association', qid()))).to.deep.equal([]);
+      });
+
+      it('`cinder qos-delete` removes the specs from `qos-list`', async function () {
+        await cinderOk('qos-delete', qid());
+        expect(parseList(await cinderOk('qos-list')).map((r) => r.ID)).to.not.include(qid());
+        await cinderOk('type-delete', tid());
+      });
+    });
+
+    block('admin', 'private types, type access and encryption types', function () {
+      let typeId: string | undefined;
+      const tid = (): string => typeId ?? expect.fail('no type: type-create failed');
+
+      it('`cinder type-create --is-public false` makes a private type; `type-access-add/list/remove` manage who may use it', async function () {
+        const rows = parseList(await cinderOk('type-create', '--is-public', 'false', 'cli-private'));
+        expect(rows[0]).to.include({ Name: 'cli-private', Is_Public: 'False' });
+        typeId = rows[0].ID;
+        await cinderOk('type-access-add', '--volume-type', tid(), '--project-id', 'other-project');
+        expect(parseList(await cinderOk('type-access-list', '--volume-type', tid()))).to.deep.equal([{ Volume_type_ID: tid(), Project_ID: 'other-project' }]);
+        const again = await cinder('type-access-add', '--volume-type', tid(), '--project-id', 'other-project');
+        expect(again.code).to.not.equal(0);
+        expect(again.stderr).to.contain('(HTTP 409)');
+        await cinderOk('type-access-remove', '--volume-type', tid(), '--project-id', 'other-project');
+        expect(parseList(await cinderOk('type-access-list', '--volume-type', tid()))).to.deep.equal([]);
+      });
+
+      it("`cinder encryption-type-create/update/show/delete` manage the type's encryption", async function () {
+        const created = parseList(
+          await cinderOk(
+            'encryption-type-create',
+            'cli-private',
+            'luks',
+            '--cipher',
+            'aes-xts-plain64',
+            '--key-size',
+            '256',
+            '--control-location',
+            'front-end',
+          ),
+        );
+        expect(created[0]).to.include({
+          'Volume Type ID': tid(),
+          Provider: 'luks',
+          Cipher: 'aes-xts-plain64',
+          'Key Size': '256',
+          'Control Location': 'front-end',
+        });
+        await cinderOk('encryption-type-update', 'cli-private', '--cipher', 'aes-cbc-essiv');
+        expect(parseList(await cinderOk('encryption-type-show', 'cli-private'))[0]).to.include({ Cipher: 'aes-cbc-essiv', 'Key Size': '256' });
+        expect(parseList(await cinderOk('encryption-type-list')).map((r) => r['Volume Type ID'])).to.include(tid());
+        const bad = await cinder('encryption-type-create', 'cli-private', 'luks', '--control-location', 'front-end');
+        expect(bad.code).to.not.equal(0);
+        await cinderOk('encryption-type-delete', 'cli-private');
+        expect(parseList(await cinderOk('encryption-type-show', 'cli-private'))).to.deep.equal([]);
+        await cinderOk('type-delete', tid());
       });
     });
 

@@ -86,6 +86,8 @@ export interface Keystone {
   bootstrapMs: number;
   projects: { service: string; alpha: string; beta: string };
   users: { service: KeystoneUser; alphaMember: KeystoneUser; betaMember: KeystoneUser; alphaAdmin: KeystoneUser };
+  /** `keystone-manage bootstrap`'s admin (project admin): may create projects and users, as Tempest's admin must. */
+  bootstrapAdmin: KeystoneUser;
   /** The volume API's `auth.keystone` settings for the service user. */
   serviceAuth(extra?: Record<string, unknown>): Record<string, unknown>;
   /** Password authentication, project scope: what cinderclient and Rally do. */
@@ -465,6 +467,7 @@ export async function startKeystone(opts: StartKeystoneOptions = {}): Promise<Ke
       bootstrapMs,
       projects,
       users,
+      bootstrapAdmin: adminUser,
       serviceAuth(extra = {}) {
         return { url, username: users.service.name, password: users.service.password, project_name: 'service', ...extra };
       },

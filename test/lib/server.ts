@@ -8,11 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/log';
-import { buildApp, buildServices, buildWorker, type Services } from '../../src/bootstrap';
+import { buildApp, buildServices, buildWorker, startSchedulerHeartbeat, type Services } from '../../src/bootstrap';
 import { closeServer, listen } from '../../src/lifecycle';
-import type { App } from '../../src/api/app';
+import { createApp, type App } from '../../src/api/app';
 import type { WorkerLoop } from '../../src/worker/worker-loop';
 import { createTestDatabase } from './postgres';
+import { RoleTokenStrategy } from './role-auth';
 
 export interface Reply {
   status: number;
@@ -56,7 +57,8 @@ export function tmpDir(prefix = 'volume-api-test-'): string {
 /** `postgres` when this mocha run tests the PostgreSQL store (scripts/test-all.sh's second pass). */
 export const TEST_ENGINE = process.env.VOLUME_API_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
 
-export async function startServer(overrides: Record<string, unknown> = {}, opts: { worker?: boolean } = {}): Promise<TestServer> {
+/** `roleTokens`: callers' roles come from their token's user name (role-auth.ts), so members can be tested. */
+export async function startServer(overrides: Record<string, unknown> = {}, opts: { worker?: boolean; roleTokens?: boolean } = {}): Promise<TestServer> {
   const dataDir = tmpDir();
   // Issue 8: the same suites against a fresh database in the run's throwaway PostgreSQL.
   const pgDb = TEST_ENGINE === 'postgres' && overrides.database_url === undefined ? await createTestDatabase() : undefined;
@@ -65,10 +67,13 @@ export async function startServer(overrides: Record<string, unknown> = {}, opts:
   const logStream = fs.createWriteStream(path.join(dataDir, 'test.log'));
   const log = createLogger('volume-api', config.log_level, logStream);
   const services = await buildServices(config, log);
-  const worker = buildWorker(services, log.child({ component: 'volume-worker' }, true));
+  // Not a "simple" child, as in standalone.ts: its own stream levels, so set-log can tell it from the API's.
+  const worker = buildWorker(services, log.child({ component: 'volume-worker' }));
   services.queue.onEnqueue(() => worker.wake());
   if (opts.worker !== false) await worker.start();
-  const app = buildApp(services);
+  // As server.ts and standalone.ts: the API process heartbeats as cinder-scheduler.
+  const heartbeat = await startSchedulerHeartbeat(services);
+  const app = opts.roleTokens ? createApp({ ...services, auth: new RoleTokenStrategy() }) : buildApp(services);
   const address = await listen(app, config);
   const url = `http://127.0.0.1:${address.port}`;
 
@@ -111,6 +116,7 @@ export async function startServer(overrides: Record<string, unknown> = {}, opts:
     waitForVolume,
     async close() {
       await closeServer(app, { drainDelayMs: 0, forceAfterMs: 1000 });
+      heartbeat.stop();
       await worker.stop();
       await services.store.close();
       await pgDb?.drop();

@@ -10,7 +10,7 @@ import type { ApiDeps } from '../deps';
 import { LIST_RESOURCES } from '../list-query';
 import { listRequest } from '../list-route';
 import { MV } from '../microversions';
-import { ctxOf, param, sendEmpty, actionName, noSuchAction } from '../request';
+import { actionRoute, ctxOf, param, sendEmpty } from '../request';
 import { validateAttachmentCreate, validateAttachmentCreateWithMode, validateAttachmentUpdate } from '../schemas/attachments';
 import * as view from '../views/attachments';
 
@@ -65,12 +65,12 @@ export function attachmentController(deps: ApiDeps) {
       res.send(200, view.list(remaining, { detail: false }));
     },
 
-    async action(req: Request, res: Response): Promise<void> {
-      const name = actionName(req.body);
-      if (name !== 'os-complete') throw noSuchAction(name);
-      if (!req.apiVersion!.atLeast(MV.NEW_ATTACH_COMPLETION)) throw new NotFoundError();
-      await deps.attachments.complete(ctxOf(req), param(req, 'attachment_id'));
-      sendEmpty(res, 204);
-    },
+    action: actionRoute('attachment_id', {
+      async 'os-complete'(req, res, id) {
+        if (!req.apiVersion!.atLeast(MV.NEW_ATTACH_COMPLETION)) throw new NotFoundError();
+        await deps.attachments.complete(ctxOf(req), id);
+        sendEmpty(res, 204);
+      },
+    }),
   };
 }

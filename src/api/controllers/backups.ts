@@ -8,7 +8,7 @@ import type { Request, Response } from 'restify';
 import type { ApiDeps } from '../deps';
 import { LIST_RESOURCES } from '../list-query';
 import { pagedListRoutes } from '../list-route';
-import { ctxOf, param, sendEmpty, viewOf, trimmed, actionName, noSuchAction } from '../request';
+import { actionRoute, ctxOf, param, sendEmpty, viewOf, trimmed, withoutArguments } from '../request';
 import { toBoolean } from '../schemas/parameter-types';
 import {
   validateBackupCreate,
@@ -77,24 +77,13 @@ export function backupController(deps: ApiDeps) {
       res.send(201, { backup: view.summary(viewOf(req), record) });
     },
 
-    async action(req: Request, res: Response): Promise<void> {
-      const ctx = ctxOf(req);
-      const id = param(req, 'backup_id');
-      const name = actionName(req.body);
-      switch (name) {
-        case 'os-reset_status': {
-          const { status } = validateBackupResetStatus(req.body);
-          await deps.backups.resetStatus(ctx, id, status);
-          break;
-        }
-        case 'os-force_delete':
-          validateBackupForceDelete(req.body);
-          await deps.backups.delete(ctx, id, { force: true });
-          break;
-        default:
-          throw noSuchAction(name);
-      }
-      sendEmpty(res, 202);
-    },
+    action: actionRoute('backup_id', {
+      async 'os-reset_status'(req, res, id) {
+        const { status } = validateBackupResetStatus(req.body);
+        await deps.backups.resetStatus(ctxOf(req), id, status);
+        sendEmpty(res, 202);
+      },
+      'os-force_delete': withoutArguments(validateBackupForceDelete, (ctx, id) => deps.backups.delete(ctx, id, { force: true })),
+    }),
   };
 }

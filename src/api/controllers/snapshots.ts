@@ -7,7 +7,7 @@ import type { ApiDeps } from '../deps';
 import { LIST_RESOURCES } from '../list-query';
 import { pagedListRoutes } from '../list-route';
 import { MV } from '../microversions';
-import { ctxOf, param, sendEmpty, viewOf, trimmed, actionName, noSuchAction } from '../request';
+import { actionRoute, ctxOf, param, sendEmpty, viewOf, trimmed } from '../request';
 import { toBoolean } from '../schemas/parameter-types';
 import { validateSnapshotCreate, validateSnapshotResetStatus, validateSnapshotUpdate, validateSnapshotUpdateStatus } from '../schemas/snapshots';
 import * as view from '../views/snapshots';
@@ -49,28 +49,22 @@ export function snapshotController(deps: ApiDeps) {
       sendEmpty(res, 202);
     },
 
-    async action(req: Request, res: Response): Promise<void> {
-      const ctx = ctxOf(req);
-      const id = param(req, 'snapshot_id');
-      const name = actionName(req.body);
-      switch (name) {
-        case 'os-reset_status': {
-          const { status } = validateSnapshotResetStatus(req.body);
-          await deps.snapshots.resetStatus(ctx, id, status);
-          break;
-        }
-        case 'os-force_delete':
-          await deps.snapshots.delete(ctx, id, { force: true });
-          break;
-        case 'os-update_snapshot_status': {
-          const { status, progress } = validateSnapshotUpdateStatus(req.body);
-          await deps.snapshots.updateStatus(ctx, id, status, progress);
-          break;
-        }
-        default:
-          throw noSuchAction(name);
-      }
-      sendEmpty(res, 202);
-    },
+    action: actionRoute('snapshot_id', {
+      async 'os-reset_status'(req, res, id) {
+        const { status } = validateSnapshotResetStatus(req.body);
+        await deps.snapshots.resetStatus(ctxOf(req), id, status);
+        sendEmpty(res, 202);
+      },
+      async 'os-force_delete'(req, res, id) {
+        // Cinder does not validate this body.
+        await deps.snapshots.delete(ctxOf(req), id, { force: true });
+        sendEmpty(res, 202);
+      },
+      async 'os-update_snapshot_status'(req, res, id) {
+        const { status, progress } = validateSnapshotUpdateStatus(req.body);
+        await deps.snapshots.updateStatus(ctxOf(req), id, status, progress);
+        sendEmpty(res, 202);
+      },
+    }),
   };
 }

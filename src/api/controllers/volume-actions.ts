@@ -5,18 +5,15 @@
  * volume lookup), then calls the action service. Success is 202 with an empty body, except
  * os-set_bootable (200, empty) and os-initialize_connection (200, {"connection_info": ...}).
  */
-import type { Request, Response } from 'restify';
 import { BadRequestError, NotFoundError } from '../../errors';
 import { MIGRATION_STATUSES, RESETTABLE_ATTACH_STATUSES, VOLUME_STATUSES } from '../../services/volume-states';
 import type { ResetStatusInput } from '../../services/volume-action-service';
 import type { ApiDeps } from '../deps';
 import { MV } from '../microversions';
-import { ctxOf, param, sendEmpty, actionName, noSuchAction } from '../request';
+import { actionRoute, ctxOf, sendEmpty, withoutArguments, type ActionHandler } from '../request';
 import { DB_MAX_INT, toBoolean } from '../schemas/parameter-types';
 import { pyRepr } from '../schemas/validator';
 import * as s from '../schemas/volume-actions';
-
-type ActionHandler = (req: Request, res: Response, id: string) => Promise<void>;
 
 /** Python's repr of a tuple of strings, as Cinder prints its status lists. */
 function pyTuple(items: readonly string[]): string {
@@ -79,11 +76,7 @@ export function volumeActionController(deps: ApiDeps) {
       sendEmpty(res, 202);
     },
 
-    async 'os-force_delete'(req, res, id) {
-      s.validateForceDelete(req.body);
-      await deps.actions.forceDelete(ctxOf(req), id);
-      sendEmpty(res, 202);
-    },
+    'os-force_delete': withoutArguments(s.validateForceDelete, (ctx, id) => deps.actions.forceDelete(ctx, id)),
 
     async 'os-set_bootable'(req, res, id) {
       const { bootable } = s.validateSetBootable(req.body)['os-set_bootable'];
@@ -111,17 +104,8 @@ export function volumeActionController(deps: ApiDeps) {
       sendEmpty(res, 202);
     },
 
-    async 'os-reserve'(req, res, id) {
-      s.validateReserve(req.body);
-      await deps.actions.reserve(ctxOf(req), id);
-      sendEmpty(res, 202);
-    },
-
-    async 'os-unreserve'(req, res, id) {
-      s.validateUnreserve(req.body);
-      await deps.actions.unreserve(ctxOf(req), id);
-      sendEmpty(res, 202);
-    },
+    'os-reserve': withoutArguments(s.validateReserve, (ctx, id) => deps.actions.reserve(ctx, id)),
+    'os-unreserve': withoutArguments(s.validateUnreserve, (ctx, id) => deps.actions.unreserve(ctx, id)),
 
     async 'os-initialize_connection'(req, res, id) {
       const { connector } = s.validateInitializeConnection(req.body)['os-initialize_connection'];
@@ -140,17 +124,8 @@ export function volumeActionController(deps: ApiDeps) {
       sendEmpty(res, 202);
     },
 
-    async 'os-begin_detaching'(req, res, id) {
-      s.validateBeginDetaching(req.body);
-      await deps.actions.beginDetaching(ctxOf(req), id);
-      sendEmpty(res, 202);
-    },
-
-    async 'os-roll_detaching'(req, res, id) {
-      s.validateRollDetaching(req.body);
-      await deps.actions.rollDetaching(ctxOf(req), id);
-      sendEmpty(res, 202);
-    },
+    'os-begin_detaching': withoutArguments(s.validateBeginDetaching, (ctx, id) => deps.actions.beginDetaching(ctx, id)),
+    'os-roll_detaching': withoutArguments(s.validateRollDetaching, (ctx, id) => deps.actions.rollDetaching(ctx, id)),
 
     async 'os-detach'(req, res, id) {
       const body = s.validateDetach(req.body)['os-detach'];
@@ -158,11 +133,8 @@ export function volumeActionController(deps: ApiDeps) {
       sendEmpty(res, 202);
     },
 
-    async 'os-terminate_connection'(req, res, id) {
-      s.validateTerminateConnection(req.body);
-      await deps.actions.terminateConnection(ctxOf(req), id);
-      sendEmpty(res, 202);
-    },
+    // The connector is validated but not needed: the file backend has nothing to undo.
+    'os-terminate_connection': withoutArguments(s.validateTerminateConnection, (ctx, id) => deps.actions.terminateConnection(ctx, id)),
 
     async 'os-force_detach'(req, res, id) {
       const body = s.validateForceDetach(req.body)['os-force_detach'];
@@ -171,12 +143,5 @@ export function volumeActionController(deps: ApiDeps) {
     },
   };
 
-  return {
-    async action(req: Request, res: Response): Promise<void> {
-      const name = actionName(req.body);
-      const handler = Object.prototype.hasOwnProperty.call(actions, name) ? actions[name] : undefined;
-      if (!handler) throw noSuchAction(name);
-      await handler(req, res, param(req, 'volume_id'));
-    },
-  };
+  return { action: actionRoute('volume_id', actions) };
 }

@@ -1,11 +1,23 @@
-/* Volume types, extra specs and 3.62 default types. Writes are admin-only (the service checks). */
+/*
+ * Volume types, extra specs, type access (private types) and 3.62 default types. Writes and access lists
+ * are admin-only (the service checks).
+ */
 import type { Request, Response } from 'restify';
-import { BadRequestError, InvalidInputError } from '../../errors';
+import { BadRequestError } from '../../errors';
+import { seesTypeAccessFlag } from '../../services/volume-type-service';
 import type { ApiDeps } from '../deps';
-import { ctxOf, param, queryOf, viewOf, sendEmpty } from '../request';
+import { actionRoute, ctxOf, param, queryOf, viewOf, sendEmpty } from '../request';
 import { toBoolean } from '../schemas/parameter-types';
-import { validateDefaultTypeSet, validateExtraSpecKeyBody, validateExtraSpecsBody, validateTypeCreate, validateTypeUpdate } from '../schemas/volume-types';
-import { volumeType, volumeTypeList } from '../views/volume-types';
+import {
+  validateAddProjectAccess,
+  validateDefaultTypeSet,
+  validateExtraSpecKeyBody,
+  validateExtraSpecsBody,
+  validateRemoveProjectAccess,
+  validateTypeCreate,
+  validateTypeUpdate,
+} from '../schemas/volume-types';
+import { typeAccessList, volumeType, volumeTypeList } from '../views/volume-types';
 
 /** `is_public`: admins get public types when omitted and all with `None`; anything else is a boolean. */
 function isPublicFilter(raw: string | undefined): boolean | undefined {
@@ -20,12 +32,16 @@ function isPublicFilter(raw: string | undefined): boolean | undefined {
 export function volumeTypeController(deps: ApiDeps) {
   return {
     async list(req: Request, res: Response): Promise<void> {
-      const types = await deps.types.list(ctxOf(req), isPublicFilter(queryOf(req).is_public));
-      res.send(200, volumeTypeList(viewOf(req), types));
+      const ctx = ctxOf(req);
+      const types = await deps.types.list(ctx, isPublicFilter(queryOf(req).is_public));
+      res.send(200, volumeTypeList(viewOf(req), types, seesTypeAccessFlag(ctx)));
     },
 
     async show(req: Request, res: Response): Promise<void> {
-      res.send(200, { volume_type: volumeType(viewOf(req), await deps.types.get(ctxOf(req), param(req, 'type_id'))) });
+      const ctx = ctxOf(req);
+      const id = param(req, 'type_id');
+      const route = id === 'default' ? 'default' : 'show';
+      res.send(200, { volume_type: volumeType(viewOf(req), await deps.types.get(ctx, id), { route, accessFlag: seesTypeAccessFlag(ctx) }) });
     },
 
     async create(req: Request, res: Response): Promise<void> {
@@ -37,23 +53,39 @@ export function volumeTypeController(deps: ApiDeps) {
         is_public: isPublic === undefined ? undefined : toBoolean(isPublic),
         extra_specs: t.extra_specs,
       });
-      res.send(200, { volume_type: volumeType(viewOf(req), created) });
+      res.send(200, { volume_type: volumeType(viewOf(req), created, { route: 'create', accessFlag: seesTypeAccessFlag(ctxOf(req)) }) });
     },
 
     async update(req: Request, res: Response): Promise<void> {
       const { volume_type: t } = validateTypeUpdate(req.body);
       const name = t.name ?? undefined;
       if (name === undefined && (t.description === undefined || t.description === null) && (t.is_public === undefined || t.is_public === null)) {
-        throw new InvalidInputError('Specify volume type name, description, is_public or a combination thereof.');
+        throw new BadRequestError('Specify volume type name, description, is_public or a combination thereof.');
       }
-      if (name !== undefined && name.trim() === '') throw new InvalidInputError('Volume type name can not be empty.');
+      if (name !== undefined && name.trim() === '') throw new BadRequestError('Volume type name can not be empty.');
       const updated = await deps.types.update(ctxOf(req), param(req, 'type_id'), {
         name: name?.trim(),
         description: t.description ?? undefined,
         is_public: t.is_public === undefined || t.is_public === null ? undefined : toBoolean(t.is_public),
       });
-      res.send(200, { volume_type: volumeType(viewOf(req), updated) });
+      res.send(200, { volume_type: volumeType(viewOf(req), updated, { route: 'update', accessFlag: false }) });
     },
+
+    async listAccess(req: Request, res: Response): Promise<void> {
+      res.send(200, typeAccessList(await deps.types.listAccess(ctxOf(req), param(req, 'type_id'))));
+    },
+
+    /** POST /types/{id}/action: addProjectAccess, removeProjectAccess (202, no body). */
+    action: actionRoute('type_id', {
+      async addProjectAccess(req, res, id) {
+        await deps.types.addAccess(ctxOf(req), id, validateAddProjectAccess(req.body).addProjectAccess.project);
+        sendEmpty(res, 202);
+      },
+      async removeProjectAccess(req, res, id) {
+        await deps.types.removeAccess(ctxOf(req), id, validateRemoveProjectAccess(req.body).removeProjectAccess.project);
+        sendEmpty(res, 202);
+      },
+    }),
 
     async remove(req: Request, res: Response): Promise<void> {
       await deps.types.delete(ctxOf(req), param(req, 'type_id'));

@@ -56,3 +56,8 @@ export const validateDefaultTypeSet = validator(
     { additionalProperties: false },
   ),
 );
+
+/** POST /types/{id}/action addProjectAccess / removeProjectAccess (cinder/api/schemas/volume_type_access.py). */
+const ProjectAccess = Type.Object({ project: Type.String({ minLength: 1, maxLength: 255 }) }, { additionalProperties: false });
+export const validateAddProjectAccess = validator(Type.Object({ addProjectAccess: ProjectAccess }, { additionalProperties: false }));
+export const validateRemoveProjectAccess = validator(Type.Object({ removeProjectAccess: ProjectAccess }, { additionalProperties: false }));

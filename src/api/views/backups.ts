@@ -7,7 +7,7 @@
 import { MV } from '../microversions';
 import { renderTimestamp } from '../../db/time';
 import type { BackupRecord } from '../../services/backup-service';
-import { type ListPage, type ViewContext, pagedList, resourceLinks } from './view-context';
+import { type ViewContext, pagedLists, resourceLinks } from './view-context';
 
 export function summary(v: ViewContext, r: BackupRecord): Record<string, unknown> {
   return { id: r.row.id, name: r.row.name, links: resourceLinks(v, 'backups', r.row.id) };
@@ -40,12 +40,4 @@ export function detail(v: ViewContext, r: BackupRecord): Record<string, unknown>
   return out;
 }
 
-export type BackupListPage = ListPage<BackupRecord>;
-
-export function summaryList(v: ViewContext, page: BackupListPage): Record<string, unknown> {
-  return pagedList(v, 'backups', 'backups', page, (r) => summary(v, r));
-}
-
-export function detailList(v: ViewContext, page: BackupListPage): Record<string, unknown> {
-  return pagedList(v, 'backups', 'backups/detail', page, (r) => detail(v, r));
-}
+export const { summaryList, detailList } = pagedLists<BackupRecord>('backups', summary, detail);

@@ -7,7 +7,7 @@
 import { renderTimestamp } from '../../db/time';
 import type { SnapshotRecord } from '../../services/snapshot-service';
 import { MV } from '../microversions';
-import { type ListPage, type ViewContext, pagedList } from './view-context';
+import { type ViewContext, pagedLists } from './view-context';
 
 function base(r: SnapshotRecord): Record<string, unknown> {
   const row = r.row;
@@ -41,12 +41,4 @@ export function detail(v: ViewContext, r: SnapshotRecord, opts: { extended: bool
   return out;
 }
 
-export type SnapshotListPage = ListPage<SnapshotRecord>;
-
-export function summaryList(v: ViewContext, page: SnapshotListPage): Record<string, unknown> {
-  return pagedList(v, 'snapshots', 'snapshots', page, (r) => summary(v, r));
-}
-
-export function detailList(v: ViewContext, page: SnapshotListPage): Record<string, unknown> {
-  return pagedList(v, 'snapshots', 'snapshots/detail', page, (r) => detail(v, r, { extended: true }));
-}
+export const { summaryList, detailList } = pagedLists<SnapshotRecord>('snapshots', summary, (v, r) => detail(v, r, { extended: true }));

@@ -65,7 +65,7 @@ export interface ListPage<Item> {
 }
 
 /** The body of every paged Cinder list: `{<key>: [...], <key>_links?: [next], count?}`. */
-export function pagedList<Item extends { row: { id: string } }>(
+function pagedList<Item extends { row: { id: string } }>(
   v: ViewContext,
   key: string,
   path: string,
@@ -84,4 +84,14 @@ export function pagedList<Item extends { row: { id: string } }>(
   if (links) out[`${key}_links`] = links;
   if (page.count !== undefined) out.count = page.count;
   return out;
+}
+
+type ItemView<Item> = (v: ViewContext, r: Item) => Record<string, unknown>;
+
+/** The summary and detail list bodies of a paged collection (`<collection>` and `<collection>/detail`). */
+export function pagedLists<Item extends { row: { id: string } }>(collection: string, summary: ItemView<Item>, detail: ItemView<Item>) {
+  return {
+    summaryList: (v: ViewContext, page: ListPage<Item>) => pagedList(v, collection, collection, page, (r) => summary(v, r)),
+    detailList: (v: ViewContext, page: ListPage<Item>) => pagedList(v, collection, `${collection}/detail`, page, (r) => detail(v, r)),
+  };
 }

@@ -7,7 +7,7 @@ import { renderTimestamp } from '../../db/time';
 import type { VolumeRecord } from '../../services/volume-service';
 import { publicStatus } from '../../services/volume-states';
 import { MV } from '../microversions';
-import { type ListPage, type ViewContext, pagedList, resourceLinks } from './view-context';
+import { type ViewContext, pagedLists, resourceLinks } from './view-context';
 
 /** Admin metadata keys Cinder shows among `metadata`. */
 const VISIBLE_ADMIN_METADATA = ['readonly', 'attached_mode'];
@@ -79,12 +79,4 @@ export function detail(v: ViewContext, r: VolumeRecord, opts: { adminKeys: boole
   return out;
 }
 
-export type VolumeListPage = ListPage<VolumeRecord>;
-
-export function summaryList(v: ViewContext, page: VolumeListPage): Record<string, unknown> {
-  return pagedList(v, 'volumes', 'volumes', page, (r) => summary(v, r));
-}
-
-export function detailList(v: ViewContext, page: VolumeListPage): Record<string, unknown> {
-  return pagedList(v, 'volumes', 'volumes/detail', page, (r) => detail(v, r, { adminKeys: true }));
-}
+export const { summaryList, detailList } = pagedLists<VolumeRecord>('volumes', summary, (v, r) => detail(v, r, { adminKeys: true }));

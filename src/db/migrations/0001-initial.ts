@@ -5,13 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { nowIso } from '../time';
+import { idColumn, keyValueTable, ownedIdColumns, softDeleteColumns } from './columns';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('volumes')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('project_id', 'text', (c) => c.notNull())
-    .addColumn('user_id', 'text', (c) => c.notNull())
+    .$call(ownedIdColumns)
     .addColumn('name', 'text')
     .addColumn('description', 'text')
     .addColumn('size', 'integer', (c) => c.notNull())
@@ -29,51 +28,25 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('host', 'text')
     .addColumn('provider_location', 'text')
     .addColumn('consumes_quota', 'integer', (c) => c.notNull().defaultTo(1))
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('updated_at', 'text')
-    .addColumn('deleted_at', 'text')
-    .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+    .$call(softDeleteColumns)
     .execute();
   await db.schema.createIndex('volumes_project_deleted_idx').on('volumes').columns(['project_id', 'deleted', 'created_at']).execute();
 
-  await db.schema
-    .createTable('volume_metadata')
-    .addColumn('volume_id', 'text', (c) => c.notNull().references('volumes.id'))
-    .addColumn('key', 'text', (c) => c.notNull())
-    .addColumn('value', 'text', (c) => c.notNull())
-    .addColumn('position', 'integer', (c) => c.notNull())
-    .addPrimaryKeyConstraint('volume_metadata_pk', ['volume_id', 'key'])
-    .execute();
-
-  await db.schema
-    .createTable('volume_admin_metadata')
-    .addColumn('volume_id', 'text', (c) => c.notNull().references('volumes.id'))
-    .addColumn('key', 'text', (c) => c.notNull())
-    .addColumn('value', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('volume_admin_metadata_pk', ['volume_id', 'key'])
-    .execute();
+  await keyValueTable(db, 'volume_metadata', 'volume_id', 'volumes.id', { ordered: true }).execute();
+  await keyValueTable(db, 'volume_admin_metadata', 'volume_id', 'volumes.id', { ordered: false }).execute();
 
   await db.schema
     .createTable('volume_types')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .$call(idColumn)
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('description', 'text')
     .addColumn('is_public', 'integer', (c) => c.notNull().defaultTo(1))
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('updated_at', 'text')
-    .addColumn('deleted_at', 'text')
-    .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+    .$call(softDeleteColumns)
     .execute();
   // Names are unique among live types only; a deleted type's name may be reused.
   await sql`create unique index volume_types_live_name_idx on volume_types (name) where deleted = 0`.execute(db);
 
-  await db.schema
-    .createTable('volume_type_extra_specs')
-    .addColumn('volume_type_id', 'text', (c) => c.notNull().references('volume_types.id'))
-    .addColumn('key', 'text', (c) => c.notNull())
-    .addColumn('value', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('volume_type_extra_specs_pk', ['volume_type_id', 'key'])
-    .execute();
+  await keyValueTable(db, 'volume_type_extra_specs', 'volume_type_id', 'volume_types.id', { ordered: false }).execute();
 
   await db.schema
     .createTable('default_types')
@@ -100,7 +73,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('operations')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .$call(idColumn)
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('resource_type', 'text', (c) => c.notNull())
     .addColumn('resource_id', 'text', (c) => c.notNull())

@@ -4,13 +4,12 @@
  * return to it).
  */
 import type { Kysely } from 'kysely';
+import { idColumn, keyValueTable, ownedIdColumns, softDeleteColumns } from './columns';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('snapshots')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('project_id', 'text', (c) => c.notNull())
-    .addColumn('user_id', 'text', (c) => c.notNull())
+    .$call(ownedIdColumns)
     .addColumn('volume_id', 'text', (c) => c.notNull())
     .addColumn('name', 'text')
     .addColumn('description', 'text')
@@ -20,26 +19,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('volume_type_id', 'text', (c) => c.notNull())
     .addColumn('provider_location', 'text')
     .addColumn('consumes_quota', 'integer', (c) => c.notNull().defaultTo(1))
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('updated_at', 'text')
-    .addColumn('deleted_at', 'text')
-    .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+    .$call(softDeleteColumns)
     .execute();
   await db.schema.createIndex('snapshots_volume_idx').on('snapshots').columns(['volume_id', 'deleted']).execute();
   await db.schema.createIndex('snapshots_project_idx').on('snapshots').columns(['project_id', 'deleted', 'created_at']).execute();
 
-  await db.schema
-    .createTable('snapshot_metadata')
-    .addColumn('snapshot_id', 'text', (c) => c.notNull().references('snapshots.id'))
-    .addColumn('key', 'text', (c) => c.notNull())
-    .addColumn('value', 'text', (c) => c.notNull())
-    .addColumn('position', 'integer', (c) => c.notNull())
-    .addPrimaryKeyConstraint('snapshot_metadata_pk', ['snapshot_id', 'key'])
-    .execute();
+  await keyValueTable(db, 'snapshot_metadata', 'snapshot_id', 'snapshots.id', { ordered: true }).execute();
 
   await db.schema
     .createTable('attachments')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .$call(idColumn)
     .addColumn('volume_id', 'text', (c) => c.notNull())
     .addColumn('project_id', 'text', (c) => c.notNull())
     .addColumn('instance_uuid', 'text')
@@ -51,16 +40,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('connection_info', 'text')
     .addColumn('attach_time', 'text')
     .addColumn('detach_time', 'text')
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('updated_at', 'text')
-    .addColumn('deleted_at', 'text')
-    .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+    .$call(softDeleteColumns)
     .execute();
   await db.schema.createIndex('attachments_volume_idx').on('attachments').columns(['volume_id', 'deleted']).execute();
 
   await db.schema
     .createTable('messages')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .$call(idColumn)
     .addColumn('project_id', 'text', (c) => c.notNull())
     .addColumn('request_id', 'text')
     .addColumn('resource_type', 'text', (c) => c.notNull())

@@ -1,12 +1,11 @@
 /* 0003: volume backups and their metadata (docs/api.md, Backups). */
 import type { Kysely } from 'kysely';
+import { keyValueTable, ownedIdColumns, softDeleteColumns } from './columns';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('backups')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('project_id', 'text', (c) => c.notNull())
-    .addColumn('user_id', 'text', (c) => c.notNull())
+    .$call(ownedIdColumns)
     .addColumn('volume_id', 'text', (c) => c.notNull())
     .addColumn('snapshot_id', 'text')
     .addColumn('parent_id', 'text')
@@ -19,21 +18,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('fail_reason', 'text')
     .addColumn('data_timestamp', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('updated_at', 'text')
-    .addColumn('deleted_at', 'text')
-    .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+    .$call(softDeleteColumns)
     .execute();
   await db.schema.createIndex('backups_project_idx').on('backups').columns(['project_id', 'deleted', 'created_at']).execute();
   await db.schema.createIndex('backups_volume_idx').on('backups').columns(['volume_id', 'deleted']).execute();
   await db.schema.createIndex('backups_parent_idx').on('backups').columns(['parent_id', 'deleted']).execute();
 
-  await db.schema
-    .createTable('backup_metadata')
-    .addColumn('backup_id', 'text', (c) => c.notNull().references('backups.id'))
-    .addColumn('key', 'text', (c) => c.notNull())
-    .addColumn('value', 'text', (c) => c.notNull())
-    .addColumn('position', 'integer', (c) => c.notNull())
-    .addPrimaryKeyConstraint('backup_metadata_pk', ['backup_id', 'key'])
-    .execute();
+  await keyValueTable(db, 'backup_metadata', 'backup_id', 'backups.id', { ordered: true }).execute();
 }

@@ -4,11 +4,12 @@
  * its row with `deleted = 1`.
  */
 import type { Kysely } from 'kysely';
+import { idColumn, softDeleteColumns } from './columns';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('transfers')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .$call(idColumn)
     .addColumn('volume_id', 'text', (c) => c.notNull())
     .addColumn('name', 'text')
     .addColumn('salt', 'text', (c) => c.notNull())
@@ -17,10 +18,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('destination_project_id', 'text')
     .addColumn('accepted', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('no_snapshots', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('updated_at', 'text')
-    .addColumn('deleted_at', 'text')
-    .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+    .$call(softDeleteColumns)
     .execute();
   await db.schema.createIndex('transfers_volume_idx').on('transfers').columns(['volume_id', 'deleted']).execute();
 }

@@ -3,9 +3,9 @@
  * detached attachment is soft-deleted (deleted = 1, attach_status 'detached', detach_time), as Cinder
  * does, so every query below filters on deleted = 0. Column names reach SQL only from the fixed sets here.
  */
-import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Updateable } from 'kysely';
+import type { Expression, ExpressionBuilder, SqlBool, Updateable } from 'kysely';
 import type { Db } from '../store';
-import { SortableTable } from './keyset';
+import { listRows, scopeConditions, SortableTable, type ListQuery, type SortKey } from './keyset';
 import type { AttachmentRow, AttachmentsTable, Database } from '../schema';
 
 /** Columns an attachment list may be sorted by, and those an admin may filter on. */
@@ -32,43 +32,22 @@ export interface AttachmentFilter {
   value: string;
 }
 
-export interface AttachmentSortKey {
-  column: AttachmentColumn;
-  dir: 'asc' | 'desc';
-}
+export type AttachmentSortKey = SortKey<AttachmentColumn>;
 
-export interface AttachmentListQuery {
-  /** Restrict to one project; undefined lists every project. */
-  projectId?: string;
-  filters: AttachmentFilter[];
-  /** A filter that can match nothing (an admin's unknown key): the list is empty. */
-  matchesNothing: boolean;
-  sort: AttachmentSortKey[];
-  marker?: AttachmentRow;
-  limit: number;
-  offset: number;
-}
+export type AttachmentListQuery = ListQuery<AttachmentRow, AttachmentColumn, AttachmentFilter>;
 
 type Eb = ExpressionBuilder<Database, 'attachments'>;
 
 const SORTABLE = new SortableTable('attachments', TEXT_NULLABLE);
 
-function where(eb: Eb, q: AttachmentListQuery): Expression<SqlBool> {
-  const parts: Expression<SqlBool>[] = [eb('attachments.deleted', '=', 0)];
-  if (q.matchesNothing) parts.push(sql<SqlBool>`1 = 0`);
-  if (q.projectId !== undefined) parts.push(eb('attachments.project_id', '=', q.projectId));
+function conditions(eb: Eb, q: AttachmentListQuery): Expression<SqlBool>[] {
+  const parts = scopeConditions(eb, 'attachments', q);
   for (const f of q.filters) parts.push(eb(eb.ref(`attachments.${f.column}` as 'attachments.id'), '=', f.value));
-  if (q.marker) parts.push(SORTABLE.after(eb, q.sort, q.marker));
-  return eb.and(parts);
+  return parts;
 }
 
 export async function listAttachments(db: Db, q: AttachmentListQuery): Promise<AttachmentRow[]> {
-  let query = db
-    .selectFrom('attachments')
-    .selectAll()
-    .where((eb) => where(eb, q));
-  for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
-  return query.limit(q.limit).offset(q.offset).execute();
+  return listRows(db, SORTABLE, conditions, q);
 }
 
 /** A live attachment (any project). */

@@ -1,9 +1,9 @@
 /* Data access for backups and their metadata (backup service, backup operations, reconciliation). */
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Db } from '../store';
 import type { Database } from '../schema';
 import type { BackupRow, BackupUpdate, NewBackupRow } from '../backup-schema';
-import { SortableTable } from './keyset';
+import { countRows, listRows, scopeConditions, SortableTable, type ListQuery } from './keyset';
 
 export async function getBackup(db: Db, id: string): Promise<BackupRow | undefined> {
   return db.selectFrom('backups').selectAll().where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
@@ -62,10 +62,33 @@ export async function withDependents(db: Db, ids: readonly string[]): Promise<Se
   return new Set(rows.map((r) => r.parent_id!));
 }
 
-export async function liveBackupIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+/** The id a backup's data is stored under: service_metadata for an imported record of other data, else its own. */
+export function backupDataId(row: Pick<BackupRow, 'id' | 'service_metadata'>): string {
+  return row.service_metadata ?? row.id;
+}
+
+/** Data ids among `ids` that a live backup's data is stored under (reconciliation keeps those). */
+export async function liveBackupDataIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const rows = await db.selectFrom('backups').select('id').where('id', 'in', ids).where('deleted', '=', 0).execute();
-  return new Set(rows.map((r) => r.id));
+  const rows = await db
+    .selectFrom('backups')
+    .select((eb) => eb.fn.coalesce('service_metadata', 'id').as('data_id'))
+    .where((eb) => eb(eb.fn.coalesce('service_metadata', 'id'), 'in', ids))
+    .where('deleted', '=', 0)
+    .execute();
+  return new Set(rows.map((r) => r.data_id));
+}
+
+/** Whether a live backup other than `exceptId` has its data under `dataId` (an export imported as a second row). */
+export async function dataSharedWithOthers(db: Db, dataId: string, exceptId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('backups')
+    .select('id')
+    .where((eb) => eb(eb.fn.coalesce('service_metadata', 'id'), '=', dataId))
+    .where('id', '!=', exceptId)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function backupMetadataFor(db: Db, ids: readonly string[]): Promise<Map<string, Record<string, string>>> {
@@ -114,39 +137,18 @@ export interface BackupFilter {
   value: string;
 }
 
-export interface BackupListQuery {
-  projectId?: string;
-  filters: BackupFilter[];
-  matchesNothing: boolean;
-  sort: { column: BackupSortColumn; dir: 'asc' | 'desc' }[];
-  marker?: BackupRow;
-  limit: number;
-  offset: number;
-}
+export type BackupListQuery = ListQuery<BackupRow, BackupSortColumn, BackupFilter>;
 
-function where(eb: ExpressionBuilder<Database, 'backups'>, q: BackupListQuery): Expression<SqlBool> {
-  const parts: Expression<SqlBool>[] = [eb('backups.deleted', '=', 0)];
-  if (q.matchesNothing) parts.push(sql<SqlBool>`1 = 0`);
-  if (q.projectId !== undefined) parts.push(eb('backups.project_id', '=', q.projectId));
+function conditions(eb: ExpressionBuilder<Database, 'backups'>, q: BackupListQuery): Expression<SqlBool>[] {
+  const parts = scopeConditions(eb, 'backups', q);
   for (const f of q.filters) parts.push(eb(eb.ref(`backups.${f.column}` as 'backups.id'), '=', f.value));
-  if (q.marker) parts.push(SORTABLE.after(eb, q.sort, q.marker));
-  return eb.and(parts);
+  return parts;
 }
 
 export async function listBackups(db: Db, q: BackupListQuery): Promise<BackupRow[]> {
-  let query = db
-    .selectFrom('backups')
-    .selectAll()
-    .where((eb) => where(eb, q));
-  for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
-  return query.limit(q.limit).offset(q.offset).execute();
+  return listRows(db, SORTABLE, conditions, q);
 }
 
 export async function countBackups(db: Db, q: BackupListQuery): Promise<number> {
-  const row = await db
-    .selectFrom('backups')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => where(eb, { ...q, marker: undefined }))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return countRows(db, 'backups', conditions, q);
 }

@@ -4,9 +4,9 @@
  * `expires_at` has passed is treated as gone everywhere (Cinder reaps them periodically; we simply never
  * show them). Column names reach SQL only from the fixed sets below.
  */
-import { sql, type Expression, type ExpressionBuilder, type Insertable, type SqlBool } from 'kysely';
+import type { Expression, ExpressionBuilder, Insertable, SqlBool } from 'kysely';
 import type { Db } from '../store';
-import { containsLike, SortableTable } from './keyset';
+import { containsLike, listRows, scopeConditions, SortableTable, type ListQuery, type SortKey } from './keyset';
 import type { Database, MessageRow, MessagesTable } from '../schema';
 
 /** Columns a message list may be sorted by (the model's attributes, as Cinder allows). */
@@ -32,21 +32,9 @@ export interface MessageFilter {
   value: string;
 }
 
-export interface MessageSortKey {
-  column: MessageColumn;
-  dir: 'asc' | 'desc';
-}
+export type MessageSortKey = SortKey<MessageColumn>;
 
-export interface MessageListQuery {
-  /** Restrict to one project; undefined lists every project. */
-  projectId?: string;
-  filters: MessageFilter[];
-  /** A filter that can match nothing (an admin's unknown key): the list is empty. */
-  matchesNothing: boolean;
-  sort: MessageSortKey[];
-  marker?: MessageRow;
-  limit: number;
-  offset: number;
+export interface MessageListQuery extends ListQuery<MessageRow, MessageColumn, MessageFilter> {
   /** Stored-form timestamp: messages that expired before it are not listed. */
   now: string;
 }
@@ -55,26 +43,18 @@ type Eb = ExpressionBuilder<Database, 'messages'>;
 
 const SORTABLE = new SortableTable('messages', TEXT_NULLABLE);
 
-function where(eb: Eb, q: MessageListQuery): Expression<SqlBool> {
-  const parts: Expression<SqlBool>[] = [eb('messages.deleted', '=', 0), eb('messages.expires_at', '>', q.now)];
-  if (q.matchesNothing) parts.push(sql<SqlBool>`1 = 0`);
-  if (q.projectId !== undefined) parts.push(eb('messages.project_id', '=', q.projectId));
+function conditions(eb: Eb, q: MessageListQuery): Expression<SqlBool>[] {
+  const parts = [...scopeConditions(eb, 'messages', q), eb('messages.expires_at', '>', q.now)];
   for (const f of q.filters) {
     const ref = eb.ref(`messages.${f.column}` as 'messages.id');
     if (f.op === 'like') parts.push(containsLike(ref, f.value));
     else parts.push(eb(ref, '=', f.value));
   }
-  if (q.marker) parts.push(SORTABLE.after(eb, q.sort, q.marker));
-  return eb.and(parts);
+  return parts;
 }
 
 export async function listMessages(db: Db, q: MessageListQuery): Promise<MessageRow[]> {
-  let query = db
-    .selectFrom('messages')
-    .selectAll()
-    .where((eb) => where(eb, q));
-  for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
-  return query.limit(q.limit).offset(q.offset).execute();
+  return listRows(db, SORTABLE, conditions, q);
 }
 
 /** A live, unexpired message by id (any project: callers check visibility). */

@@ -17,6 +17,8 @@ export async function enqueueOperation(
     request_id?: string | null;
     host?: string | null;
     backend?: string | null;
+    /** Recorded as failed at once with this error: no worker may run it (the scheduler found no backend). */
+    failed?: string;
   },
   now: string,
 ): Promise<string> {
@@ -28,12 +30,12 @@ export async function enqueueOperation(
       kind: op.kind,
       resource_type: op.resource_type,
       resource_id: op.resource_id,
-      state: 'pending',
+      state: op.failed === undefined ? 'pending' : 'failed',
       owner: null,
       lease_expires_at: null,
       attempts: 0,
       payload: JSON.stringify(op.payload ?? {}),
-      error: null,
+      error: op.failed ?? null,
       created_at: now,
       updated_at: now,
       request_id: op.request_id ?? null,
@@ -55,10 +57,45 @@ export interface WorkerScope {
   backend: string;
 }
 
-/** The operations a worker with this scope may run; every operation when there is no scope. */
+/**
+ * The operations a worker with this scope may run; every operation when there is no scope. New work
+ * (untargeted operations) is not for a worker whose service is disabled (issue 15, `PUT /os-services/disable`,
+ * or its cluster disabled): cinder-volume `host@backend` for volumes, cinder-backup `host` for backups.
+ * Work on storage it already holds (targeted at its host string) it still runs, as Cinder's disabled
+ * services do.
+ */
 function servedBy(eb: ExpressionBuilder<Database, 'operations'>, scope: WorkerScope | undefined) {
   if (!scope) return eb('id', 'is not', null); // always true, on both engines
-  return eb.or([eb('host', '=', scope.host), eb.and([eb('host', 'is', null), eb.or([eb('backend', 'is', null), eb('backend', '=', scope.backend)])])]);
+  const volumeService = scope.host.split('#')[0];
+  const backupService = scope.host.split('@')[0];
+  const disabled = eb.exists(
+    eb
+      .selectFrom('services')
+      .select('services.id')
+      .where((s) =>
+        s.or([
+          s.and([s('services.binary', '=', 'cinder-volume'), s('services.host', '=', volumeService), s(s.ref('operations.resource_type'), '!=', 'backup')]),
+          s.and([s('services.binary', '=', 'cinder-backup'), s('services.host', '=', backupService), s(s.ref('operations.resource_type'), '=', 'backup')]),
+        ]),
+      )
+      .where((s) =>
+        s.or([
+          s('services.disabled', '=', 1),
+          s.exists(
+            s
+              .selectFrom('clusters')
+              .select('clusters.id')
+              .whereRef('clusters.name', '=', 'services.cluster_name')
+              .whereRef('clusters.binary', '=', 'services.binary')
+              .where('clusters.disabled', '=', 1),
+          ),
+        ]),
+      ),
+  );
+  return eb.or([
+    eb('host', '=', scope.host),
+    eb.and([eb('host', 'is', null), eb.or([eb('backend', 'is', null), eb('backend', '=', scope.backend)]), eb.not(disabled)]),
+  ]);
 }
 
 /** The oldest operation that is pending or whose lease ran out (its worker died), if any. */

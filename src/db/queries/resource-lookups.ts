@@ -26,18 +26,6 @@ export async function backupSourceHost(db: Db, backupId: string): Promise<string
   return volumeHost(db, row?.volume_id);
 }
 
-/** The `volume_backend_name` extra spec of a volume's type, if it has one. */
-export async function backendOfVolumeType(db: Db, volumeId: string): Promise<string | null> {
-  const row = await db
-    .selectFrom('volumes')
-    .innerJoin('volume_type_extra_specs', 'volume_type_extra_specs.volume_type_id', 'volumes.volume_type_id')
-    .select('volume_type_extra_specs.value')
-    .where('volumes.id', '=', volumeId)
-    .where('volume_type_extra_specs.key', '=', 'volume_backend_name')
-    .executeTakeFirst();
-  return row?.value ?? null;
-}
-
 /** The project owning an operation's resource, for its user message. */
 export async function resourceProject(db: Db, resourceType: string, id: string): Promise<string | undefined> {
   const table = resourceType === 'snapshot' ? 'snapshots' : resourceType === 'attachment' ? 'attachments' : 'volumes';

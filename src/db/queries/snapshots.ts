@@ -4,7 +4,7 @@
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Updateable } from 'kysely';
 import type { Db } from '../store';
-import { containsLike, SortableTable } from './keyset';
+import { containsLike, countRows, listRows, scopeConditions, SortableTable, type ListQuery, type SortKey } from './keyset';
 import type { Database, NewSnapshotRow, SnapshotRow, SnapshotsTable } from '../schema';
 
 export async function getSnapshot(db: Db, id: string): Promise<SnapshotRow | undefined> {
@@ -99,34 +99,21 @@ export interface SnapshotFilter {
   value: string | number;
 }
 
-export interface SnapshotSortKey {
-  column: SnapshotSortColumn;
-  dir: 'asc' | 'desc';
-}
+export type SnapshotSortKey = SortKey<SnapshotSortColumn>;
 
-export interface SnapshotListQuery {
-  /** Restrict to one project; undefined lists every project. */
-  projectId?: string;
-  filters: SnapshotFilter[];
+export interface SnapshotListQuery extends ListQuery<SnapshotRow, SnapshotSortColumn, SnapshotFilter> {
+  /** Only snapshots with all of these metadata items. */
   metadata: Record<string, string>;
   /** Only snapshots whose volume is in this zone. */
   availabilityZone?: string;
-  /** A filter that can match nothing (an admin's unknown key): the list is empty. */
-  matchesNothing: boolean;
-  sort: SnapshotSortKey[];
-  marker?: SnapshotRow;
-  limit: number;
-  offset: number;
 }
 
 type SnapEb = ExpressionBuilder<Database, 'snapshots'>;
 
 const SORTABLE = new SortableTable('snapshots', SNAPSHOT_TEXT_NULLABLE);
 
-function snapshotWhere(eb: SnapEb, q: SnapshotListQuery): Expression<SqlBool> {
-  const parts: Expression<SqlBool>[] = [eb('snapshots.deleted', '=', 0)];
-  if (q.matchesNothing) parts.push(sql<SqlBool>`1 = 0`);
-  if (q.projectId !== undefined) parts.push(eb('snapshots.project_id', '=', q.projectId));
+function snapshotConditions(eb: SnapEb, q: SnapshotListQuery): Expression<SqlBool>[] {
+  const parts = scopeConditions(eb, 'snapshots', q);
   for (const f of q.filters) {
     const ref = eb.ref(`snapshots.${f.column}` as 'snapshots.id');
     if (f.op === 'like') parts.push(containsLike(ref, String(f.value)));
@@ -152,24 +139,13 @@ function snapshotWhere(eb: SnapEb, q: SnapshotListQuery): Expression<SqlBool> {
       ),
     );
   }
-  if (q.marker) parts.push(SORTABLE.after(eb, q.sort, q.marker));
-  return eb.and(parts);
+  return parts;
 }
 
 export async function listSnapshots(db: Db, q: SnapshotListQuery): Promise<SnapshotRow[]> {
-  let query = db
-    .selectFrom('snapshots')
-    .selectAll()
-    .where((eb) => snapshotWhere(eb, q));
-  for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
-  return query.limit(q.limit).offset(q.offset).execute();
+  return listRows(db, SORTABLE, snapshotConditions, q);
 }
 
 export async function countSnapshots(db: Db, q: SnapshotListQuery): Promise<number> {
-  const row = await db
-    .selectFrom('snapshots')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => snapshotWhere(eb, { ...q, marker: undefined }))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return countRows(db, 'snapshots', snapshotConditions, q);
 }

@@ -4,7 +4,7 @@
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Insertable, type Updateable } from 'kysely';
 import type { Db } from '../store';
-import { SortableTable } from './keyset';
+import { keysetPage, SortableTable, type ListQuery, type SortKey } from './keyset';
 import type { Database, TransferRow, TransfersTable } from '../schema';
 
 export async function getTransfer(db: Db, id: string): Promise<TransferRow | undefined> {
@@ -49,10 +49,7 @@ export const TRANSFER_COLUMNS = [
 ] as const;
 export type TransferColumn = (typeof TRANSFER_COLUMNS)[number];
 
-export interface TransferSortKey {
-  column: TransferColumn;
-  dir: 'asc' | 'desc';
-}
+export type TransferSortKey = SortKey<TransferColumn>;
 
 /** An equality filter on a transfer column (booleans as 0/1). */
 export interface TransferFilter {
@@ -60,35 +57,22 @@ export interface TransferFilter {
   value: string | number;
 }
 
-export interface TransferListQuery {
+export interface TransferListQuery extends ListQuery<TransferRow, TransferColumn, TransferFilter> {
   /** Only transfers of volumes in this project; undefined lists every project. */
   projectId?: string;
-  filters: TransferFilter[];
-  /** An unknown filter key: Cinder answers an empty list. */
-  matchesNothing: boolean;
-  sort: TransferSortKey[];
-  marker?: TransferRow;
-  limit: number;
-  offset: number;
 }
 
 const SORTABLE = new SortableTable('transfers', new Set(['name', 'destination_project_id', 'updated_at']));
 
-function transferWhere(eb: ExpressionBuilder<Database, 'transfers' | 'volumes'>, q: TransferListQuery): Expression<SqlBool> {
+function transferConditions(eb: ExpressionBuilder<Database, 'transfers' | 'volumes'>, q: TransferListQuery): Expression<SqlBool>[] {
   const parts: Expression<SqlBool>[] = [eb('transfers.deleted', '=', 0), eb('volumes.deleted', '=', 0)];
   if (q.matchesNothing) parts.push(sql<SqlBool>`1 = 0`);
   if (q.projectId !== undefined) parts.push(eb('volumes.project_id', '=', q.projectId));
   for (const f of q.filters) parts.push(eb(eb.ref(`transfers.${f.column}` as 'transfers.id'), '=', f.value as string));
-  if (q.marker) parts.push(SORTABLE.after(eb, q.sort, q.marker));
-  return eb.and(parts);
+  return parts;
 }
 
 export async function listTransfers(db: Db, q: TransferListQuery): Promise<TransferRow[]> {
-  let query = db
-    .selectFrom('transfers')
-    .innerJoin('volumes', 'volumes.id', 'transfers.volume_id')
-    .selectAll('transfers')
-    .where((eb) => transferWhere(eb, q));
-  for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
-  return query.limit(q.limit).offset(q.offset).execute();
+  const query = db.selectFrom('transfers').innerJoin('volumes', 'volumes.id', 'transfers.volume_id').selectAll('transfers');
+  return keysetPage(query, SORTABLE, transferConditions, q);
 }

@@ -4,7 +4,7 @@
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../store';
-import { containsLike, SortableTable } from './keyset';
+import { containsLike, countRows, listRows, scopeConditions, SortableTable, type ListQuery, type SortKey as ColumnSortKey } from './keyset';
 import type { Database, NewVolumeRow, VolumeRow, VolumeUpdate } from '../schema';
 
 /** Columns a list may be sorted by, and those a filter may compare. */
@@ -24,8 +24,8 @@ export const VOLUME_SORT_COLUMNS = [
   'created_at',
   'updated_at',
 ] as const;
-export type VolumeColumn =
-  (typeof VOLUME_SORT_COLUMNS)[number] | 'snapshot_id' | 'source_volid' | 'consumes_quota' | 'multiattach' | 'encrypted' | 'replication_status' | 'host';
+export type VolumeSortColumn = (typeof VOLUME_SORT_COLUMNS)[number];
+export type VolumeColumn = VolumeSortColumn | 'snapshot_id' | 'source_volid' | 'consumes_quota' | 'multiattach' | 'encrypted' | 'replication_status' | 'host';
 
 const TEXT_NULLABLE = new Set<string>(['name', 'description', 'migration_status', 'updated_at', 'snapshot_id', 'source_volid', 'replication_status', 'host']);
 
@@ -37,22 +37,11 @@ export interface VolumeFilter {
   value: string | number | null;
 }
 
-export interface SortKey {
-  column: (typeof VOLUME_SORT_COLUMNS)[number];
-  dir: 'asc' | 'desc';
-}
+export type SortKey = ColumnSortKey<VolumeSortColumn>;
 
-export interface VolumeListQuery {
-  /** Restrict to one project; undefined lists every project. */
-  projectId?: string;
-  filters: VolumeFilter[];
+export interface VolumeListQuery extends ListQuery<VolumeRow, VolumeSortColumn, VolumeFilter> {
+  /** Only volumes with all of these metadata items. */
   metadata: Record<string, string>;
-  /** A filter that can match nothing (an admin's unknown column): the list is empty. */
-  matchesNothing: boolean;
-  sort: SortKey[];
-  marker?: VolumeRow;
-  limit: number;
-  offset: number;
 }
 
 type Eb = ExpressionBuilder<Database, 'volumes'>;
@@ -61,10 +50,8 @@ const SORTABLE = new SortableTable('volumes', TEXT_NULLABLE);
 
 const SQL_OPS: Record<Exclude<FilterOp, 'like'>, '=' | '<>' | '>' | '>=' | '<' | '<='> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
-function where(eb: Eb, q: VolumeListQuery): Expression<SqlBool> {
-  const parts: Expression<SqlBool>[] = [eb('volumes.deleted', '=', 0)];
-  if (q.matchesNothing) parts.push(sql<SqlBool>`1 = 0`);
-  if (q.projectId !== undefined) parts.push(eb('volumes.project_id', '=', q.projectId));
+function conditions(eb: Eb, q: VolumeListQuery): Expression<SqlBool>[] {
+  const parts = scopeConditions(eb, 'volumes', q);
   for (const f of q.filters) {
     const ref = eb.ref(`volumes.${f.column}` as 'volumes.id');
     if (f.op === 'like') parts.push(containsLike(ref, String(f.value)));
@@ -83,26 +70,15 @@ function where(eb: Eb, q: VolumeListQuery): Expression<SqlBool> {
       ),
     );
   }
-  if (q.marker) parts.push(SORTABLE.after(eb, q.sort, q.marker));
-  return eb.and(parts);
+  return parts;
 }
 
 export async function listVolumes(db: Db, q: VolumeListQuery): Promise<VolumeRow[]> {
-  let query = db
-    .selectFrom('volumes')
-    .selectAll()
-    .where((eb) => where(eb, q));
-  for (const key of q.sort) query = query.orderBy((eb) => SORTABLE.column(eb, key.column), key.dir);
-  return query.limit(q.limit).offset(q.offset).execute();
+  return listRows(db, SORTABLE, conditions, q);
 }
 
 export async function countVolumes(db: Db, q: VolumeListQuery): Promise<number> {
-  const row = await db
-    .selectFrom('volumes')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => where(eb, { ...q, marker: undefined }))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return countRows(db, 'volumes', conditions, q);
 }
 
 export async function summarizeVolumes(db: Db, projectId: string | undefined): Promise<{ total_count: number; total_size: number }> {

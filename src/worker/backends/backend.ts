@@ -20,6 +20,24 @@ export interface Capacity {
   free_capacity_gb: number;
 }
 
+/**
+ * What a driver says about itself and its one pool (Cinder's get_volume_stats): the worker's heartbeat
+ * publishes it, with the store's allocation, for the scheduler and `GET /scheduler-stats/get_pools`.
+ */
+export interface BackendStats extends Capacity {
+  vendor_name: string;
+  driver_version: string;
+  /** How hosts attach its volumes, as the scheduler matches it (`storage_protocol` extra specs). */
+  storage_protocol: string;
+  reserved_percentage: number;
+  thin_provisioning_support: boolean;
+  thick_provisioning_support: boolean;
+  max_over_subscription_ratio: string;
+  QoS_support: boolean;
+  multiattach: boolean;
+  online_extend_support: boolean;
+}
+
 export interface BackendVolume {
   /** Opaque location the driver finds the data by later (stored as `provider_location`). */
   providerLocation: string;
@@ -43,6 +61,8 @@ export interface VolumeBackend {
   /** What a host needs to attach the volume (os-initialize_connection). */
   connectionInfo(volume: VolumeRef, connector: Record<string, unknown>): Promise<Record<string, unknown>>;
   capacity(): Promise<Capacity>;
+  /** Capacity and features, as the heartbeat publishes them. */
+  stats(): Promise<BackendStats>;
   /** Where this host reads and writes a volume's data directly (backups and restores). */
   volumePath(volumeId: string): string;
   /** Where this host reads a snapshot's data directly (backups of a snapshot). */

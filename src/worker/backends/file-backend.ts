@@ -13,9 +13,12 @@ import fs from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
-import type { BackendEntry, BackendVolume, Capacity, SnapshotRef, VolumeBackend, VolumeRef } from './backend';
+import type { BackendEntry, BackendStats, BackendVolume, Capacity, SnapshotRef, VolumeBackend, VolumeRef } from './backend';
 
 export const GiB = 1024 ** 3;
+
+/** The file driver's version, as `driver_version` in its published capabilities. */
+export const FILE_DRIVER_VERSION = '1.0.0';
 
 const run = promisify(execFile);
 
@@ -127,6 +130,27 @@ export class FileBackend implements VolumeBackend {
   async capacity(): Promise<Capacity> {
     const s = await fs.statfs(this.dir);
     return { total_capacity_gb: Math.floor((s.blocks * s.bsize) / GiB), free_capacity_gb: Math.floor((s.bavail * s.bsize) / GiB) };
+  }
+
+  /**
+   * Cinder's LVM reference driver's vendor and protocol (Tempest's configuration expects them, and types
+   * with `storage_protocol=iSCSI` or `vendor_name="Open Source"` must find this backend). Thick
+   * provisioning: the free-space check refuses what the filesystem cannot hold, sparse files or not.
+   */
+  async stats(): Promise<BackendStats> {
+    return {
+      ...(await this.capacity()),
+      vendor_name: 'Open Source',
+      driver_version: FILE_DRIVER_VERSION,
+      storage_protocol: 'iSCSI',
+      reserved_percentage: 0,
+      thin_provisioning_support: false,
+      thick_provisioning_support: true,
+      max_over_subscription_ratio: '1.0',
+      QoS_support: false,
+      multiattach: true,
+      online_extend_support: true,
+    };
   }
 
   async inventory(): Promise<BackendEntry[]> {

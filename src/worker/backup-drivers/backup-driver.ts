@@ -4,6 +4,20 @@
  * attempt died halfway.
  */
 
+/**
+ * What a backup keeps of its volume besides the data (Cinder's backup metadata: the volume's name,
+ * description and metadata at backup time); a restore gives it back for the target volume.
+ */
+export interface VolumeMeta {
+  name: string | null;
+  description: string | null;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Backup ids below are the ids the data is stored under: a backup's own id, or for an imported record
+ * the id the data was written with (backups.service_metadata).
+ */
 export interface BackupRequest {
   backupId: string;
   /** The parent of an incremental backup: only chunks that differ from it are stored. */
@@ -12,11 +26,18 @@ export interface BackupRequest {
   sourceFile: string;
   /** Size of the source volume in GiB (what a restore needs at least). */
   sizeGb: number;
+  /** Kept with the data, returned by `restore`. */
+  volume: VolumeMeta;
 }
 
 export interface BackupResult {
   /** Objects stored for this backup (chunk files plus the metadata file). */
   objectCount: number;
+}
+
+export interface RestoreResult {
+  /** The source volume's name, description and metadata, when the backup holds them (older ones do not). */
+  volume?: VolumeMeta;
 }
 
 export interface RestoreRequest {
@@ -39,7 +60,7 @@ export interface BackupDriver {
   readonly serviceName: string;
   init(): Promise<void>;
   backup(req: BackupRequest): Promise<BackupResult>;
-  restore(req: RestoreRequest): Promise<void>;
+  restore(req: RestoreRequest): Promise<RestoreResult>;
   delete(backupId: string): Promise<void>;
   /** Whether a complete backup (its metadata file) exists: import_record checks it. */
   exists(backupId: string): Promise<boolean>;

@@ -7,7 +7,9 @@
  * of its raw data and which backup holds it. All-zero chunks are recorded as such and not stored, so a
  * mostly empty volume takes little space. An incremental backup stores only the chunks whose hash
  * differs from its parent's and refers to the parent's (or an older ancestor's) files for the rest; the
- * metadata file alone (with those chunk files) is enough to restore, without the database.
+ * metadata file alone (with those chunk files) is enough to restore, without the database. It also keeps
+ * the volume's name, description and metadata at backup time (`volume`), which the restore gives back, as
+ * Cinder's drivers keep "volume_meta" in theirs.
  *
  * Crash safety: a backup is written into `<path>/.tmp-<id>-<pid>` and renamed to `<path>/<id>` only when
  * complete, so a half-written backup never has the final name; a retry finds a complete one and stops.
@@ -19,7 +21,16 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
-import { BackupCorruptError, type BackupDriver, type BackupEntry, type BackupRequest, type BackupResult, type RestoreRequest } from './backup-driver';
+import {
+  BackupCorruptError,
+  type BackupDriver,
+  type BackupEntry,
+  type BackupRequest,
+  type BackupResult,
+  type RestoreRequest,
+  type RestoreResult,
+  type VolumeMeta,
+} from './backup-driver';
 import { POSIX_SERVICE_NAME } from '../../services/backup-service';
 
 const deflate = promisify(zlib.deflate);
@@ -60,6 +71,8 @@ export interface BackupMetadataFile {
   compression: 'zlib' | 'none';
   created_at: string;
   chunks: ChunkEntry[];
+  /** Absent in backups written before it was kept. */
+  volume?: VolumeMeta;
 }
 
 export class PosixBackupDriver implements BackupDriver {
@@ -154,6 +167,7 @@ export class PosixBackupDriver implements BackupDriver {
         compression: this.compression,
         created_at: new Date().toISOString(),
         chunks,
+        volume: req.volume,
       };
       const metaHandle = await fs.open(path.join(tmp, 'metadata.json'), 'w');
       try {
@@ -171,7 +185,7 @@ export class PosixBackupDriver implements BackupDriver {
     }
   }
 
-  async restore(req: RestoreRequest): Promise<void> {
+  async restore(req: RestoreRequest): Promise<RestoreResult> {
     let meta: BackupMetadataFile;
     try {
       meta = await this.readMetadata(req.backupId);
@@ -208,6 +222,7 @@ export class PosixBackupDriver implements BackupDriver {
       await fs.rm(tmp, { force: true });
       throw err;
     }
+    return { volume: meta.volume };
   }
 
   async delete(backupId: string): Promise<void> {

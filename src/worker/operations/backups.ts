@@ -1,28 +1,34 @@
 /*
  * The backup operations (docs/design.md section 4):
  * - create_backup (resource: backup): the backup driver copies the volume's (or snapshot's) data into
- *   backup storage; backup `creating` → `available`, the source back to its previous status. Failure:
- *   backup `error` with fail_reason, the source back as well, a user message on the volume.
- * - delete_backup (resource: backup): the driver removes the backup's files; the row is soft-deleted and
- *   `backups`/`backup_gigabytes` released. Failure: `error_deleting`.
+ *   backup storage, with the volume's name, description and metadata; backup `creating` → `available`,
+ *   the source back to its previous status. Failure: backup `error` with fail_reason, the source back as
+ *   well, a user message on the volume.
+ * - delete_backup (resource: backup): the driver removes the backup's files, unless another live backup
+ *   (an imported record) uses the same data; the row is soft-deleted and `backups`/`backup_gigabytes`
+ *   released. Failure: `error_deleting`.
  * - restore_backup (resource: volume; payload backup_id): the driver writes the backup into the volume
  *   (temporary file, hashes checked, renamed at the end); volume `restoring-backup` (or `creating` for a
- *   volume made from a backup) → `available`, backup `restoring` → `available`. Failure: volume
- *   `error_restoring` (`error` when it was being created), backup back to `available`, a user message.
- * - import_backup (resource: backup): the imported record becomes `available` if backup storage holds that
- *   backup, else `error`.
+ *   volume made from a backup) → `available`, backup `restoring` → `available`, and the volume gets the
+ *   source volume's metadata back (restoreVolumeMeta). Failure: volume `error_restoring` (`error` when
+ *   it was being created), backup back to `available`, a user message.
+ * - import_backup (resource: backup): the imported record becomes `available` if backup storage holds its
+ *   data, else `error`.
+ * The driver is always given the id the data is stored under (backupDataId), which for an imported
+ * record may be another backup's.
  * All are idempotent: the driver finishes or skips what a previous attempt did, and a resource whose
  * status was changed meanwhile (reset, deleted) is left alone.
  */
 import path from 'node:path';
 import * as bq from '../../db/queries/backups';
 import { getSnapshot, updateSnapshot } from '../../db/queries/snapshots';
-import { getVolume, updateVolume } from '../../db/queries/volumes';
+import { getVolume, metadataFor, replaceMetadata, updateVolume } from '../../db/queries/volumes';
 import { addUsage } from '../../db/queries/quotas';
 import { detailFor, recordMessage, type MessageAction } from '../../services/user-messages';
-import { backupDriverOf, payloadOf, type OperationHandler } from './types';
+import { backupDriverOf, loadIfStatus, payloadOf, type OperationHandler } from './types';
 import type { Db } from '../../db/store';
 import type { RestoreBackupPayload } from '../../services/operation-payloads';
+import type { VolumeMeta } from '../backup-drivers/backup-driver';
 
 /** Cinder's message_field actions for backups. */
 export const BACKUP_ACTIONS = {
@@ -54,15 +60,22 @@ export const createBackup: OperationHandler<Made> = {
   action: BACKUP_ACTIONS.BACKUP_CREATE,
 
   async execute(ctx, op) {
-    const backup = await bq.getBackup(ctx.store.db, op.resource_id);
-    if (!backup || backup.status !== 'creating') return { objectCount: null };
+    const backup = await loadIfStatus(bq.getBackup, ctx.store.db, op.resource_id, 'creating');
+    if (!backup) return { objectCount: null };
     const backend = ctx.backend;
     if (backup.snapshot_id) {
       const snapshot = await getSnapshot(ctx.store.db, backup.snapshot_id);
       if (!snapshot) throw new Error(`snapshot ${backup.snapshot_id} is gone`);
     }
     const sourceFile = backup.snapshot_id ? backend.snapshotPath(backup.snapshot_id) : backend.volumePath(backup.volume_id);
-    const made = await backupDriverOf(ctx).backup({ backupId: backup.id, parentId: backup.parent_id, sourceFile, sizeGb: backup.size });
+    const parent = backup.parent_id ? await bq.getBackupAnyState(ctx.store.db, backup.parent_id) : undefined;
+    const made = await backupDriverOf(ctx).backup({
+      backupId: bq.backupDataId(backup),
+      parentId: parent ? bq.backupDataId(parent) : null,
+      sourceFile,
+      sizeGb: backup.size,
+      volume: await volumeMetaOf(ctx.store.db, backup.volume_id),
+    });
     return { objectCount: made.objectCount };
   },
 
@@ -97,20 +110,43 @@ export const createBackup: OperationHandler<Made> = {
   },
 };
 
+/** What a backup keeps of its volume (Cinder's get_metadata: the volume's name, description, metadata). */
+async function volumeMetaOf(db: Db, volumeId: string): Promise<VolumeMeta> {
+  const volume = await getVolume(db, volumeId);
+  const metadata = (await metadataFor(db, [volumeId])).get(volumeId) ?? {};
+  return { name: volume?.name ?? null, description: volume?.description ?? null, metadata };
+}
+
+/**
+ * The restored volume gets what the backup kept of its source, as Cinder's BackupMetadataAPI.put does:
+ * its metadata replaced by the source's (when the source had any), and the source's name and
+ * description when the target has no name or was made for this restore (`restore_backup_<id>`).
+ */
+async function restoreVolumeMeta(trx: Db, volumeId: string, meta: VolumeMeta): Promise<void> {
+  if (Object.keys(meta.metadata).length > 0) await replaceMetadata(trx, volumeId, meta.metadata);
+  const target = await getVolume(trx, volumeId);
+  if (target && meta.name && (!target.name || target.name.startsWith('restore_backup_'))) {
+    await updateVolume(trx, volumeId, { name: meta.name, description: meta.description });
+  }
+}
+
 export const deleteBackup: OperationHandler<boolean> = {
   action: BACKUP_ACTIONS.BACKUP_DELETE,
 
   async execute(ctx, op) {
-    const backup = await bq.getBackup(ctx.store.db, op.resource_id);
-    if (!backup || backup.status !== 'deleting') return false;
-    await backupDriverOf(ctx).delete(backup.id);
+    const backup = await loadIfStatus(bq.getBackup, ctx.store.db, op.resource_id, 'deleting');
+    if (!backup) return false;
+    // Two rows on one data (an export imported under a new id, as Tempest does): the last one deleted
+    // takes the data. Deleted together, both may keep it; worker-start reconciliation removes it then.
+    const dataId = bq.backupDataId(backup);
+    if (!(await bq.dataSharedWithOthers(ctx.store.db, dataId, backup.id))) await backupDriverOf(ctx).delete(dataId);
     return true;
   },
 
   async complete(ctx, trx, op, done) {
     if (!done) return;
-    const backup = await bq.getBackup(trx, op.resource_id);
-    if (!backup || backup.status !== 'deleting') return;
+    const backup = await loadIfStatus(bq.getBackup, trx, op.resource_id, 'deleting');
+    if (!backup) return;
     await bq.markBackupDeleted(trx, backup.id, ctx.now());
     await addUsage(trx, backup.project_id, 'backups', -1);
     await addUsage(trx, backup.project_id, 'backup_gigabytes', -backup.size);
@@ -121,26 +157,35 @@ export const deleteBackup: OperationHandler<boolean> = {
   },
 };
 
-export const restoreBackup: OperationHandler<string | null> = {
+interface Restored {
+  location: string;
+  volume?: VolumeMeta;
+}
+
+export const restoreBackup: OperationHandler<Restored | null> = {
   action: BACKUP_ACTIONS.BACKUP_RESTORE,
 
   async execute(ctx, op) {
     const { backup_id } = payloadOf<RestoreBackupPayload>(op);
-    const [volume, backup] = await Promise.all([getVolume(ctx.store.db, op.resource_id), bq.getBackup(ctx.store.db, backup_id)]);
-    if (!volume || !['restoring-backup', 'creating'].includes(volume.status) || !backup || backup.status !== 'restoring') return null;
+    const [volume, backup] = await Promise.all([
+      loadIfStatus(getVolume, ctx.store.db, op.resource_id, 'restoring-backup', 'creating'),
+      loadIfStatus(bq.getBackup, ctx.store.db, backup_id, 'restoring'),
+    ]);
+    if (!volume || !backup) return null;
     const file = ctx.backend.volumePath(volume.id);
-    await backupDriverOf(ctx).restore({ backupId: backup.id, targetFile: file, sizeGb: volume.size });
-    return path.basename(file);
+    const restored = await backupDriverOf(ctx).restore({ backupId: bq.backupDataId(backup), targetFile: file, sizeGb: volume.size });
+    return { location: path.basename(file), volume: restored.volume };
   },
 
-  async complete(ctx, trx, op, location) {
-    if (location === null) return;
+  async complete(ctx, trx, op, result) {
+    if (result === null) return;
     const { backup_id } = payloadOf<RestoreBackupPayload>(op);
     const now = ctx.now();
-    await updateVolume(trx, op.resource_id, { status: 'available', host: ctx.host, provider_location: location, updated_at: now }, [
+    const placed = await updateVolume(trx, op.resource_id, { status: 'available', host: ctx.host, provider_location: result.location, updated_at: now }, [
       'restoring-backup',
       'creating',
     ]);
+    if (placed && result.volume) await restoreVolumeMeta(trx, op.resource_id, result.volume);
     await bq.updateBackup(trx, backup_id, { status: 'available', updated_at: now }, ['restoring']);
   },
 
@@ -162,9 +207,14 @@ export const importBackup: OperationHandler<boolean> = {
   action: BACKUP_ACTIONS.BACKUP_IMPORT,
 
   async execute(ctx, op) {
-    const backup = await bq.getBackup(ctx.store.db, op.resource_id);
-    if (!backup || backup.status !== 'creating') return false;
-    if (!(await backupDriverOf(ctx).exists(backup.id))) throw new BackupDataMissingError(`backup ${backup.id} is not in backup storage`);
+    const backup = await loadIfStatus(bq.getBackup, ctx.store.db, op.resource_id, 'creating');
+    if (!backup) return false;
+    const dataId = bq.backupDataId(backup);
+    if (!(await backupDriverOf(ctx).exists(dataId))) {
+      throw new BackupDataMissingError(
+        dataId === backup.id ? `backup ${backup.id} is not in backup storage` : `backup ${backup.id}: its data (${dataId}) is not in backup storage`,
+      );
+    }
     return true;
   },
 

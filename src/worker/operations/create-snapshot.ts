@@ -6,20 +6,15 @@
  */
 import { getSnapshot, updateSnapshot } from '../../db/queries/snapshots';
 import { ACTIONS } from '../../services/user-messages';
-import type { OperationHandler } from './types';
+import { loadIfStatus, type OperationHandler, type Placed } from './types';
 
-interface Made {
-  location: string | null;
-  placed?: boolean;
-}
-
-export const createSnapshot: OperationHandler<Made> = {
+export const createSnapshot: OperationHandler<Placed> = {
   action: ACTIONS.SNAPSHOT_CREATE,
 
   async execute(ctx, op) {
-    const snapshot = await getSnapshot(ctx.store.db, op.resource_id);
+    const snapshot = await loadIfStatus(getSnapshot, ctx.store.db, op.resource_id, 'creating');
     // Reset, force-deleted or gone meanwhile: nothing to create.
-    if (!snapshot || snapshot.status !== 'creating') return { location: null };
+    if (!snapshot) return { location: null };
     const made = await ctx.backend.createSnapshot({ id: snapshot.id, volumeId: snapshot.volume_id, size: snapshot.size });
     return { location: made.providerLocation };
   },

@@ -1,21 +1,18 @@
 /* create_volume: a new backing file (empty, a clone of `source_volid`, or a copy of `snapshot_id`), then `creating` -> `available`. */
 import { getVolume, updateVolume } from '../../db/queries/volumes';
 import { ACTIONS } from '../../services/user-messages';
-import { payloadOf, type OperationHandler } from './types';
+import { requireCapabilitiesFor } from '../../services/scheduler';
+import { loadIfStatus, payloadOf, type OperationHandler, type Placed } from './types';
 import type { CreateVolumePayload } from '../../services/operation-payloads';
-
-interface Placed {
-  location: string | null;
-  placed?: boolean;
-}
 
 export const createVolume: OperationHandler<Placed> = {
   action: ACTIONS.SCHEDULE_ALLOCATE_VOLUME,
 
   async execute(ctx, op) {
-    const volume = await getVolume(ctx.store.db, op.resource_id);
+    const volume = await loadIfStatus(getVolume, ctx.store.db, op.resource_id, 'creating');
     // Reset or deleted meanwhile: nothing to create.
-    if (!volume || volume.status !== 'creating') return { location: null };
+    if (!volume) return { location: null };
+    await requireCapabilitiesFor(ctx.store.db, volume.volume_type_id, () => ctx.poolCapabilities());
     const ref = { id: volume.id, size: volume.size };
     const { source_volid, snapshot_id } = payloadOf<CreateVolumePayload>(op);
     const placed = source_volid

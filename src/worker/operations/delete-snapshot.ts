@@ -4,10 +4,10 @@
  * the last failed attempt the snapshot goes to `error_deleting`. Idempotent: deleting a missing file
  * succeeds, and a row already gone (deleted with its volume by a cascade) is not released twice.
  */
-import { getSnapshot, markSnapshotDeleted, updateSnapshot } from '../../db/queries/snapshots';
-import { typeNameOf } from '../../db/queries/volume-types';
+import { getSnapshot, updateSnapshot } from '../../db/queries/snapshots';
 import { ACTIONS } from '../../services/user-messages';
-import type { OperationHandler } from './types';
+import { loadIfStatus, type OperationHandler } from './types';
+import { removeSnapshotRow } from './volume-snapshots';
 
 interface Deleted {
   /** False when the snapshot was no longer `deleting` (reset by an admin meanwhile): nothing was done. */
@@ -18,20 +18,16 @@ export const deleteSnapshot: OperationHandler<Deleted> = {
   action: ACTIONS.SNAPSHOT_DELETE,
 
   async execute(ctx, op) {
-    const snapshot = await getSnapshot(ctx.store.db, op.resource_id);
-    if (!snapshot || snapshot.status !== 'deleting') return { deleted: false };
+    const snapshot = await loadIfStatus(getSnapshot, ctx.store.db, op.resource_id, 'deleting');
+    if (!snapshot) return { deleted: false };
     await ctx.backend.deleteSnapshot({ id: snapshot.id, volumeId: snapshot.volume_id, size: snapshot.size });
     return { deleted: true };
   },
 
   async complete(ctx, trx, op, result) {
     if (!result.deleted) return;
-    const snapshot = await getSnapshot(trx, op.resource_id);
-    if (!snapshot || snapshot.status !== 'deleting' || !(await markSnapshotDeleted(trx, snapshot.id, ctx.now()))) return;
-    if (snapshot.consumes_quota) {
-      const typeName = await typeNameOf(trx, snapshot.volume_type_id);
-      await ctx.quota.releaseSnapshot(trx, snapshot.project_id, typeName, snapshot.size);
-    }
+    const snapshot = await loadIfStatus(getSnapshot, trx, op.resource_id, 'deleting');
+    if (snapshot) await removeSnapshotRow(ctx, trx, snapshot);
   },
 
   async markFailed(ctx, trx, op) {

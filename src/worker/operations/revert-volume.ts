@@ -8,7 +8,7 @@
 import { getSnapshot, updateSnapshot } from '../../db/queries/snapshots';
 import { getVolume, updateVolume } from '../../db/queries/volumes';
 import { ACTIONS } from '../../services/user-messages';
-import { payloadOf, type OperationHandler } from './types';
+import { loadIfStatus, payloadOf, type OperationHandler } from './types';
 import type { RevertVolumePayload } from '../../services/operation-payloads';
 
 export const revertVolume: OperationHandler<void> = {
@@ -16,9 +16,12 @@ export const revertVolume: OperationHandler<void> = {
 
   async execute(ctx, op) {
     const { snapshot_id } = payloadOf<RevertVolumePayload>(op);
-    const [volume, snapshot] = await Promise.all([getVolume(ctx.store.db, op.resource_id), getSnapshot(ctx.store.db, snapshot_id)]);
+    const [volume, snapshot] = await Promise.all([
+      loadIfStatus(getVolume, ctx.store.db, op.resource_id, 'reverting'),
+      loadIfStatus(getSnapshot, ctx.store.db, snapshot_id, 'restoring'),
+    ]);
     // Reset by an admin meanwhile: leave the data alone.
-    if (!volume || volume.status !== 'reverting' || !snapshot || snapshot.status !== 'restoring') return;
+    if (!volume || !snapshot) return;
     await ctx.backend.revertToSnapshot({ id: volume.id, size: volume.size }, { id: snapshot.id, volumeId: volume.id, size: snapshot.size });
   },
 

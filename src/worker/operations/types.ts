@@ -28,6 +28,8 @@ export interface OperationContext {
   now(): string;
   /** The host string recorded on volumes this worker places (`os-vol-host-attr:host`). */
   host: string;
+  /** This worker's pool as the scheduler sees it (what the heartbeat publishes). */
+  poolCapabilities(): Promise<Record<string, unknown>>;
 }
 
 export interface OperationHandler<Result = unknown> {
@@ -50,6 +52,26 @@ export function backupDriverOf(ctx: OperationContext): BackupDriver {
 
 export function payloadOf<T>(op: OperationRow): T {
   return JSON.parse(op.payload) as T;
+}
+
+/**
+ * A resource row of the operation if it is still in one of `statuses`. Undefined when it is gone or was
+ * moved on meanwhile (reset by an admin, force-deleted): the operation then leaves it as it is.
+ */
+export async function loadIfStatus<Row extends { status: string }>(
+  find: (db: Db, id: string) => Promise<Row | undefined>,
+  db: Db,
+  id: string,
+  ...statuses: string[]
+): Promise<Row | undefined> {
+  const row = await find(db, id);
+  return row && statuses.includes(row.status) ? row : undefined;
+}
+
+/** What a create's storage work made: the new file's location (null: nothing to do), and whether `complete` recorded it. */
+export interface Placed {
+  location: string | null;
+  placed?: boolean;
 }
 
 /** Thrown when the finishing transaction finds the lease gone: another worker owns the operation now. */

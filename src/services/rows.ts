@@ -1,0 +1,53 @@
+/*
+ * Row contents that more than one service writes: a new volume's (volume create, and a restore into a
+ * new volume), and the name and description an update changes (volumes, snapshots, backups).
+ */
+import type { RequestContext } from '../context';
+import type { NewVolumeRow } from '../db/schema';
+
+/** What the creator decides; the rest starts as on every new volume (detached, not placed, counted in quota). */
+export interface NewVolumeFields {
+  id: string;
+  name: string | null;
+  description: string | null;
+  size: number;
+  status: string;
+  availability_zone: string;
+  volume_type_id: string;
+  snapshot_id?: string | null;
+  source_volid?: string | null;
+  bootable?: number;
+  /** 1 for a volume of a type with encryption. */
+  encrypted?: number;
+}
+
+/** The row of a new volume of the caller's project. */
+export function newVolumeRow(ctx: RequestContext, fields: NewVolumeFields, now: string): NewVolumeRow {
+  return {
+    project_id: ctx.projectId,
+    user_id: ctx.userId,
+    attach_status: 'detached',
+    snapshot_id: null,
+    source_volid: null,
+    bootable: 0,
+    multiattach: 0,
+    encrypted: 0,
+    replication_status: null,
+    migration_status: null,
+    host: null,
+    provider_location: null,
+    consumes_quota: 1,
+    created_at: now,
+    updated_at: null,
+    deleted_at: null,
+    ...fields,
+  };
+}
+
+/** The name and description an update sets: only the keys the request gave (null clears one). */
+export function nameAndDescriptionChanges(input: { name?: string | null; description?: string | null }): { name?: string | null; description?: string | null } {
+  return {
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+  };
+}
