@@ -149,6 +149,32 @@ function textFilter<Column extends string>(column: Column, value: string, like: 
   return { column, op: like ? 'like' : 'eq', value };
 }
 
+/**
+ * The keys volume and snapshot filters read alike, once their own are taken: `project_id` (an admin's:
+ * list that project), `consumes_quota` (3.65+; unknown below), and any other as a text filter on the
+ * column `textColumns` names for it.
+ */
+function takeCommonFilter<Column extends string>(
+  out: { projectId?: string; filters: { push(filter: { column: Column | 'consumes_quota'; op: 'eq' | 'like'; value: string | number }): number } },
+  version: ApiVersion,
+  key: string,
+  value: string,
+  like: boolean,
+  textColumns: Record<string, Column>,
+): 'unknown' | void {
+  switch (key) {
+    case 'project_id':
+      out.projectId = value;
+      break;
+    case 'consumes_quota':
+      if (!version.atLeast(MV.USE_QUOTA)) return 'unknown';
+      out.filters.push({ column: 'consumes_quota', op: 'eq', value: parseBool(value, true, key) });
+      break;
+    default:
+      out.filters.push(textFilter(textColumns[key], value, like));
+  }
+}
+
 const NAME_ALIAS = { display_name: 'name' };
 
 /** Volume keys any caller may filter on (resource_filters.json, "volume"). */
@@ -183,6 +209,15 @@ const VOLUME_ADMIN_COLUMNS: Record<string, VolumeColumn> = {
   replication_status: 'replication_status',
 };
 
+/** The volume keys takeCommonFilter reads as text filters (the user's, and an admin's columns), and their columns. */
+const VOLUME_TEXT_COLUMNS: Record<string, VolumeColumn> = {
+  name: 'name',
+  status: 'status',
+  availability_zone: 'availability_zone',
+  migration_status: 'migration_status',
+  ...VOLUME_ADMIN_COLUMNS,
+};
+
 const TIME_OPS: Record<string, FilterOp> = { gt: 'gt', gte: 'gte', eq: 'eq', neq: 'neq', lt: 'lt', lte: 'lte' };
 
 export interface ParsedVolumeFilters extends ParsedFilters<VolumeFilter> {
@@ -205,10 +240,6 @@ export function parseVolumeFilters(ctx: RequestContext, version: ApiVersion, raw
         }
         case 'bootable':
           out.filters.push({ column: 'bootable', op: 'eq', value: parseBool(value, version.atLeast(MV.BOOTABLE_FILTER_STRICT), key) });
-          break;
-        case 'consumes_quota':
-          if (!version.atLeast(MV.USE_QUOTA)) return 'unknown';
-          out.filters.push({ column: 'consumes_quota', op: 'eq', value: parseBool(value, true, key) });
           break;
         case 'size': {
           if (!/^\s*\d+\s*$/.test(value)) throw new InvalidInputError(`Invalid size filter: ${value}`);
@@ -235,17 +266,8 @@ export function parseVolumeFilters(ctx: RequestContext, version: ApiVersion, raw
         case 'encrypted':
           out.filters.push({ column: key, op: 'eq', value: parseBool(value, true, key) });
           break;
-        case 'project_id':
-          out.projectId = value;
-          break;
-        case 'name':
-        case 'status':
-        case 'availability_zone':
-        case 'migration_status':
-          out.filters.push(textFilter(key, value, like));
-          break;
         default:
-          out.filters.push(textFilter(VOLUME_ADMIN_COLUMNS[key], value, like));
+          return takeCommonFilter(out, version, key, value, like, VOLUME_TEXT_COLUMNS);
       }
     },
   });
@@ -267,6 +289,9 @@ const SNAPSHOT_ADMIN_COLUMNS: Record<string, SnapshotColumn> = {
   volume_size: 'size',
   provider_location: 'provider_location',
 };
+
+/** The snapshot keys takeCommonFilter reads as text filters (the user's, and an admin's columns), and their columns. */
+const SNAPSHOT_TEXT_COLUMNS: Record<string, SnapshotColumn> = { name: 'name', status: 'status', volume_id: 'volume_id', ...SNAPSHOT_ADMIN_COLUMNS };
 
 export interface ParsedSnapshotFilters extends ParsedFilters<SnapshotFilter> {
   metadata: Record<string, string>;
@@ -293,27 +318,15 @@ export function parseSnapshotFilters(ctx: RequestContext, version: ApiVersion, r
           else Object.assign(out.metadata, dict);
           break;
         }
-        case 'consumes_quota':
-          if (!version.atLeast(MV.USE_QUOTA)) return 'unknown';
-          out.filters.push({ column: 'consumes_quota', op: 'eq', value: parseBool(value, true, key) });
-          break;
         case 'availability_zone':
           out.availabilityZone = value;
-          break;
-        case 'project_id':
-          out.projectId = value;
           break;
         case 'size':
           if (!/^\s*\d+\s*$/.test(value)) out.matchesNothing = true;
           else out.filters.push({ column: 'size', op: 'eq', value: Number(value) });
           break;
-        case 'name':
-        case 'status':
-        case 'volume_id':
-          out.filters.push(textFilter(key, value, like));
-          break;
         default:
-          out.filters.push(textFilter(SNAPSHOT_ADMIN_COLUMNS[key], value, like));
+          return takeCommonFilter(out, version, key, value, like, SNAPSHOT_TEXT_COLUMNS);
       }
     },
   });
@@ -514,10 +527,21 @@ export const LIST_RESOURCES: ListResources = {
  * `resource`, only that one (none for a name no list has, as Cinder answers an unknown resource).
  */
 export function resourceFilters(resource?: string): { resource: string; filters: string[] }[] {
-  return Object.values(LIST_RESOURCES)
-    .flatMap((r) => (r.userFilters ? [{ resource: r.userFilters.resource, filters: [...r.userFilters.keys] }] : []))
-    .filter((r) => !resource || r.resource === resource);
+  return [
+    ...Object.values(LIST_RESOURCES).flatMap((r) => (r.userFilters ? [{ resource: r.userFilters.resource, filters: [...r.userFilters.keys] }] : [])),
+    ...Object.entries(OTHER_LIST_FILTERS).map(([name, keys]) => ({ resource: name, filters: [...keys] })),
+  ].filter((r) => !resource || r.resource === resource);
 }
+
+/**
+ * The lists that are not paged through the pipeline above, with the filters their routes accept:
+ * pools (scheduler-stats/get_pools: `name` from 3.28, `volume_type` from 3.35) and volume types
+ * (`is_public`; Cinder's `extra_specs` filter is not served, so it is not listed).
+ */
+export const OTHER_LIST_FILTERS = {
+  pool: ['name', 'volume_type'],
+  volume_type: ['is_public'],
+} as const satisfies Record<string, readonly string[]>;
 
 // --- the parser ------------------------------------------------------------------------------------
 

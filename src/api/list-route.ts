@@ -1,7 +1,8 @@
 /*
  * The list routes' one shape: parse the query for the resource (list-query.ts), call the service,
  * render. Paged resources (volumes, snapshots, backups, transfers) get their summary and detail routes
- * from `pagedListRoutes`; attachments and messages render their own bodies after `listRequest`.
+ * from `pagedListRoutes`; attachments and messages render their own bodies after `listRequest`, and
+ * attachments and clusters name their two list routes with `summaryAndDetailRoutes`.
  */
 import type { Request, Response } from 'restify';
 import type { RequestContext } from '../context';
@@ -35,12 +36,17 @@ export function pagedListRoutes<Input extends ListInput<unknown>, Item>(
     const page = await list(ctx, input);
     res.send(200, render(viewOf(req), { records: page.records, count: page.count, limit: input.limit, query }));
   }
+  return summaryAndDetailRoutes((req, res, detail) => send(req, res, detail ? views.detailList : views.summaryList));
+}
+
+/** The handlers of GET <collection> and <collection>/detail, for a `list` told which of the two was asked. */
+export function summaryAndDetailRoutes(list: (req: Request, res: Response, detail: boolean) => Promise<void>) {
   return {
     async listSummary(req: Request, res: Response): Promise<void> {
-      await send(req, res, views.summaryList);
+      await list(req, res, false);
     },
     async listDetail(req: Request, res: Response): Promise<void> {
-      await send(req, res, views.detailList);
+      await list(req, res, true);
     },
   };
 }

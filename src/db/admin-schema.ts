@@ -11,6 +11,7 @@ export interface QosSpecsTable extends SoftDeleteColumns {
   /** `front-end`, `back-end` or `both`: who enforces the limits. */
   consumer: string;
 }
+export type QosSpecsRow = Selectable<QosSpecsTable>;
 
 export interface QosSpecKeysTable {
   qos_specs_id: string;
@@ -33,6 +34,7 @@ export interface EncryptionTable extends SoftDeleteColumns {
   cipher: string | null;
   key_size: number | null;
 }
+export type EncryptionRow = Selectable<EncryptionTable>;
 
 export interface ServicesTable extends Timestamps {
   /** Cinder's integer service id (workers cleanup); assigned at the first heartbeat. */
@@ -55,6 +57,7 @@ export interface ServicesTable extends Timestamps {
   /** The last enable/disable (updated_at is the last heartbeat). */
   modified_at: string | null;
 }
+export type ServiceRow = Selectable<ServicesTable>;
 
 /** A cluster (3.7): the services of one binary that share a cluster_name. */
 export interface ClustersTable extends Timestamps {
@@ -64,14 +67,10 @@ export interface ClustersTable extends Timestamps {
   disabled: Generated<number>;
   disabled_reason: string | null;
 }
+export type ClusterRow = Selectable<ClustersTable>;
 
 export interface QuotaClassesTable {
   class_name: string;
   resource: string;
   hard_limit: number;
 }
-
-export type QosSpecsRow = Selectable<QosSpecsTable>;
-export type EncryptionRow = Selectable<EncryptionTable>;
-export type ServiceRow = Selectable<ServicesTable>;
-export type ClusterRow = Selectable<ClustersTable>;

@@ -18,12 +18,13 @@ import { updateSnapshot } from '../db/queries/snapshots';
 import { addUsage } from '../db/queries/quotas';
 import { nowIso } from '../db/time';
 import { InvalidBackupError, InvalidInputError, InvalidSnapshotError, InvalidVolumeError, QuotaExceededError, ServiceUnavailableError } from '../errors';
-import { LIST_SOURCES, listPage, requireVisible, type LIST_COLUMNS, type ListInput } from './list-pipeline';
+import { LIST_SOURCES, listRecords, requireVisible, type LIST_COLUMNS, type ListInput } from './list-pipeline';
 import type { OperationQueue } from './operation-queue';
 import type { QuotaService } from './quota-service';
 import type { TypeService } from './volume-type-service';
 import { requireAdmin } from './volume-type-service';
-import { nameAndDescriptionChanges, newVolumeRow } from './rows';
+import { nameAndDescriptionChanges, newVolumeRow, ownerColumns } from './rows';
+import { StatusActions, type StatusTable } from './status-actions';
 
 /**
  * The `backup_service` of exported records. Cinder names a backup driver by its class path, and Tempest
@@ -83,14 +84,30 @@ export interface RestoreResult {
   volume_name: string | null;
 }
 
+/** Backups for DELETE, os-force_delete and os-reset_status. */
+const BACKUP_STATUS: StatusTable<BackupRow> = {
+  source: LIST_SOURCES.backups,
+  update: bq.updateBackup,
+  deletableFrom: ['available', 'error'],
+  notDeletable: () => new InvalidBackupError('Backup status must be available or error'),
+  async refuseDelete(db, id) {
+    if ((await bq.withDependents(db, [id])).has(id)) throw new InvalidBackupError('Incremental backups exist for this backup.');
+  },
+  deleteOperation: { kind: 'delete_backup', resourceType: 'backup' },
+};
+
 export class BackupService {
+  private readonly statusActions: StatusActions<BackupRow>;
+
   constructor(
     private readonly store: Store,
     private readonly queue: OperationQueue,
     private readonly quota: QuotaService,
     private readonly types: TypeService,
     private readonly config: Pick<Config, 'storage_availability_zone'>,
-  ) {}
+  ) {
+    this.statusActions = new StatusActions(store, queue, BACKUP_STATUS);
+  }
 
   async records(db: Db, rows: BackupRow[]): Promise<BackupRecord[]> {
     const ids = rows.map((r) => r.id);
@@ -149,8 +166,7 @@ export class BackupService {
       const now = nowIso();
       await bq.insertBackup(trx, {
         id,
-        project_id: ctx.projectId,
-        user_id: ctx.userId,
+        ...ownerColumns(ctx),
         volume_id: volume.id,
         snapshot_id: input.snapshotId ?? null,
         parent_id: parentId,
@@ -183,8 +199,7 @@ export class BackupService {
   }
 
   async list(ctx: RequestContext, input: BackupListInput): Promise<{ records: BackupRecord[]; count?: number }> {
-    const page = await listPage(this.store.db, ctx, input, LIST_SOURCES.backups, {});
-    return { records: await this.records(this.store.db, page.rows), count: page.count };
+    return listRecords(this.store.db, ctx, input, LIST_SOURCES.backups, {}, (db, rows) => this.records(db, rows));
   }
 
   /** PUT /backups/{id} (3.9+): name, description, metadata (3.43+, replaces the set); any status. */
@@ -200,24 +215,11 @@ export class BackupService {
 
   /** DELETE (available/error) and os-force_delete (admin, any status); refused while incrementals depend on it. */
   async delete(ctx: RequestContext, id: string, opts: { force: boolean } = { force: false }): Promise<void> {
-    await this.store.transaction(async (trx) => {
-      await requireVisible(LIST_SOURCES.backups, ctx, id, trx);
-      if (opts.force) requireAdmin(ctx);
-      if ((await bq.withDependents(trx, [id])).has(id)) throw new InvalidBackupError('Incremental backups exist for this backup.');
-      if (!(await bq.updateBackup(trx, id, { status: 'deleting', updated_at: nowIso() }, opts.force ? undefined : ['available', 'error']))) {
-        throw new InvalidBackupError('Backup status must be available or error');
-      }
-      await this.queue.enqueue(trx, ctx, { kind: 'delete_backup', resourceType: 'backup', resourceId: id });
-    });
-    this.queue.notify();
+    await this.statusActions.delete(ctx, id, opts.force);
   }
 
   async resetStatus(ctx: RequestContext, id: string, status: string): Promise<void> {
-    await this.store.transaction(async (trx) => {
-      await requireVisible(LIST_SOURCES.backups, ctx, id, trx);
-      requireAdmin(ctx);
-      await bq.updateBackup(trx, id, { status, updated_at: nowIso() });
-    });
+    await this.statusActions.resetStatus(ctx, id, status);
   }
 
   /**
@@ -340,8 +342,7 @@ export class BackupService {
       const now = nowIso();
       await bq.insertBackup(trx, {
         id,
-        project_id: ctx.projectId,
-        user_id: ctx.userId,
+        ...ownerColumns(ctx),
         volume_id: IMPORTED_VOLUME_ID,
         snapshot_id: null,
         parent_id: str(decoded.parent_id),

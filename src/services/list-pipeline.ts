@@ -139,6 +139,19 @@ export function withTieBreak<Column extends string>(sort: readonly SortKey<Colum
   return out;
 }
 
+/** listPage, with the page's rows turned into the records the views take (`records`, the service's own). */
+export async function listRecords<Row, Filter, Query extends KeysetQuery<Row, Filter>, Item>(
+  db: Db,
+  ctx: RequestContext,
+  input: ListInput<Filter>,
+  source: ListSource<Row, Query>,
+  extra: Omit<Query, keyof KeysetQuery<Row, Filter>>,
+  records: (db: Db, rows: Row[]) => Promise<Item[]>,
+): Promise<{ records: Item[]; count?: number }> {
+  const page = await listPage(db, ctx, input, source, extra);
+  return { records: await records(db, page.rows), count: page.count };
+}
+
 /**
  * Runs a list: admins see every project with all_tenants (or the one of a project_id filter), everyone
  * else their own; the marker must be a row of that scope (else the resource's 404); `withCount` counts

@@ -1,9 +1,15 @@
 /*
- * Row contents that more than one service writes: a new volume's (volume create, and a restore into a
- * new volume), and the name and description an update changes (volumes, snapshots, backups).
+ * Row contents that more than one service writes: the owner of a new volume, snapshot or backup, a new
+ * volume's row (volume create, and a restore into a new volume), and the name and description an update
+ * changes (volumes, snapshots, backups).
  */
 import type { RequestContext } from '../context';
 import type { NewVolumeRow } from '../db/schema';
+
+/** The owner columns of a new volume, snapshot or backup: the caller's project and user. */
+export function ownerColumns(ctx: RequestContext): { project_id: string; user_id: string } {
+  return { project_id: ctx.projectId, user_id: ctx.userId };
+}
 
 /** What the creator decides; the rest starts as on every new volume (detached, not placed, counted in quota). */
 export interface NewVolumeFields {
@@ -24,8 +30,7 @@ export interface NewVolumeFields {
 /** The row of a new volume of the caller's project. */
 export function newVolumeRow(ctx: RequestContext, fields: NewVolumeFields, now: string): NewVolumeRow {
   return {
-    project_id: ctx.projectId,
-    user_id: ctx.userId,
+    ...ownerColumns(ctx),
     attach_status: 'detached',
     snapshot_id: null,
     source_volid: null,

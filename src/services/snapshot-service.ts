@@ -27,11 +27,11 @@ import {
 } from '../errors';
 import type { OperationQueue } from './operation-queue';
 import type { QuotaService } from './quota-service';
-import { LIST_SOURCES, listPage, requireVisible, type LIST_COLUMNS, type ListInput } from './list-pipeline';
+import { LIST_SOURCES, listRecords, requireVisible, type LIST_COLUMNS, type ListInput } from './list-pipeline';
 import { DELETE_REFUSED_REASON, NOT_MIGRATING, SNAPSHOT_ALLOWED_FROM, SNAPSHOT_STATUS_UPDATES } from './volume-states';
-import { requireAdmin } from './volume-type-service';
-import { nameAndDescriptionChanges } from './rows';
+import { nameAndDescriptionChanges, ownerColumns } from './rows';
 import { MetadataService, type MetadataTable } from './metadata-service';
+import { StatusActions, type StatusTable } from './status-actions';
 
 /** A snapshot with what its views need besides the row. */
 export interface SnapshotRecord {
@@ -65,12 +65,18 @@ export interface SnapshotListInput extends ListInput<sq.SnapshotFilter, (typeof 
 /** Snapshot metadata: no status restriction and no ETag, as in Cinder's snapshot metadata API. */
 const SNAPSHOT_METADATA: MetadataTable<SnapshotRow> = {
   source: LIST_SOURCES.snapshots,
-  metadataFor: sq.snapshotMetadataFor,
-  merge: sq.mergeSnapshotMetadata,
-  replace: sq.replaceSnapshotMetadata,
-  deleteKey: sq.deleteSnapshotMetadataKey,
+  ...sq.snapshotMetadata,
   update: sq.updateSnapshot,
   KeyNotFound: SnapshotMetadataNotFoundError,
+};
+
+/** Snapshots for DELETE, os-force_delete and os-reset_status. */
+const SNAPSHOT_STATUS: StatusTable<SnapshotRow> = {
+  source: LIST_SOURCES.snapshots,
+  update: sq.updateSnapshot,
+  deletableFrom: SNAPSHOT_ALLOWED_FROM.delete,
+  notDeletable: () => new InvalidSnapshotError('Snapshot status must be available or error and must not be part of a group.'),
+  deleteOperation: { kind: 'delete_snapshot', resourceType: 'snapshot' },
 };
 
 export interface SnapshotListResult {
@@ -87,6 +93,7 @@ const pyStr = (value: string | null | undefined): string => (value === null || v
 export class SnapshotService {
   /** The snapshot metadata API (list, merge, replace, one key). */
   readonly metadata: MetadataService<SnapshotRow>;
+  private readonly statusActions: StatusActions<SnapshotRow>;
 
   constructor(
     private readonly store: Store,
@@ -94,10 +101,11 @@ export class SnapshotService {
     private readonly quota: QuotaService,
   ) {
     this.metadata = new MetadataService(store, SNAPSHOT_METADATA);
+    this.statusActions = new StatusActions(store, queue, SNAPSHOT_STATUS);
   }
 
   async records(db: Db, rows: SnapshotRow[]): Promise<SnapshotRecord[]> {
-    const metadata = await sq.snapshotMetadataFor(
+    const metadata = await sq.snapshotMetadata.metadataFor(
       db,
       rows.map((r) => r.id),
     );
@@ -134,8 +142,7 @@ export class SnapshotService {
       await this.quota.consumeSnapshot(trx, ctx.projectId, typeName, volume.size);
       await sq.insertSnapshot(trx, {
         id,
-        project_id: ctx.projectId,
-        user_id: ctx.userId,
+        ...ownerColumns(ctx),
         volume_id: volume.id,
         name: input.name ?? null,
         description: input.description ?? null,
@@ -149,7 +156,7 @@ export class SnapshotService {
         updated_at: null,
         deleted_at: null,
       });
-      if (input.metadata) await sq.replaceSnapshotMetadata(trx, id, input.metadata);
+      if (input.metadata) await sq.snapshotMetadata.replace(trx, id, input.metadata);
       await this.queue.enqueue(trx, ctx, { kind: 'create_snapshot', resourceType: 'snapshot', resourceId: id });
       return (await this.records(trx, [(await sq.getSnapshot(trx, id))!]))[0];
     });
@@ -158,8 +165,8 @@ export class SnapshotService {
   }
 
   async list(ctx: RequestContext, input: SnapshotListInput): Promise<SnapshotListResult> {
-    const page = await listPage(this.store.db, ctx, input, LIST_SOURCES.snapshots, { metadata: input.metadata, availabilityZone: input.availabilityZone });
-    return { records: await this.records(this.store.db, page.rows), count: page.count };
+    const extra = { metadata: input.metadata, availabilityZone: input.availabilityZone };
+    return listRecords(this.store.db, ctx, input, LIST_SOURCES.snapshots, extra, (db, rows) => this.records(db, rows));
   }
 
   /** PUT /snapshots/{id}: name and description, at any status (as Cinder). Answers with the row as read, changes applied. */
@@ -177,25 +184,12 @@ export class SnapshotService {
    * force) → `deleting`, and a delete_snapshot operation for the worker.
    */
   async delete(ctx: RequestContext, id: string, opts: { force: boolean } = { force: false }): Promise<void> {
-    await this.store.transaction(async (trx) => {
-      await requireVisible(LIST_SOURCES.snapshots, ctx, id, trx);
-      if (opts.force) requireAdmin(ctx);
-      const allowed = opts.force ? undefined : SNAPSHOT_ALLOWED_FROM.delete;
-      if (!(await sq.updateSnapshot(trx, id, { status: 'deleting', updated_at: nowIso() }, allowed))) {
-        throw new InvalidSnapshotError('Snapshot status must be available or error and must not be part of a group.');
-      }
-      await this.queue.enqueue(trx, ctx, { kind: 'delete_snapshot', resourceType: 'snapshot', resourceId: id });
-    });
-    this.queue.notify();
+    await this.statusActions.delete(ctx, id, opts.force);
   }
 
   /** os-reset_status (admin): any valid snapshot status (the controller validates it), stored lower-case. */
   async resetStatus(ctx: RequestContext, id: string, status: string): Promise<void> {
-    await this.store.transaction(async (trx) => {
-      await requireVisible(LIST_SOURCES.snapshots, ctx, id, trx);
-      requireAdmin(ctx);
-      await sq.updateSnapshot(trx, id, { status: status.toLowerCase(), updated_at: nowIso() });
-    });
+    await this.statusActions.resetStatus(ctx, id, status.toLowerCase());
   }
 
   /**

@@ -16,7 +16,7 @@ import { nowIso } from '../db/time';
 import { BadRequestError, InvalidInputError, InvalidVolumeError, VolumeMetadataNotFoundError } from '../errors';
 import type { OperationQueue } from './operation-queue';
 import type { QuotaService } from './quota-service';
-import { LIST_SOURCES, listPage, requireVisible, type LIST_COLUMNS, type ListInput } from './list-pipeline';
+import { LIST_SOURCES, listRecords, requireVisible, type LIST_COLUMNS, type ListInput } from './list-pipeline';
 import { ALLOWED_FROM, DELETE_REFUSED_REASON } from './volume-states';
 import type { TypeService } from './volume-type-service';
 import { prepareVolumeDeleteSnapshots, snapshotSourceFor } from './snapshot-service';
@@ -61,10 +61,7 @@ export interface VolumeListInput extends ListInput<vq.VolumeFilter, (typeof LIST
 /** Volume metadata: writes are refused while the volume is in maintenance or uploading. */
 const VOLUME_METADATA: MetadataTable<VolumeRow> = {
   source: LIST_SOURCES.volumes,
-  metadataFor: vq.metadataFor,
-  merge: vq.mergeMetadata,
-  replace: vq.replaceMetadata,
-  deleteKey: vq.deleteMetadataKey,
+  ...vq.volumeMetadata,
   update: vq.updateVolume,
   KeyNotFound: VolumeMetadataNotFoundError,
   requireWritable(row) {
@@ -166,7 +163,7 @@ export class VolumeService {
         encrypted: (await getEncryption(trx, type.id)) ? 1 : 0,
       };
       await vq.insertVolume(trx, newVolumeRow(ctx, fields, nowIso()));
-      if (input.metadata) await vq.replaceMetadata(trx, id, input.metadata);
+      if (input.metadata) await vq.volumeMetadata.replace(trx, id, input.metadata);
       if (fromBackup)
         await this.queue.enqueue(trx, ctx, { kind: 'restore_backup', resourceType: 'volume', resourceId: id, payload: { backup_id: fromBackup.backup.id } });
       else
@@ -183,8 +180,7 @@ export class VolumeService {
   }
 
   async list(ctx: RequestContext, input: VolumeListInput): Promise<VolumeListResult> {
-    const page = await listPage(this.store.db, ctx, input, LIST_SOURCES.volumes, { metadata: input.metadata });
-    return { records: await this.records(this.store.db, page.rows), count: page.count };
+    return listRecords(this.store.db, ctx, input, LIST_SOURCES.volumes, { metadata: input.metadata }, (db, rows) => this.records(db, rows));
   }
 
   async summary(ctx: RequestContext, allTenants: boolean): Promise<{ total_count: number; total_size: number; metadata: Record<string, string[]> }> {
@@ -199,7 +195,7 @@ export class VolumeService {
       const changes = nameAndDescriptionChanges(input);
       const changed = await vq.updateVolume(trx, id, { ...changes, updated_at: nowIso() }, ALLOWED_FROM.update);
       if (!changed) throw new InvalidVolumeError(`Volume status must not be maintenance to update, but current status is: ${row.status}.`);
-      if (input.metadata !== undefined) await vq.replaceMetadata(trx, id, input.metadata ?? {});
+      if (input.metadata !== undefined) await vq.volumeMetadata.replace(trx, id, input.metadata ?? {});
       // Cinder answers with the row as it was read before the write (updated_at unchanged).
       return (await this.records(trx, [{ ...row, ...changes }]))[0];
     });

@@ -80,7 +80,8 @@ export class Heartbeat {
           this.log.info({ binary: report.binary, host: report.host, level: wanted }, 'log level changed (set-log)');
         }
         const now = nowIso();
-        const clusterName = this.clusterName && report.binary === 'cinder-volume' ? `${this.clusterName}@${report.host.split('@')[1]}` : this.clusterName;
+        // Only volume services are clustered, as in Cinder (cinder-backup and the scheduler never are).
+        const clusterName = this.clusterName && report.binary === 'cinder-volume' ? `${this.clusterName}@${report.host.split('@')[1]}` : null;
         if (clusterName) await ensureCluster(db, clusterName, report.binary, now);
         await recordHeartbeat(
           db,

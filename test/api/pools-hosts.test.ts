@@ -269,7 +269,7 @@ describe('API: os-hosts', () => {
 });
 
 describe('API: clusters (3.7)', () => {
-  it('has none without a cluster name; a worker with worker.cluster forms <cluster>@<backend> (and <cluster> for backups), which can be disabled', async () => {
+  it('has none without a cluster name; a worker with worker.cluster forms <cluster>@<backend> for its volume service only (as Cinder), which can be disabled', async () => {
     const plain = await startServer();
     try {
       expect((await plain.request('GET', '/v3/clusters', { mv: '3.6' })).status).to.equal(404);
@@ -281,10 +281,7 @@ describe('API: clusters (3.7)', () => {
     try {
       const name = 'c1@file';
       expect((await s.request('GET', '/v3/clusters', { mv: '3.7' })).body).to.deep.equal({
-        clusters: [
-          { name, binary: 'cinder-volume', state: 'up', status: 'enabled' },
-          { name: 'c1', binary: 'cinder-backup', state: 'up', status: 'enabled' },
-        ],
+        clusters: [{ name, binary: 'cinder-volume', state: 'up', status: 'enabled' }],
       });
       const detail = (await s.request('GET', `/v3/clusters/${name}`, { mv: '3.7' })).body.cluster;
       expect(Object.keys(detail).sort()).to.deep.equal(

@@ -348,7 +348,14 @@ describe('volume-worker as its own process', function () {
     for (const o of ops) byOwner.set(o.owner!, (byOwner.get(o.owner!) ?? 0) + 1);
     expect([...byOwner.keys()].sort()).to.deep.equal([w1.owner, w2.owner].sort());
 
-    // Each operation ran once: one success line across both processes, no lost lease, no retry.
+    // Each operation ran once: one success line across both processes, no lost lease, no retry. The line
+    // is written after the row's commit and reaches us through a pipe: wait for it before counting.
+    await waitFor(
+      'a success line for every operation',
+      async () => ops.every((o) => [...w1.lines, ...w2.lines].some((l) => l.msg === 'operation succeeded' && l.op_id === o.id)),
+      10000,
+      50,
+    );
     const lines = [...w1.lines, ...w2.lines];
     for (const o of ops)
       expect(

@@ -8,7 +8,7 @@ import type { Request, Response } from 'restify';
 import { NotFoundError } from '../../errors';
 import type { ApiDeps } from '../deps';
 import { LIST_RESOURCES } from '../list-query';
-import { listRequest } from '../list-route';
+import { listRequest, summaryAndDetailRoutes } from '../list-route';
 import { MV } from '../microversions';
 import { actionRoute, ctxOf, param, sendEmpty } from '../request';
 import { validateAttachmentCreate, validateAttachmentCreateWithMode, validateAttachmentUpdate } from '../schemas/attachments';
@@ -24,13 +24,7 @@ export function attachmentController(deps: ApiDeps) {
   }
 
   return {
-    async listSummary(req: Request, res: Response): Promise<void> {
-      await list(req, res, false);
-    },
-
-    async listDetail(req: Request, res: Response): Promise<void> {
-      await list(req, res, true);
-    },
+    ...summaryAndDetailRoutes(list),
 
     async show(req: Request, res: Response): Promise<void> {
       const row = await deps.attachments.get(ctxOf(req), param(req, 'attachment_id'));

@@ -9,6 +9,7 @@ import { BadRequestError, InvalidInputError, NotFoundError } from '../../errors'
 import { cleanableResourceType } from '../../services/service-registry';
 import { requireAdmin } from '../../services/volume-type-service';
 import type { ApiDeps } from '../deps';
+import { summaryAndDetailRoutes } from '../list-route';
 import { MV } from '../microversions';
 import { boolQueryParam, ctxOf, param, queryOf, viewOf } from '../request';
 import { validateCleanup, validateDisableCluster, validateEnableCluster } from '../schemas/services';
@@ -51,13 +52,7 @@ export function clusterController(deps: Pick<ApiDeps, 'registry'>) {
   }
 
   return {
-    async listSummary(req: Request, res: Response): Promise<void> {
-      await list(req, res, false);
-    },
-
-    async listDetail(req: Request, res: Response): Promise<void> {
-      await list(req, res, true);
-    },
+    ...summaryAndDetailRoutes(list),
 
     async show(req: Request, res: Response): Promise<void> {
       res.send(200, { cluster: view.clusterDetail(viewOf(req), await registry.cluster(ctxOf(req), param(req, 'cluster_name'))) });

@@ -8,11 +8,12 @@ import type { Request, Response } from 'restify';
 import { BadRequestError } from '../../errors';
 import { requireAdmin } from '../../services/volume-type-service';
 import type { ApiDeps } from '../deps';
+import { OTHER_LIST_FILTERS } from '../list-query';
 import { MV } from '../microversions';
 import { boolQueryParam, ctxOf, param, queryOf } from '../request';
 import * as view from '../views/scheduler-stats';
 
-const POOL_FILTERS = ['name', 'volume_type'];
+const POOL_FILTERS: readonly string[] = OTHER_LIST_FILTERS.pool;
 
 export function schedulerStatsController(deps: Pick<ApiDeps, 'scheduler'>) {
   const scheduler = deps.scheduler;

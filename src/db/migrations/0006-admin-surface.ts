@@ -5,40 +5,22 @@
  * backup's data is (backups.service_metadata).
  */
 import type { Kysely } from 'kysely';
-import { idColumn, softDeleteColumns, timestampColumns } from './columns';
+import { compositeKeyTable, idColumn, notNullTextColumns, softDeleteColumns, timestampColumns } from './columns';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema
-    .createTable('qos_specs')
-    .$call(idColumn)
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('consumer', 'text', (c) => c.notNull())
-    .$call(softDeleteColumns)
-    .execute();
-  await db.schema
-    .createTable('qos_spec_keys')
-    .addColumn('qos_specs_id', 'text', (c) => c.notNull())
-    .addColumn('key', 'text', (c) => c.notNull())
-    // Null is a value Cinder stores (a key set to null with PUT /qos-specs/{id}).
-    .addColumn('value', 'text')
-    .addPrimaryKeyConstraint('qos_spec_keys_pk', ['qos_specs_id', 'key'])
-    .execute();
+  await db.schema.createTable('qos_specs').$call(idColumn).$call(notNullTextColumns('name', 'consumer')).$call(softDeleteColumns).execute();
+  // Null is a value Cinder stores (a key set to null with PUT /qos-specs/{id}).
+  await compositeKeyTable(db, 'qos_spec_keys', ['qos_specs_id', 'key']).addColumn('value', 'text').execute();
   await db.schema.alterTable('volume_types').addColumn('qos_specs_id', 'text').execute();
 
-  await db.schema
-    .createTable('volume_type_projects')
-    .addColumn('volume_type_id', 'text', (c) => c.notNull())
-    .addColumn('project_id', 'text', (c) => c.notNull())
+  await compositeKeyTable(db, 'volume_type_projects', ['volume_type_id', 'project_id'])
     .addColumn('created_at', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('volume_type_projects_pk', ['volume_type_id', 'project_id'])
     .execute();
 
   await db.schema
     .createTable('encryption')
     .addColumn('encryption_id', 'text', (c) => c.primaryKey())
-    .addColumn('volume_type_id', 'text', (c) => c.notNull())
-    .addColumn('provider', 'text', (c) => c.notNull())
-    .addColumn('control_location', 'text', (c) => c.notNull())
+    .$call(notNullTextColumns('volume_type_id', 'provider', 'control_location'))
     .addColumn('cipher', 'text')
     .addColumn('key_size', 'integer')
     .$call(softDeleteColumns)
@@ -54,10 +36,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('services')
     .addColumn('id', 'integer', (c) => c.notNull().unique())
-    .addColumn('host', 'text', (c) => c.notNull())
-    .addColumn('binary', 'text', (c) => c.notNull())
-    .addColumn('topic', 'text', (c) => c.notNull())
-    .addColumn('availability_zone', 'text', (c) => c.notNull())
+    .$call(notNullTextColumns('host', 'binary', 'topic', 'availability_zone'))
     .addColumn('cluster_name', 'text')
     .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('disabled_reason', 'text')
@@ -77,8 +56,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('clusters')
     .addColumn('id', 'integer', (c) => c.notNull().unique())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('binary', 'text', (c) => c.notNull())
+    .$call(notNullTextColumns('name', 'binary'))
     .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('disabled_reason', 'text')
     .$call(timestampColumns)
@@ -89,11 +67,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // under. Null: the backup's own id. An imported record may carry another backup's id (services/backup-service.ts).
   await db.schema.alterTable('backups').addColumn('service_metadata', 'text').execute();
 
-  await db.schema
-    .createTable('quota_classes')
-    .addColumn('class_name', 'text', (c) => c.notNull())
-    .addColumn('resource', 'text', (c) => c.notNull())
+  await compositeKeyTable(db, 'quota_classes', ['class_name', 'resource'])
     .addColumn('hard_limit', 'integer', (c) => c.notNull())
-    .addPrimaryKeyConstraint('quota_classes_pk', ['class_name', 'resource'])
     .execute();
 }

@@ -53,3 +53,21 @@ export function keyValueTable(db: Kysely<unknown>, table: string, owner: string,
     .$call((t) => (opts.ordered ? t.addColumn('position', 'integer', (c) => c.notNull()) : t))
     .addPrimaryKeyConstraint(`${table}_pk`, [owner, 'key']);
 }
+
+/** The `names`, in order, each a not-null text column. */
+export function notNullTextColumns<Name extends string>(...names: Name[]): ColumnsStep<Name> {
+  return <TB extends string, C extends string>(table: CreateTableBuilder<TB, C>) =>
+    names.reduce<CreateTableBuilder<TB, C | Name>>((t, name) => t.addColumn(name, 'text', (c) => c.notNull()), table);
+}
+
+/**
+ * A table keyed by several not-null text columns (an association, or a value per owner and key): the
+ * `keys` first, in order, and primary key `<table>_pk` over them. Returns the builder: the caller adds
+ * the other columns (Kysely writes them before the constraint) and executes it.
+ */
+export function compositeKeyTable(db: Kysely<unknown>, table: string, keys: [string, string, ...string[]]) {
+  return db.schema
+    .createTable(table)
+    .$call(notNullTextColumns(...keys))
+    .addPrimaryKeyConstraint(`${table}_pk`, keys);
+}

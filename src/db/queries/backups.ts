@@ -3,7 +3,9 @@ import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Db } from '../store';
 import type { Database } from '../schema';
 import type { BackupRow, BackupUpdate, NewBackupRow } from '../backup-schema';
+import { keyValuesOf, replaceOrderedKeyValues } from './key-values';
 import { countRows, listRows, scopeConditions, SortableTable, type ListQuery } from './keyset';
+import { markLiveRowDeleted, updateLiveRow } from './soft-delete';
 
 export async function getBackup(db: Db, id: string): Promise<BackupRow | undefined> {
   return db.selectFrom('backups').selectAll().where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
@@ -26,20 +28,12 @@ export async function purgeDeletedBackup(db: Db, id: string): Promise<void> {
 
 /** Guarded update: only a live row, and only from `fromStatuses` when given. True if a row changed. */
 export async function updateBackup(db: Db, id: string, changes: BackupUpdate, fromStatuses?: readonly string[]): Promise<boolean> {
-  let q = db.updateTable('backups').set(changes).where('id', '=', id).where('deleted', '=', 0);
-  if (fromStatuses) q = q.where('status', 'in', fromStatuses);
-  return Number((await q.executeTakeFirst()).numUpdatedRows) > 0;
+  return updateLiveRow(db, 'backups', id, changes, fromStatuses);
 }
 
 export async function markBackupDeleted(db: Db, id: string, at: string): Promise<boolean> {
   await db.deleteFrom('backup_metadata').where('backup_id', '=', id).execute();
-  const res = await db
-    .updateTable('backups')
-    .set({ deleted: 1, deleted_at: at, updated_at: at, status: 'deleted' })
-    .where('id', '=', id)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
+  return markLiveRowDeleted(db, 'backups', id, at);
 }
 
 /** The newest live backup of a volume in a project (the parent of an incremental backup). */
@@ -91,18 +85,15 @@ export async function dataSharedWithOthers(db: Db, dataId: string, exceptId: str
   return row !== undefined;
 }
 
+/** Metadata of many backups at once, each in insertion order. */
 export async function backupMetadataFor(db: Db, ids: readonly string[]): Promise<Map<string, Record<string, string>>> {
-  const out = new Map<string, Record<string, string>>(ids.map((id) => [id, {}]));
-  if (ids.length === 0) return out;
-  const rows = await db.selectFrom('backup_metadata').select(['backup_id', 'key', 'value']).where('backup_id', 'in', ids).orderBy('position').execute();
-  for (const r of rows) out.get(r.backup_id)![r.key] = r.value;
-  return out;
+  return keyValuesOf(db, 'backup_metadata', ids);
 }
 
+/** Replaces a backup's whole metadata set, keeping the order given; values are stored as text. */
 export async function replaceBackupMetadata(db: Db, backupId: string, metadata: Record<string, string>): Promise<void> {
-  await db.deleteFrom('backup_metadata').where('backup_id', '=', backupId).execute();
-  const rows = Object.entries(metadata).map(([key, value], position) => ({ backup_id: backupId, key, value: String(value), position }));
-  if (rows.length > 0) await db.insertInto('backup_metadata').values(rows).execute();
+  const text = Object.fromEntries(Object.entries(metadata).map(([key, value]) => [key, String(value)]));
+  await replaceOrderedKeyValues(db, 'backup_metadata', backupId, text);
 }
 
 // --- lists -------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  */
 import type { Db } from '../store';
 import type { EncryptionRow } from '../admin-schema';
+import { insertNewRow } from './soft-delete';
 
 /** What a caller may set: Cinder's encryption columns. */
 export type EncryptionSpecs = Partial<Pick<EncryptionRow, 'provider' | 'control_location' | 'cipher' | 'key_size'>>;
@@ -13,10 +14,7 @@ export async function getEncryption(db: Db, typeId: string): Promise<EncryptionR
 }
 
 export async function insertEncryption(db: Db, row: Omit<EncryptionRow, 'deleted' | 'deleted_at' | 'updated_at'>): Promise<void> {
-  await db
-    .insertInto('encryption')
-    .values({ ...row, updated_at: null, deleted_at: null })
-    .execute();
+  await insertNewRow(db, 'encryption', row);
 }
 
 /** Updates the type's live row; false when it has none. */

@@ -29,7 +29,7 @@ export interface ListQuery<Row, Column extends string, Filter> {
 
 // Generic over tables: the column names reaching these helpers come from each module's fixed sets.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyEb = ExpressionBuilder<any, any>;
+export type AnyEb = ExpressionBuilder<any, any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnySelect<O> = SelectQueryBuilder<any, any, O>;
 type AnyListQuery = ListQuery<object, string, unknown>;
@@ -118,9 +118,12 @@ export async function countRows<T extends keyof Database & string, Q extends Any
   return Number(row.n);
 }
 
-/** `db` typed over any tables: Kysely cannot select from a generic table name of `Database`. */
+/**
+ * `db` typed over any tables: Kysely cannot build a query on a generic table name of `Database` (the
+ * lists here, the writes soft-delete.ts and key-values.ts share between tables).
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function looseDb(db: Db): Kysely<any> {
+export function looseDb(db: Db): Kysely<any> {
   return db;
 }
 

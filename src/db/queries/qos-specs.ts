@@ -7,7 +7,9 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import type { Db } from '../store';
 import type { QosSpecsRow } from '../admin-schema';
 import type { Database, VolumeTypeRow } from '../schema';
+import { keyValuesOf, upsertKeyValues } from './key-values';
 import { SortableTable, type SortKey } from './keyset';
+import { insertNewRow } from './soft-delete';
 
 /** Columns a QoS specs list may be sorted by. */
 export const QOS_SORT_COLUMNS = ['id', 'name', 'consumer', 'created_at', 'updated_at'] as const;
@@ -61,10 +63,7 @@ export async function getQosSpecsByName(db: Db, name: string): Promise<QosSpecsR
 }
 
 export async function insertQosSpecs(db: Db, row: Omit<QosSpecsRow, 'deleted' | 'deleted_at' | 'updated_at'>): Promise<void> {
-  await db
-    .insertInto('qos_specs')
-    .values({ ...row, updated_at: null, deleted_at: null })
-    .execute();
+  await insertNewRow(db, 'qos_specs', row);
 }
 
 export async function updateQosSpecs(db: Db, id: string, changes: Partial<Pick<QosSpecsRow, 'consumer' | 'updated_at'>>): Promise<void> {
@@ -78,26 +77,11 @@ export async function markQosSpecsDeleted(db: Db, id: string, at: string): Promi
 
 /** The keys of each QoS specs, in key order; `{}` for ids without keys. */
 export async function keysFor(db: Db, ids: readonly string[]): Promise<Map<string, Record<string, string | null>>> {
-  const out = new Map<string, Record<string, string | null>>(ids.map((id) => [id, {}]));
-  if (ids.length === 0) return out;
-  const rows = await db
-    .selectFrom('qos_spec_keys')
-    .selectAll()
-    .where('qos_specs_id', 'in', [...new Set(ids)])
-    .orderBy('key')
-    .execute();
-  for (const r of rows) out.get(r.qos_specs_id)![r.key] = r.value;
-  return out;
+  return keyValuesOf(db, 'qos_spec_keys', ids);
 }
 
 export async function setKeys(db: Db, id: string, specs: Record<string, string | null>): Promise<void> {
-  for (const [key, value] of Object.entries(specs)) {
-    await db
-      .insertInto('qos_spec_keys')
-      .values({ qos_specs_id: id, key, value })
-      .onConflict((oc) => oc.columns(['qos_specs_id', 'key']).doUpdateSet({ value }))
-      .execute();
-  }
+  await upsertKeyValues(db, 'qos_spec_keys', id, specs);
 }
 
 export async function deleteKeys(db: Db, id: string, keys: readonly string[]): Promise<void> {

@@ -15,6 +15,7 @@ import type { Transaction } from 'kysely';
 import type { Db } from '../store';
 import type { Database } from '../schema';
 import { isPostgres } from '../postgres';
+import { looseDb } from './keyset';
 
 /** Projects whose usage rows a transaction already holds (one lock per project per transaction). */
 const lockedProjects = new WeakMap<Transaction<Database>, Set<string>>();
@@ -41,17 +42,35 @@ export async function lockProjectUsage(db: Db, projectId: string, resources: rea
   held.add(projectId);
 }
 
-export async function projectLimits(db: Db, projectId: string): Promise<Map<string, number>> {
-  const rows = await db.selectFrom('quotas').select(['resource', 'hard_limit']).where('project_id', '=', projectId).execute();
+/** The tables of limits, one row per (owner, resource), and their owner column: a project's own, a quota class's. */
+const LIMIT_OWNERS = { quotas: 'project_id', quota_classes: 'class_name' } as const;
+
+/** The limits `owner` sets in `table`, by resource (none for an owner without rows). */
+export async function limitsOf(db: Db, table: keyof typeof LIMIT_OWNERS, owner: string): Promise<Map<string, number>> {
+  const rows: { resource: string; hard_limit: number }[] = await looseDb(db)
+    .selectFrom(table)
+    .select(['resource', 'hard_limit'])
+    .where(LIMIT_OWNERS[table], '=', owner)
+    .execute();
   return new Map(rows.map((r) => [r.resource, r.hard_limit]));
 }
 
-export async function setProjectLimit(db: Db, projectId: string, resource: string, limit: number): Promise<void> {
-  await db
-    .insertInto('quotas')
-    .values({ project_id: projectId, resource, hard_limit: limit })
-    .onConflict((oc) => oc.columns(['project_id', 'resource']).doUpdateSet({ hard_limit: limit }))
+/** Creates or changes one limit of `owner` in `table`. */
+export async function setLimitOf(db: Db, table: keyof typeof LIMIT_OWNERS, owner: string, resource: string, limit: number): Promise<void> {
+  const ownerColumn = LIMIT_OWNERS[table];
+  await looseDb(db)
+    .insertInto(table)
+    .values({ [ownerColumn]: owner, resource, hard_limit: limit })
+    .onConflict((oc) => oc.columns([ownerColumn, 'resource']).doUpdateSet({ hard_limit: limit }))
     .execute();
+}
+
+export async function projectLimits(db: Db, projectId: string): Promise<Map<string, number>> {
+  return limitsOf(db, 'quotas', projectId);
+}
+
+export async function setProjectLimit(db: Db, projectId: string, resource: string, limit: number): Promise<void> {
+  await setLimitOf(db, 'quotas', projectId, resource, limit);
 }
 
 export async function deleteProjectLimits(db: Db, projectId: string): Promise<void> {

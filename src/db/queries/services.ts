@@ -8,6 +8,7 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import type { Db } from '../store';
 import type { Database } from '../schema';
 import type { ClusterRow, ServiceRow } from '../admin-schema';
+import { looseDb } from './keyset';
 
 export type ServiceBinary = 'cinder-scheduler' | 'cinder-volume' | 'cinder-backup';
 
@@ -182,27 +183,24 @@ export interface HostUsage {
 
 /** Live volumes placed on `host` (`host@backend` matches its pools too), per project. */
 export async function volumeUsageOnHost(db: Db, host: string): Promise<HostUsage[]> {
-  const rows = await db
-    .selectFrom('volumes')
-    .select((eb) => ['project_id', eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('size').as('gb')])
-    .where('deleted', '=', 0)
-    .where((eb) => hostMatches(eb.ref('host'), host, levelOf(host) === 'pool' ? 'pool' : 'backend'))
-    .groupBy('project_id')
-    .orderBy('project_id')
-    .execute();
-  return rows.map((r) => ({ projectId: r.project_id, count: Number(r.n), gigabytes: Number(r.gb ?? 0) }));
+  return usageOnHost(db, 'volumes', host);
 }
 
 /** Live snapshots of the volumes on `host`, per project. */
 export async function snapshotUsageOnHost(db: Db, host: string): Promise<HostUsage[]> {
-  const rows = await db
-    .selectFrom('snapshots')
-    .innerJoin('volumes', 'volumes.id', 'snapshots.volume_id')
-    .select((eb) => ['snapshots.project_id', eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('snapshots.size').as('gb')])
-    .where('snapshots.deleted', '=', 0)
+  return usageOnHost(db, 'snapshots', host);
+}
+
+/** Live rows of `table` on `host`, per project: a volume where it is placed, a snapshot where its volume is. */
+async function usageOnHost(db: Db, table: 'volumes' | 'snapshots', host: string): Promise<HostUsage[]> {
+  let from = looseDb(db).selectFrom(table as string);
+  if (table === 'snapshots') from = from.innerJoin('volumes', 'volumes.id', 'snapshots.volume_id');
+  const rows: { project_id: string; n: number | string; gb: number | string | null }[] = await from
+    .select((eb) => [eb.ref(`${table}.project_id`).as('project_id'), eb.fn.countAll<number>().as('n'), eb.fn.sum<number>(`${table}.size`).as('gb')])
+    .where(`${table}.deleted`, '=', 0)
     .where((eb) => hostMatches(eb.ref('volumes.host'), host, levelOf(host) === 'pool' ? 'pool' : 'backend'))
-    .groupBy('snapshots.project_id')
-    .orderBy('snapshots.project_id')
+    .groupBy(`${table}.project_id`)
+    .orderBy(`${table}.project_id`)
     .execute();
   return rows.map((r) => ({ projectId: r.project_id, count: Number(r.n), gigabytes: Number(r.gb ?? 0) }));
 }

@@ -6,6 +6,8 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Update
 import type { Db } from '../store';
 import { containsLike, countRows, listRows, scopeConditions, SortableTable, type ListQuery, type SortKey } from './keyset';
 import type { Database, NewSnapshotRow, SnapshotRow, SnapshotsTable } from '../schema';
+import { hasMetadataItems, orderedMetadata } from './key-values';
+import { markLiveRowDeleted, updateLiveRow } from './soft-delete';
 
 export async function getSnapshot(db: Db, id: string): Promise<SnapshotRow | undefined> {
   return db.selectFrom('snapshots').selectAll().where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
@@ -29,47 +31,16 @@ export async function insertSnapshot(db: Db, row: NewSnapshotRow): Promise<void>
 
 /** Guarded update: only a live row, and only from `fromStatuses` when given. True if a row changed. */
 export async function updateSnapshot(db: Db, id: string, changes: Updateable<SnapshotsTable>, fromStatuses?: readonly string[]): Promise<boolean> {
-  let q = db.updateTable('snapshots').set(changes).where('id', '=', id).where('deleted', '=', 0);
-  if (fromStatuses) q = q.where('status', 'in', fromStatuses);
-  return Number((await q.executeTakeFirst()).numUpdatedRows) > 0;
+  return updateLiveRow(db, 'snapshots', id, changes, fromStatuses);
 }
 
 export async function markSnapshotDeleted(db: Db, id: string, at: string): Promise<boolean> {
   await db.deleteFrom('snapshot_metadata').where('snapshot_id', '=', id).execute();
-  const res = await db
-    .updateTable('snapshots')
-    .set({ deleted: 1, deleted_at: at, updated_at: at, status: 'deleted' })
-    .where('id', '=', id)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
+  return markLiveRowDeleted(db, 'snapshots', id, at);
 }
 
-export async function snapshotMetadataFor(db: Db, ids: readonly string[]): Promise<Map<string, Record<string, string>>> {
-  const out = new Map<string, Record<string, string>>(ids.map((id) => [id, {}]));
-  if (ids.length === 0) return out;
-  const rows = await db.selectFrom('snapshot_metadata').select(['snapshot_id', 'key', 'value']).where('snapshot_id', 'in', ids).orderBy('position').execute();
-  for (const r of rows) out.get(r.snapshot_id)![r.key] = r.value;
-  return out;
-}
-
-/** Replaces a snapshot's whole metadata set, keeping the order given. */
-export async function replaceSnapshotMetadata(db: Db, snapshotId: string, metadata: Record<string, string>): Promise<void> {
-  await db.deleteFrom('snapshot_metadata').where('snapshot_id', '=', snapshotId).execute();
-  const rows = Object.entries(metadata).map(([key, value], position) => ({ snapshot_id: snapshotId, key, value, position }));
-  if (rows.length > 0) await db.insertInto('snapshot_metadata').values(rows).execute();
-}
-
-/** Sets keys: existing keys keep their position, new ones go last. */
-export async function mergeSnapshotMetadata(db: Db, snapshotId: string, metadata: Record<string, string>): Promise<void> {
-  const current = (await snapshotMetadataFor(db, [snapshotId])).get(snapshotId)!;
-  await replaceSnapshotMetadata(db, snapshotId, { ...current, ...metadata });
-}
-
-export async function deleteSnapshotMetadataKey(db: Db, snapshotId: string, key: string): Promise<boolean> {
-  const res = await db.deleteFrom('snapshot_metadata').where('snapshot_id', '=', snapshotId).where('key', '=', key).executeTakeFirst();
-  return Number(res.numDeletedRows) > 0;
-}
+/** A snapshot's metadata: read (many snapshots at once), replace (in the order given), merge (new keys last), delete a key. */
+export const snapshotMetadata = orderedMetadata('snapshot_metadata');
 
 // --- lists -------------------------------------------------------------------------------------
 
@@ -119,18 +90,7 @@ function snapshotConditions(eb: SnapEb, q: SnapshotListQuery): Expression<SqlBoo
     if (f.op === 'like') parts.push(containsLike(ref, String(f.value)));
     else parts.push(eb(ref, '=', f.value as string));
   }
-  for (const [key, value] of Object.entries(q.metadata)) {
-    parts.push(
-      eb.exists(
-        eb
-          .selectFrom('snapshot_metadata as m')
-          .select(sql.lit(1).as('one'))
-          .whereRef('m.snapshot_id', '=', 'snapshots.id')
-          .where('m.key', '=', key)
-          .where('m.value', '=', value),
-      ),
-    );
-  }
+  parts.push(...hasMetadataItems(eb, 'snapshot_metadata', 'snapshots.id', q.metadata));
   if (q.availabilityZone !== undefined) {
     const zone = q.availabilityZone;
     parts.push(

@@ -2,6 +2,8 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../store';
 import type { Database, VolumeTypeRow } from '../schema';
+import { deleteKeyValue, keyValuesOf, upsertKeyValues } from './key-values';
+import { insertNewRow } from './soft-delete';
 
 /** The type is public, or `projectId` is on its access list. */
 function usableBy(eb: ExpressionBuilder<Database, 'volume_types'>, projectId: string) {
@@ -87,10 +89,7 @@ export async function typeNameOf(db: Db, id: string): Promise<string> {
 }
 
 export async function insertType(db: Db, row: Omit<VolumeTypeRow, 'deleted' | 'deleted_at' | 'updated_at'>): Promise<void> {
-  await db
-    .insertInto('volume_types')
-    .values({ ...row, updated_at: null, deleted_at: null })
-    .execute();
+  await insertNewRow(db, 'volume_types', row);
 }
 
 export async function updateType(
@@ -109,32 +108,17 @@ export async function markTypeDeleted(db: Db, id: string, at: string): Promise<v
   await db.updateTable('volume_types').set({ deleted: 1, deleted_at: at }).where('id', '=', id).execute();
 }
 
+/** The extra specs of each type, in key order; `{}` for ids without specs. */
 export async function extraSpecsFor(db: Db, typeIds: readonly string[]): Promise<Map<string, Record<string, string>>> {
-  const out = new Map<string, Record<string, string>>(typeIds.map((id) => [id, {}]));
-  if (typeIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('volume_type_extra_specs')
-    .selectAll()
-    .where('volume_type_id', 'in', [...new Set(typeIds)])
-    .orderBy('key')
-    .execute();
-  for (const r of rows) out.get(r.volume_type_id)![r.key] = r.value;
-  return out;
+  return keyValuesOf(db, 'volume_type_extra_specs', typeIds);
 }
 
 export async function setExtraSpecs(db: Db, typeId: string, specs: Record<string, string>): Promise<void> {
-  for (const [key, value] of Object.entries(specs)) {
-    await db
-      .insertInto('volume_type_extra_specs')
-      .values({ volume_type_id: typeId, key, value })
-      .onConflict((oc) => oc.columns(['volume_type_id', 'key']).doUpdateSet({ value }))
-      .execute();
-  }
+  await upsertKeyValues(db, 'volume_type_extra_specs', typeId, specs);
 }
 
 export async function deleteExtraSpec(db: Db, typeId: string, key: string): Promise<boolean> {
-  const res = await db.deleteFrom('volume_type_extra_specs').where('volume_type_id', '=', typeId).where('key', '=', key).executeTakeFirst();
-  return Number(res.numDeletedRows) > 0;
+  return deleteKeyValue(db, 'volume_type_extra_specs', typeId, key);
 }
 
 export async function getDefaultTypeId(db: Db, projectId: string): Promise<string | undefined> {

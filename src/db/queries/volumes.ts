@@ -6,6 +6,8 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import type { Db } from '../store';
 import { containsLike, countRows, listRows, scopeConditions, SortableTable, type ListQuery, type SortKey as ColumnSortKey } from './keyset';
 import type { Database, NewVolumeRow, VolumeRow, VolumeUpdate } from '../schema';
+import { hasMetadataItems, keyValuesOf, orderedMetadata } from './key-values';
+import { markLiveRowDeleted, updateLiveRow } from './soft-delete';
 
 /** Columns a list may be sorted by, and those a filter may compare. */
 export const VOLUME_SORT_COLUMNS = [
@@ -58,18 +60,7 @@ function conditions(eb: Eb, q: VolumeListQuery): Expression<SqlBool>[] {
     else if (f.value === null) parts.push(f.op === 'neq' ? eb(ref, 'is not', null) : eb(ref, 'is', null));
     else parts.push(eb(ref, SQL_OPS[f.op], f.value as string));
   }
-  for (const [key, value] of Object.entries(q.metadata)) {
-    parts.push(
-      eb.exists(
-        eb
-          .selectFrom('volume_metadata as m')
-          .select(sql.lit(1).as('one'))
-          .whereRef('m.volume_id', '=', 'volumes.id')
-          .where('m.key', '=', key)
-          .where('m.value', '=', value),
-      ),
-    );
-  }
+  parts.push(...hasMetadataItems(eb, 'volume_metadata', 'volumes.id', q.metadata));
   return parts;
 }
 
@@ -119,10 +110,7 @@ export async function insertVolume(db: Db, row: NewVolumeRow): Promise<void> {
  * Returns whether a row changed, so callers turn a lost race into the right error.
  */
 export async function updateVolume(db: Db, id: string, changes: VolumeUpdate, fromStatuses?: readonly string[]): Promise<boolean> {
-  let query = db.updateTable('volumes').set(changes).where('id', '=', id).where('deleted', '=', 0);
-  if (fromStatuses) query = query.where('status', 'in', fromStatuses);
-  const res = await query.executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
+  return updateLiveRow(db, 'volumes', id, changes, fromStatuses);
 }
 
 export async function countVolumesOfType(db: Db, typeId: string): Promise<number> {
@@ -135,40 +123,17 @@ export async function countVolumesOfType(db: Db, typeId: string): Promise<number
   return Number(row.n);
 }
 
-/** Metadata of many volumes at once, each in insertion order. */
+/** Metadata of many volumes at once: user metadata in insertion order, admin metadata in key order. */
 export async function metadataFor(
   db: Db,
   ids: readonly string[],
   table: 'volume_metadata' | 'volume_admin_metadata' = 'volume_metadata',
 ): Promise<Map<string, Record<string, string>>> {
-  const out = new Map<string, Record<string, string>>(ids.map((id) => [id, {}]));
-  if (ids.length === 0) return out;
-  const rows =
-    table === 'volume_metadata'
-      ? await db.selectFrom('volume_metadata').select(['volume_id', 'key', 'value']).where('volume_id', 'in', ids).orderBy('position').execute()
-      : await db.selectFrom('volume_admin_metadata').select(['volume_id', 'key', 'value']).where('volume_id', 'in', ids).orderBy('key').execute();
-  for (const r of rows) out.get(r.volume_id)![r.key] = r.value;
-  return out;
+  return keyValuesOf(db, table, ids);
 }
 
-/** Replaces the whole user metadata set of a volume, keeping the order given. */
-export async function replaceMetadata(db: Db, volumeId: string, metadata: Record<string, string>): Promise<void> {
-  await db.deleteFrom('volume_metadata').where('volume_id', '=', volumeId).execute();
-  const rows = Object.entries(metadata).map(([key, value], position) => ({ volume_id: volumeId, key, value, position }));
-  if (rows.length > 0) await db.insertInto('volume_metadata').values(rows).execute();
-}
-
-/** Sets keys: existing keys keep their position, new ones go last. */
-export async function mergeMetadata(db: Db, volumeId: string, metadata: Record<string, string>): Promise<void> {
-  const current = (await metadataFor(db, [volumeId])).get(volumeId)!;
-  const merged = { ...current, ...metadata };
-  await replaceMetadata(db, volumeId, merged);
-}
-
-export async function deleteMetadataKey(db: Db, volumeId: string, key: string): Promise<boolean> {
-  const res = await db.deleteFrom('volume_metadata').where('volume_id', '=', volumeId).where('key', '=', key).executeTakeFirst();
-  return Number(res.numDeletedRows) > 0;
-}
+/** A volume's user metadata: read, replace (in the order given), merge (new keys last), delete a key. */
+export const volumeMetadata = orderedMetadata('volume_metadata');
 
 /** Soft delete: the row stays for audit with deleted = 1; its metadata goes. */
 export async function markVolumeDeleted(db: Db, id: string, at: string): Promise<boolean> {
@@ -176,11 +141,5 @@ export async function markVolumeDeleted(db: Db, id: string, at: string): Promise
   await db.deleteFrom('volume_admin_metadata').where('volume_id', '=', id).execute();
   // Its attachments go with it (Cinder's volume_destroy soft-deletes the dependent rows).
   await db.updateTable('attachments').set({ deleted: 1, deleted_at: at, updated_at: at }).where('volume_id', '=', id).where('deleted', '=', 0).execute();
-  const res = await db
-    .updateTable('volumes')
-    .set({ deleted: 1, deleted_at: at, updated_at: at, status: 'deleted' })
-    .where('id', '=', id)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
+  return markLiveRowDeleted(db, 'volumes', id, at);
 }

@@ -22,7 +22,7 @@
 import path from 'node:path';
 import * as bq from '../../db/queries/backups';
 import { getSnapshot, updateSnapshot } from '../../db/queries/snapshots';
-import { getVolume, metadataFor, replaceMetadata, updateVolume } from '../../db/queries/volumes';
+import { getVolume, metadataFor, updateVolume, volumeMetadata } from '../../db/queries/volumes';
 import { addUsage } from '../../db/queries/quotas';
 import { detailFor, recordMessage, type MessageAction } from '../../services/user-messages';
 import { backupDriverOf, loadIfStatus, payloadOf, type OperationHandler } from './types';
@@ -123,23 +123,28 @@ async function volumeMetaOf(db: Db, volumeId: string): Promise<VolumeMeta> {
  * description when the target has no name or was made for this restore (`restore_backup_<id>`).
  */
 async function restoreVolumeMeta(trx: Db, volumeId: string, meta: VolumeMeta): Promise<void> {
-  if (Object.keys(meta.metadata).length > 0) await replaceMetadata(trx, volumeId, meta.metadata);
+  if (Object.keys(meta.metadata).length > 0) await volumeMetadata.replace(trx, volumeId, meta.metadata);
   const target = await getVolume(trx, volumeId);
   if (target && meta.name && (!target.name || target.name.startsWith('restore_backup_'))) {
     await updateVolume(trx, volumeId, { name: meta.name, description: meta.description });
   }
 }
 
+/** The id the backup's data is stored under (backupDataId), while the backup is in `status`; else undefined. */
+async function dataIdWhileStatus(db: Db, backupId: string, status: string): Promise<string | undefined> {
+  const backup = await loadIfStatus(bq.getBackup, db, backupId, status);
+  return backup && bq.backupDataId(backup);
+}
+
 export const deleteBackup: OperationHandler<boolean> = {
   action: BACKUP_ACTIONS.BACKUP_DELETE,
 
   async execute(ctx, op) {
-    const backup = await loadIfStatus(bq.getBackup, ctx.store.db, op.resource_id, 'deleting');
-    if (!backup) return false;
+    const dataId = await dataIdWhileStatus(ctx.store.db, op.resource_id, 'deleting');
+    if (dataId === undefined) return false;
     // Two rows on one data (an export imported under a new id, as Tempest does): the last one deleted
     // takes the data. Deleted together, both may keep it; worker-start reconciliation removes it then.
-    const dataId = bq.backupDataId(backup);
-    if (!(await bq.dataSharedWithOthers(ctx.store.db, dataId, backup.id))) await backupDriverOf(ctx).delete(dataId);
+    if (!(await bq.dataSharedWithOthers(ctx.store.db, dataId, op.resource_id))) await backupDriverOf(ctx).delete(dataId);
     return true;
   },
 
@@ -207,13 +212,11 @@ export const importBackup: OperationHandler<boolean> = {
   action: BACKUP_ACTIONS.BACKUP_IMPORT,
 
   async execute(ctx, op) {
-    const backup = await loadIfStatus(bq.getBackup, ctx.store.db, op.resource_id, 'creating');
-    if (!backup) return false;
-    const dataId = bq.backupDataId(backup);
+    const id = op.resource_id;
+    const dataId = await dataIdWhileStatus(ctx.store.db, id, 'creating');
+    if (dataId === undefined) return false;
     if (!(await backupDriverOf(ctx).exists(dataId))) {
-      throw new BackupDataMissingError(
-        dataId === backup.id ? `backup ${backup.id} is not in backup storage` : `backup ${backup.id}: its data (${dataId}) is not in backup storage`,
-      );
+      throw new BackupDataMissingError(dataId === id ? `backup ${id} is not in backup storage` : `backup ${id}: its data (${dataId}) is not in backup storage`);
     }
     return true;
   },

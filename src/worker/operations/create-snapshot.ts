@@ -6,6 +6,7 @@
  */
 import { getSnapshot, updateSnapshot } from '../../db/queries/snapshots';
 import { ACTIONS } from '../../services/user-messages';
+import { finishCreate } from './finish-create';
 import { loadIfStatus, type OperationHandler, type Placed } from './types';
 
 export const createSnapshot: OperationHandler<Placed> = {
@@ -19,25 +20,10 @@ export const createSnapshot: OperationHandler<Placed> = {
     return { location: made.providerLocation };
   },
 
-  async complete(ctx, trx, op, result) {
-    if (result.location === null) return;
-    // Guarded: a snapshot reset or deleted meanwhile keeps the status it was given.
-    result.placed = await updateSnapshot(
-      trx,
-      op.resource_id,
-      { status: 'available', progress: '100%', provider_location: result.location, updated_at: ctx.now() },
-      ['creating'],
-    );
-  },
-
-  async markFailed(ctx, trx, op) {
-    await updateSnapshot(trx, op.resource_id, { status: 'error', updated_at: ctx.now() }, ['creating']);
-  },
-
-  async afterComplete(ctx, op, result) {
-    if (result.location !== null && !result.placed && !(await getSnapshot(ctx.store.db, op.resource_id))) {
-      // Deleted while we were copying: leave no orphaned snapshot file behind.
-      await ctx.backend.deleteSnapshot({ id: op.resource_id, volumeId: '', size: 0 });
-    }
-  },
+  ...finishCreate({
+    find: getSnapshot,
+    update: updateSnapshot,
+    available: (ctx, location) => ({ status: 'available', progress: '100%', provider_location: location, updated_at: ctx.now() }),
+    removeFile: (ctx, id) => ctx.backend.deleteSnapshot({ id, volumeId: '', size: 0 }),
+  }),
 };

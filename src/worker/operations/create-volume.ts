@@ -2,6 +2,7 @@
 import { getVolume, updateVolume } from '../../db/queries/volumes';
 import { ACTIONS } from '../../services/user-messages';
 import { requireCapabilitiesFor } from '../../services/scheduler';
+import { finishCreate } from './finish-create';
 import { loadIfStatus, payloadOf, type OperationHandler, type Placed } from './types';
 import type { CreateVolumePayload } from '../../services/operation-payloads';
 
@@ -23,25 +24,10 @@ export const createVolume: OperationHandler<Placed> = {
     return { location: placed.providerLocation };
   },
 
-  async complete(ctx, trx, op, result) {
-    if (result.location === null) return;
-    // Guarded: a volume reset or deleted meanwhile keeps the status an admin gave it.
-    result.placed = await updateVolume(
-      trx,
-      op.resource_id,
-      { status: 'available', provider_location: result.location, host: ctx.host, updated_at: ctx.now() },
-      ['creating'],
-    );
-  },
-
-  async markFailed(ctx, trx, op) {
-    await updateVolume(trx, op.resource_id, { status: 'error', updated_at: ctx.now() }, ['creating']);
-  },
-
-  async afterComplete(ctx, op, result) {
-    if (result.location !== null && !result.placed && !(await getVolume(ctx.store.db, op.resource_id))) {
-      // Deleted while we were creating it: leave no orphaned backing file behind.
-      await ctx.backend.deleteVolume({ id: op.resource_id, size: 0 });
-    }
-  },
+  ...finishCreate({
+    find: getVolume,
+    update: updateVolume,
+    available: (ctx, location) => ({ status: 'available', provider_location: location, host: ctx.host, updated_at: ctx.now() }),
+    removeFile: (ctx, id) => ctx.backend.deleteVolume({ id, size: 0 }),
+  }),
 };
