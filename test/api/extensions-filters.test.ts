@@ -5,8 +5,7 @@
  * non-admin may use.
  */
 import { expect } from 'chai';
-import { startServer, type TestServer } from '../lib/server';
-import { startMemberApi, type MemberApi } from '../lib/member';
+import { startServer, type RequestOptions, type Reply, type TestServer } from '../lib/server';
 import { servedExtensions } from '../../src/api/extensions';
 import type { RouteDef } from '../../src/api/routes';
 
@@ -44,14 +43,16 @@ const CINDER_FILTERS: Record<string, string[]> = {
 
 describe('API: extensions and resource filters', () => {
   let s: TestServer;
-  let member: MemberApi;
+  /** The same server, called as a non-admin member of its project (role tokens, test/lib/role-auth.ts). */
+  const member = {
+    request: (method: string, urlPath: string, opts: RequestOptions = {}): Promise<Reply> =>
+      s.request(method, urlPath, { ...opts, token: `member:${s.projectId}` }),
+  };
 
   before(async () => {
-    s = await startServer();
-    member = await startMemberApi(s);
+    s = await startServer({}, { roleTokens: true });
   });
   after(async () => {
-    await member.close();
     await s.close();
   });
 

@@ -4,22 +4,23 @@
  * project without overrides, /limits and quota checks); config gives the initial defaults.
  */
 import { expect } from 'chai';
-import { startServer, type TestServer } from '../lib/server';
-import { startMemberApi, type MemberApi } from '../lib/member';
+import { startServer, type RequestOptions, type Reply, type TestServer } from '../lib/server';
 
 const BASE = { volumes: 10, snapshots: 10, gigabytes: 1000, backups: 10, backup_gigabytes: 1000, groups: 10, per_volume_gigabytes: -1 };
 const PER_TYPE = { volumes___DEFAULT__: -1, gigabytes___DEFAULT__: -1, snapshots___DEFAULT__: -1 };
 
 describe('API: quota class sets', () => {
   let s: TestServer;
-  let member: MemberApi;
+  /** The same server, called as a non-admin member of its project (role tokens, test/lib/role-auth.ts). */
+  const member = {
+    request: (method: string, urlPath: string, opts: RequestOptions = {}): Promise<Reply> =>
+      s.request(method, urlPath, { ...opts, token: `member:${s.projectId}` }),
+  };
 
   before(async () => {
-    s = await startServer();
-    member = await startMemberApi(s);
+    s = await startServer({}, { roleTokens: true });
   });
   after(async () => {
-    await member.close();
     await s.close();
   });
 
