@@ -9,7 +9,7 @@
  */
 import { expect } from 'chai';
 import os from 'node:os';
-import { startServer, sample, type TestServer } from '../lib/server';
+import { insertDeadVolumeService, startServer, sample, type TestServer } from '../lib/server';
 
 const HOST = os.hostname();
 const VOLUME_HOST = `${HOST}@file`;
@@ -459,26 +459,8 @@ describe('API: admin routes against the Cinder samples', () => {
       // A cinder-volume that died long ago with no live cluster member: Cinder sends its cleanup nowhere and
       // lists it under `unavailable`. Documented (16.6): here the API requeues its operations itself, so it
       // is under `cleaning` and `unavailable` is always empty.
-      const longAgo = '2020-01-01T00:00:00.000000';
       const db = s.services.store.db;
-      await db
-        .insertInto('services')
-        .values({
-          id: 100,
-          host: 'ghost@file',
-          binary: 'cinder-volume',
-          topic: 'cinder-volume',
-          availability_zone: 'nova',
-          cluster_name: null,
-          disabled_reason: null,
-          capabilities: null,
-          log_level: null,
-          reported_log_levels: null,
-          created_at: longAgo,
-          updated_at: longAgo,
-          modified_at: null,
-        })
-        .execute();
+      await insertDeadVolumeService(s);
       try {
         const down = await cleanup({});
         expect(down.status, down.text).to.equal(202);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startServer, sample, type Reply, type TestServer } from '../lib/server';
+import { expectFault, startServer, sample, type Reply, type TestServer } from '../lib/server';
 
 /** Volume-type encryption (cinder/api/contrib/volume_type_encryption.py): admin-only, refused while the type is in use. */
 describe('API: volume type encryption', () => {
@@ -17,12 +17,6 @@ describe('API: volume type encryption', () => {
 
   function keysOf(o: object): string[] {
     return Object.keys(o).sort();
-  }
-
-  function expectFault(r: Reply, status: number, message: string): void {
-    const fault = { 400: 'badRequest', 403: 'forbidden', 404: 'itemNotFound' }[status as 400 | 403 | 404];
-    expect(r.status, r.text).to.equal(status);
-    expect(r.body).to.deep.equal({ [fault]: { code: status, message } });
   }
 
   async function createType(name: string): Promise<string> {

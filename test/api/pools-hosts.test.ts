@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, tmpDir, type TestServer } from '../lib/server';
+import { insertDeadVolumeService, startServer, tmpDir, type TestServer } from '../lib/server';
 import { nowIso } from '../../src/db/time';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
@@ -329,25 +329,7 @@ describe('API: workers cleanup (3.24)', () => {
       expect((await s.request('POST', '/v3/workers/cleanup', { body: {}, mv: '3.23' })).status).to.equal(404);
       const db = s.services.store.db;
       // A storage host that reported once, long ago, and died holding an operation with a long lease.
-      const longAgo = '2020-01-01T00:00:00.000000';
-      await db
-        .insertInto('services')
-        .values({
-          id: 100,
-          host: 'ghost@file',
-          binary: 'cinder-volume',
-          topic: 'cinder-volume',
-          availability_zone: 'nova',
-          cluster_name: null,
-          disabled_reason: null,
-          capabilities: null,
-          log_level: null,
-          reported_log_levels: null,
-          created_at: longAgo,
-          updated_at: longAgo,
-          modified_at: null,
-        })
-        .execute();
+      await insertDeadVolumeService(s);
       const v = await s.request('POST', '/v3/volumes', { body: { volume: { size: 1 } } });
       await s.waitForVolume(v.body.volume.id, ['available']);
       const lease = nowIso(new Date(Date.now() + 3600_000));

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startServer, sample, type Reply, type TestServer } from '../lib/server';
+import { expectFault, startServer, sample, type TestServer } from '../lib/server';
 
 /** QoS specs (cinder/api/contrib/qos_specs_manage.py): admin-only CRUD, keys, associations, connection_info. */
 describe('API: QoS specs', () => {
@@ -16,12 +16,6 @@ describe('API: QoS specs', () => {
 
   function keysOf(o: object): string[] {
     return Object.keys(o).sort();
-  }
-
-  function expectFault(r: Reply, status: number, message: string): void {
-    const fault = { 400: 'badRequest', 403: 'forbidden', 404: 'itemNotFound', 409: 'conflictingRequest' }[status as 400 | 403 | 404 | 409];
-    expect(r.status, r.text).to.equal(status);
-    expect(r.body).to.deep.equal({ [fault]: { code: status, message } });
   }
 
   async function create(body: Record<string, unknown>): Promise<Record<string, any>> {

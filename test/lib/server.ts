@@ -3,6 +3,7 @@
  * ephemeral port and a temporary data dir, plus a small HTTP client that speaks Cinder (token,
  * microversion header) and returns status, headers and the parsed body.
  */
+import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -134,4 +135,39 @@ export function keysOf(o: Record<string, unknown>): string[] {
 /** Reads a Cinder sample body (test/samples: request/response bodies of the real Cinder, see its README). */
 export function sample(rel: string): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'samples', rel), 'utf8'));
+}
+
+/**
+ * A cinder-volume service (`ghost@file`, id 100) that reported once, in 2020, and died: down for any
+ * service_down_time, for the workers-cleanup and service-state tests.
+ */
+export async function insertDeadVolumeService(s: TestServer, host = 'ghost@file', id = 100): Promise<void> {
+  const longAgo = '2020-01-01T00:00:00.000000';
+  await s.services.store.db
+    .insertInto('services')
+    .values({
+      id,
+      host,
+      binary: 'cinder-volume',
+      topic: 'cinder-volume',
+      availability_zone: 'nova',
+      cluster_name: null,
+      disabled_reason: null,
+      capabilities: null,
+      log_level: null,
+      reported_log_levels: null,
+      created_at: longAgo,
+      updated_at: longAgo,
+      modified_at: null,
+    })
+    .execute();
+}
+
+/** Cinder's fault key per status (cinder/api/openstack/wsgi.py Fault._fault_names). */
+const FAULT_NAMES: Record<number, string> = { 400: 'badRequest', 403: 'forbidden', 404: 'itemNotFound', 409: 'conflictingRequest', 413: 'overLimit' };
+
+/** The reply is exactly Cinder's fault body for `status`, with `message`. */
+export function expectFault(r: Reply, status: number, message: string): void {
+  expect(r.status, r.text).to.equal(status);
+  expect(r.body).to.deep.equal({ [FAULT_NAMES[status]]: { code: status, message } });
 }
