@@ -11,6 +11,7 @@ import { CONFIG_KEYS, envName } from '../src/config';
 function typeOf(schema: TSchema): string {
   if (schema[Kind] === 'Union') return (schema.anyOf as TSchema[]).map((s) => `\`${JSON.stringify(s.const)}\``).join(' \\| ');
   if (schema[Kind] === 'Array') return 'list of strings';
+  if (schema[Kind] === 'Record') return 'object by name';
   if (schema[Kind] === 'Integer') {
     const range = [schema.minimum !== undefined ? `≥ ${schema.minimum}` : '', schema.maximum !== undefined ? `≤ ${schema.maximum}` : '']
       .filter(Boolean)
@@ -23,7 +24,8 @@ function typeOf(schema: TSchema): string {
 function defaultOf(schema: TSchema): string {
   const d = schema.default;
   if (d === '' || d === undefined) return '(empty)';
-  return `\`${Array.isArray(d) ? d.join(',') : String(d)}\``;
+  if (Array.isArray(d)) return d.length === 0 ? '(empty)' : `\`${d.join(',')}\``;
+  return `\`${typeof d === 'object' ? JSON.stringify(d) : String(d)}\``;
 }
 
 export function renderConfigDoc(): string {

@@ -9,7 +9,8 @@ import { createAuthStrategy } from './api/middleware/auth';
 import { serviceHostName, type Config } from './config';
 import { openStore, type Store } from './db/store';
 import type { Logger } from './log';
-import { createBackend } from './worker/backends';
+import { BackendSet } from './worker/backends';
+import { VolumeWorker } from './worker/volume-worker';
 import { QuotaService } from './services/quota-service';
 import { VolumeService } from './services/volume-service';
 import { SnapshotService } from './services/snapshot-service';
@@ -19,7 +20,6 @@ import { TypeService } from './services/volume-type-service';
 import { QosSpecService } from './services/qos-spec-service';
 import { EncryptionTypeService } from './services/encryption-type-service';
 import { TransferService } from './services/transfer-service';
-import { WorkerLoop } from './worker/worker-loop';
 import { VolumeActionService } from './services/volume-action-service';
 import { AttachmentService } from './services/attachment-service';
 import { OperationQueue } from './services/operation-queue';
@@ -53,6 +53,8 @@ export interface Services {
   scheduler: Scheduler;
   /** The heartbeating services: os-services, os-hosts, clusters, workers cleanup (issue 15). */
   registry: ServiceRegistry;
+  /** The backends this host runs (issue 16). */
+  backends: BackendSet;
 }
 
 export async function buildServices(config: Config, log: Logger): Promise<Services> {
@@ -69,10 +71,10 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   const volumes = new VolumeService(store, queue, types, quota, config);
   const snapshots = new SnapshotService(store, queue, quota);
   const backups = new BackupService(store, queue, quota, types, config);
-  // The API asks the backend only for connection info (os-initialize_connection, attachments).
-  const backend = createBackend(config);
-  const actions = new VolumeActionService(store, queue, types, quota, volumes, backend);
-  const attachments = new AttachmentService(store, backend);
+  // The API asks the backends of this host only for connection info (os-initialize_connection, attachments).
+  const backends = new BackendSet(config);
+  const actions = new VolumeActionService(store, queue, types, quota, volumes, backends);
+  const attachments = new AttachmentService(store, backends);
   const transfers = new TransferService(store, quota);
   const messages = new MessageService(store);
   return {
@@ -93,6 +95,7 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
     messages,
     scheduler,
     registry,
+    backends,
   };
 }
 
@@ -101,8 +104,8 @@ export function buildApp(services: Services, metrics?: ApiMetrics): App {
   return createApp(deps, metrics);
 }
 
-export function buildWorker(services: Services, log: Logger): WorkerLoop {
-  const worker = new WorkerLoop(services.store, createBackend(services.config), services.quota, services.config, log, createBackupDriver(services.config));
+export function buildWorker(services: Services, log: Logger): VolumeWorker {
+  const worker = new VolumeWorker(services.store, new BackendSet(services.config), services.quota, services.config, log, createBackupDriver(services.config));
   services.registry.onLogLevelSet(() => worker.beatNow());
   return worker;
 }

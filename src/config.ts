@@ -17,6 +17,9 @@ import path from 'node:path';
 import { Type, type Static, type TSchema, Kind } from '@sinclair/typebox';
 import Ajv from 'ajv';
 
+/** '@', '#', '/' and ',' separate the parts of host strings, owner ids and lists. */
+const BACKEND_NAME_PATTERN = '^[^@#/,\\s]+$';
+
 const QuotaLimit = (def: number, description: string) => Type.Integer({ minimum: -1, default: def, description });
 
 export const ConfigSchema = Type.Object(
@@ -163,6 +166,31 @@ export const ConfigSchema = Type.Object(
       },
       { default: {} },
     ),
+    // Issue 16: several backends per worker host, as Cinder's enabled_backends (src/worker/backends/index.ts).
+    enabled_backends: Type.Array(Type.String({ pattern: BACKEND_NAME_PATTERN }), {
+      default: [],
+      description:
+        "Cinder's `enabled_backends`: the names of the file backends this host runs, e.g. `file-1,file-2`; each is its own pool (`host@file-1#file-1`) with its own directory (`backends.<name>.path`, default `<data_dir>/backends/<name>`). Empty: one backend, `backend.path`, named `worker.backend_name` or `backend.name`.",
+    }),
+    backends: Type.Record(
+      Type.String({ pattern: BACKEND_NAME_PATTERN }),
+      Type.Object(
+        {
+          path: Type.String({ default: '', description: 'Directory of this backend. Empty: `<data_dir>/backends/<name>`.' }),
+          capacity_gb: Type.Integer({
+            minimum: 0,
+            default: 0,
+            description: 'Largest total size of the volumes and snapshots this backend holds, in GB. 0: what its filesystem holds.',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+      {
+        default: {},
+        description:
+          'Settings of each backend by name (config file, or the environment as JSON): `{"file-2": {"path": "/srv/fast", "capacity_gb": 500}}`. Names must be in `enabled_backends` (or be the one default backend).',
+      },
+    ),
     backup: Type.Object(
       {
         path: Type.String({
@@ -246,6 +274,18 @@ export interface Config extends FileConfig {
   /** Resolved database URL (never empty). */
   readonly database_url: string;
   readonly backend: FileConfig['backend'] & { readonly path: string };
+  /** The backends this host runs, resolved (one when `enabled_backends` is empty). */
+  readonly volume_backends: readonly VolumeBackendConfig[];
+}
+
+/** One backend this host runs: its name (the pool and the backend part of `host@backend#pool`), driver and directory. */
+export interface VolumeBackendConfig {
+  readonly name: string;
+  readonly driver: FileConfig['backend']['name'];
+  /** Absolute directory. */
+  readonly path: string;
+  /** Most GB it holds (0: its filesystem's size). */
+  readonly capacity_gb: number;
 }
 
 export class ConfigError extends Error {
@@ -298,15 +338,26 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     const raw = env[envName(leaf.path)];
     if (raw === undefined) continue;
     const value =
-      leaf.schema[Kind] === 'Array'
-        ? raw
-            .split(',')
-            .map((s) => s.trim())
-            .filter((s) => s.length > 0)
-        : raw;
+      leaf.schema[Kind] === 'Record'
+        ? parseJsonEnv(leaf.path, raw)
+        : leaf.schema[Kind] === 'Array'
+          ? raw
+              .split(',')
+              .map((s) => s.trim())
+              .filter((s) => s.length > 0)
+          : raw;
     setPath(out, leaf.path, value);
   }
   return out;
+}
+
+/** A map-valued key given in the environment: JSON, e.g. VOLUME_API_BACKENDS='{"file-2":{"capacity_gb":5}}'. */
+function parseJsonEnv(keyPath: string[], raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${keyPath.join('.')} (env ${envName(keyPath)}) is not valid JSON: ${(err as Error).message}`);
+  }
 }
 
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
@@ -382,7 +433,42 @@ function computeDerived(cfg: FileConfig, cwd: string): Config {
     database_url: databaseUrl,
     public_endpoint: cfg.public_endpoint.replace(/\/+$/, ''),
     backend: { ...cfg.backend, path: backendPath },
+    volume_backends: resolveBackends(cfg, cwd, dataDir, backendPath),
   };
+}
+
+/** The backends this host runs: `enabled_backends` with their settings, else the one default backend. */
+function resolveBackends(cfg: FileConfig, cwd: string, dataDir: string, defaultPath: string): VolumeBackendConfig[] {
+  const settings = (name: string) => cfg.backends[name] ?? { path: '', capacity_gb: 0 };
+  if (cfg.enabled_backends.length === 0) {
+    const name = cfg.worker.backend_name || cfg.backend.name;
+    const unknown = Object.keys(cfg.backends).filter((n) => n !== name);
+    if (unknown.length > 0)
+      throw new ConfigError(`invalid configuration: backends.${unknown[0]} names no backend of this host (set enabled_backends, or use "${name}")`);
+    const own = settings(name);
+    return [{ name, driver: cfg.backend.name, path: own.path ? path.resolve(cwd, own.path) : defaultPath, capacity_gb: own.capacity_gb }];
+  }
+  if (cfg.worker.backend_name) {
+    throw new ConfigError(
+      'invalid configuration: worker.backend_name (env VOLUME_API_WORKER_BACKEND_NAME) and enabled_backends are both set: name the backends in enabled_backends only',
+    );
+  }
+  const seen = new Set<string>();
+  for (const name of cfg.enabled_backends) {
+    if (seen.has(name)) throw new ConfigError(`invalid configuration: enabled_backends (env VOLUME_API_ENABLED_BACKENDS) names ${name} twice`);
+    seen.add(name);
+  }
+  const unknown = Object.keys(cfg.backends).filter((n) => !seen.has(n));
+  if (unknown.length > 0) throw new ConfigError(`invalid configuration: backends.${unknown[0]} is not in enabled_backends (${cfg.enabled_backends.join(',')})`);
+  const dirs = new Map<string, string>();
+  return cfg.enabled_backends.map((name) => {
+    const own = settings(name);
+    const dir = own.path ? path.resolve(cwd, own.path) : path.join(dataDir, 'backends', name);
+    const other = dirs.get(dir);
+    if (other) throw new ConfigError(`invalid configuration: backends ${other} and ${name} share the directory ${dir}`);
+    dirs.set(dir, name);
+    return { name, driver: cfg.backend.name, path: dir, capacity_gb: own.capacity_gb };
+  });
 }
 
 export interface LoadOptions {

@@ -63,7 +63,8 @@ export async function finishDetach(trx: Db, volume: VolumeRow, attachmentId: str
  * (worker/backends) implement it; bootstrap hands one to the services.
  */
 export interface ConnectionInfoSource {
-  connectionInfo(volume: { id: string; size: number }, connector: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** `host` is the volume's (`host@backend#pool`): it names the backend that holds it. */
+  connectionInfo(volume: { id: string; size: number; host: string | null }, connector: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 /** Refuses volumes the backend holds nothing for yet (never placed, e.g. still `creating`). */
@@ -83,7 +84,7 @@ export async function connectionInfoFor(
   volume: VolumeRow,
   connector: Record<string, unknown>,
 ): Promise<{ driver_volume_type: unknown; data: Record<string, unknown> }> {
-  const info = await backend.connectionInfo({ id: volume.id, size: volume.size }, connector);
+  const info = await backend.connectionInfo({ id: volume.id, size: volume.size, host: volume.host }, connector);
   const admin = await getAdminMetadata(db, volume.id);
   const specs = (await extraSpecsFor(db, [volume.volume_type_id])).get(volume.volume_type_id) ?? {};
   const data: Record<string, unknown> = { ...((info.data as Record<string, unknown> | undefined) ?? {}) };

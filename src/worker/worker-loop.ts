@@ -38,7 +38,7 @@ import * as ops from '../db/queries/operations';
 import { resourceProject } from '../db/queries/resource-lookups';
 import { nowIso } from '../db/time';
 import type { Logger } from '../log';
-import type { VolumeBackend } from './backends';
+import type { BackendSet, VolumeBackend } from './backends';
 import { OPERATION_HANDLERS } from './operations';
 import { LeaseLostError, type OperationContext, type OperationHandler } from './operations/types';
 import { detailFor, recordMessage } from '../services/user-messages';
@@ -80,9 +80,13 @@ export class WorkerLoop {
     private readonly log: Logger,
     /** Backup storage for the backup operations and their reconciliation (bootstrap's createBackupDriver). */
     private readonly backupDriver?: BackupDriver,
+    /** Whether this loop heartbeats the host's cinder-backup service (one loop per host does: VolumeWorker). */
+    reportsBackupService = true,
+    /** Every backend of this host (migrations between them copy directly); default: this loop's alone. */
+    backends?: BackendSet,
   ) {
     this.hostName = serviceHostName(config);
-    const backendName = config.worker.backend_name || backend.name;
+    const backendName = backend.name;
     // Cinder's form with the backend as its one pool, e.g. storage1@file#file.
     this.scope = { host: `${this.hostName}@${backendName}#${backendName}`, backend: backendName };
     this.owner = `${this.hostName}/${process.pid}/${randomUUID().slice(0, 8)}`;
@@ -96,6 +100,7 @@ export class WorkerLoop {
       owner: this.owner,
       now: () => nowIso(),
       host: this.scope.host,
+      backends,
       poolCapabilities: async () => {
         const published = await capabilities();
         return poolView(published, published.pools[0]);
@@ -107,17 +112,19 @@ export class WorkerLoop {
       config,
       [
         { host: this.scope.host.split('#')[0], binary: 'cinder-volume', logger: log, loggerName: 'volume-worker', capabilities },
-        ...(backupDriver ? [{ host: this.hostName, binary: 'cinder-backup' as const, logger: this.backupLog, loggerName: 'volume-worker.backup' }] : []),
+        ...(backupDriver && reportsBackupService
+          ? [{ host: this.hostName, binary: 'cinder-backup' as const, logger: this.backupLog, loggerName: 'volume-worker.backup' }]
+          : []),
       ],
       config.worker.cluster || null,
       log,
     );
   }
 
-  async start(): Promise<void> {
+  async start(opts: { reconcileBackups?: boolean } = {}): Promise<void> {
     await this.backend.init();
     await reconcileBackend(this.store, this.backend, this.log);
-    await reconcileBackups(this.store, this.backupDriver, this.log);
+    if (opts.reconcileBackups !== false) await reconcileBackups(this.store, this.backupDriver, this.log);
     await this.reclaimOrphans();
     await this.heartbeat.start();
     LIVE_OWNERS.add(this.owner);

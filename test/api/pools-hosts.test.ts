@@ -11,7 +11,7 @@ import { insertDeadVolumeService, startServer, tmpDir, type TestServer } from '.
 import { nowIso } from '../../src/db/time';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
-import { createBackend } from '../../src/worker/backends';
+import { BackendSet } from '../../src/worker/backends';
 import { WorkerLoop } from '../../src/worker/worker-loop';
 
 const HOST = os.hostname();
@@ -191,7 +191,7 @@ describe('API: scheduling before any backend reported, and among backends that d
     });
     const other = new WorkerLoop(
       s.services.store,
-      createBackend(config),
+      new BackendSet(config).all[0],
       s.services.quota,
       config,
       createLogger('volume-worker', 'warn', fs.createWriteStream(path.join(s.dataDir, 'w2.log'))),

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, type Reply, type TestServer } from '../lib/server';
 import type { RequestContext } from '../../src/context';
-import { createBackend } from '../../src/worker/backends';
+import { BackendSet } from '../../src/worker/backends';
 import { OPERATION_HANDLERS } from '../../src/worker/operations';
 import type { OperationContext } from '../../src/worker/operations/types';
 import { createLogger } from '../../src/log';
@@ -290,7 +290,7 @@ describe('snapshot operations: failures and re-runs', () => {
   it('operations re-run after a crash (storage work done, finish not written) end correctly, once', async () => {
     const s = await idle({ worker: { max_attempts: 3 } });
     try {
-      const backend = createBackend(s.config);
+      const backend = new BackendSet(s.config).all[0];
       const opCtx: OperationContext = {
         store: s.services.store,
         backend,

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startServer, tmpDir, type TestServer } from '../lib/server';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
-import { createBackend } from '../../src/worker/backends';
+import { BackendSet } from '../../src/worker/backends';
 import { WorkerLoop } from '../../src/worker/worker-loop';
 import * as volumeViews from '../../src/api/views/volumes';
 import { ApiVersion } from '../../src/api/microversions';
@@ -25,7 +25,7 @@ async function workerHost(s: TestServer, name: string): Promise<Host> {
   const backendPath = tmpDir(`volume-api-${name}-`);
   const config = loadConfig({ argv: [], env: {}, overrides: { data_dir: s.dataDir, backend: { path: backendPath }, worker: { host: name } } });
   const log = createLogger('volume-worker', 'warn', fs.createWriteStream(path.join(s.dataDir, `${name}.log`)));
-  const backend = createBackend(config);
+  const backend = new BackendSet(config).all[0];
   await backend.init();
   return { worker: new WorkerLoop(s.services.store, backend, s.services.quota, config, log), backendPath };
 }

@@ -12,7 +12,7 @@ import { createLogger } from '../../src/log';
 import { buildApp, buildServices, buildWorker, startSchedulerHeartbeat, type Services } from '../../src/bootstrap';
 import { closeServer, listen } from '../../src/lifecycle';
 import { createApp, type App } from '../../src/api/app';
-import type { WorkerLoop } from '../../src/worker/worker-loop';
+import type { VolumeWorker } from '../../src/worker/volume-worker';
 import { createTestDatabase } from './postgres';
 import { RoleTokenStrategy } from './role-auth';
 
@@ -41,7 +41,7 @@ export interface TestServer {
   config: Config;
   dataDir: string;
   services: Services;
-  worker: WorkerLoop;
+  worker: VolumeWorker;
   app: App;
   request(method: string, urlPath: string, opts?: RequestOptions): Promise<Reply>;
   /** Polls GET /v3/volumes/{id} until its status is one of `statuses` (or it is gone, for 'deleted'). */

@@ -48,10 +48,24 @@ export class InsufficientSpaceError extends Error {
   }
 }
 
-export class FileBackend implements VolumeBackend {
-  readonly name = 'file';
+export interface FileBackendOptions {
+  /** The backend's name (its pool, and the backend part of host strings). Default `file`. */
+  name?: string;
+  /** Most GB the backend's files may take in all (0: the filesystem's size). */
+  capacityGb?: number;
+}
 
-  constructor(readonly dir: string) {}
+export class FileBackend implements VolumeBackend {
+  readonly name: string;
+  private readonly capacityGb: number;
+
+  constructor(
+    readonly dir: string,
+    opts: FileBackendOptions = {},
+  ) {
+    this.name = opts.name ?? 'file';
+    this.capacityGb = opts.capacityGb ?? 0;
+  }
 
   volumePath(id: string): string {
     return path.join(this.dir, `volume-${safeId(id)}`);
@@ -127,9 +141,27 @@ export class FileBackend implements VolumeBackend {
     return { driver_volume_type: 'local', data: { device_path: this.volumePath(volume.id) } };
   }
 
+  /**
+   * The filesystem's size and free space; with a capacity limit, at most that limit, less what the
+   * backend's files take (their full sizes: thick provisioning).
+   */
   async capacity(): Promise<Capacity> {
     const s = await fs.statfs(this.dir);
-    return { total_capacity_gb: Math.floor((s.blocks * s.bsize) / GiB), free_capacity_gb: Math.floor((s.bavail * s.bsize) / GiB) };
+    const fsTotal = Math.floor((s.blocks * s.bsize) / GiB);
+    const fsFree = Math.floor((s.bavail * s.bsize) / GiB);
+    if (this.capacityGb === 0) return { total_capacity_gb: fsTotal, free_capacity_gb: fsFree };
+    const used = Math.ceil((await this.bytesHeld()) / GiB);
+    return { total_capacity_gb: Math.min(fsTotal, this.capacityGb), free_capacity_gb: Math.max(0, Math.min(fsFree, this.capacityGb - used)) };
+  }
+
+  /** Apparent size of every volume, snapshot and partial file of the backend. */
+  private async bytesHeld(): Promise<number> {
+    let total = 0;
+    for (const entry of await this.inventory()) {
+      const st = await fs.stat(path.join(this.dir, entry.name)).catch(() => undefined);
+      total += st?.size ?? 0;
+    }
+    return total;
   }
 
   /**

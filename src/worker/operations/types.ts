@@ -10,7 +10,7 @@
 import type { Store, Db } from '../../db/store';
 import type { OperationRow } from '../../db/schema';
 import type { Logger } from '../../log';
-import type { VolumeBackend } from '../backends';
+import type { BackendSet, VolumeBackend } from '../backends';
 import type { BackupDriver } from '../backup-drivers';
 import type { QuotaService } from '../../services/quota-service';
 import type { MessageAction } from '../../services/user-messages';
@@ -28,6 +28,8 @@ export interface OperationContext {
   now(): string;
   /** The host string recorded on volumes this worker places (`os-vol-host-attr:host`). */
   host: string;
+  /** Every backend of this host (issue 16), when the worker runs from a BackendSet. */
+  backends?: BackendSet;
   /** This worker's pool as the scheduler sees it (what the heartbeat publishes). */
   poolCapabilities(): Promise<Record<string, unknown>>;
 }
