@@ -25,6 +25,7 @@ import { AttachmentService } from './services/attachment-service';
 import { OperationQueue } from './services/operation-queue';
 import { MessageService } from './services/message-service';
 import { Scheduler } from './services/scheduler';
+import { MigrationService } from './services/migration-service';
 import { ServiceRegistry } from './services/service-registry';
 import { Heartbeat } from './worker/heartbeat';
 
@@ -55,6 +56,8 @@ export interface Services {
   registry: ServiceRegistry;
   /** The backends this host runs (issue 16). */
   backends: BackendSet;
+  /** Volume migration between pools (issue 16). */
+  migrations: MigrationService;
 }
 
 export async function buildServices(config: Config, log: Logger): Promise<Services> {
@@ -73,7 +76,8 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   const backups = new BackupService(store, queue, quota, types, config);
   // The API asks the backends of this host only for connection info (os-initialize_connection, attachments).
   const backends = new BackendSet(config);
-  const actions = new VolumeActionService(store, queue, types, quota, volumes, backends);
+  const migrations = new MigrationService(store, queue, scheduler);
+  const actions = new VolumeActionService(store, queue, types, quota, volumes, backends, migrations);
   const attachments = new AttachmentService(store, backends);
   const transfers = new TransferService(store, quota);
   const messages = new MessageService(store);
@@ -96,6 +100,7 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
     scheduler,
     registry,
     backends,
+    migrations,
   };
 }
 

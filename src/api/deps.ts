@@ -15,6 +15,7 @@ import type { QosSpecService } from '../services/qos-spec-service';
 import type { EncryptionTypeService } from '../services/encryption-type-service';
 import type { Scheduler } from '../services/scheduler';
 import type { ServiceRegistry } from '../services/service-registry';
+import type { MigrationService } from '../services/migration-service';
 import type { AuthStrategy } from './middleware/auth';
 
 export interface ApiDeps {
@@ -28,6 +29,8 @@ export interface ApiDeps {
   backups: BackupService;
   /** Volume actions (POST /volumes/{id}/action) and the attachments API (3.27+). */
   actions: VolumeActionService;
+  /** os-migrate_volume and os-migrate_volume_completion (issue 16). */
+  migrations: MigrationService;
   attachments: AttachmentService;
   types: TypeService;
   /** QoS specs and their volume-type associations (admin). */

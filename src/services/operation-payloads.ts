@@ -10,6 +10,7 @@ export type OperationKind =
   | 'revert_volume'
   | 'extend_volume'
   | 'retype_volume'
+  | 'migrate_volume'
   | 'create_backup'
   | 'delete_backup'
   | 'restore_backup'
@@ -43,6 +44,29 @@ export interface RetypeVolumePayload {
   migration_policy: string | null;
   project_id: string;
   consumes_quota: boolean;
+  /** Issue 16: the pool the volume moves to because its own cannot serve the new type (`on-demand`). */
+  migrate_to?: string | null;
+  /** Why the retype cannot be done (it needs a migration that is not allowed, or no pool can take it). */
+  refused?: string | null;
+}
+
+/**
+ * migrate_volume (issue 16), in phases, each its own operation on the worker that can do it:
+ * - `copy` (source host): copies the volume's data to the destination backend when it is on this host,
+ *   else into the staging area of the shared backup storage;
+ * - `receive` (destination host): copies the staged data into the destination backend;
+ * - after a verified copy, one transaction moves the volume (host, and the new type of a retype) and
+ *   queues `cleanup` (source host), which deletes the source data;
+ * - `discard` (destination host): a failed migration's copy is deleted there.
+ */
+export interface MigrateVolumePayload {
+  phase: 'copy' | 'receive' | 'cleanup' | 'discard';
+  source_host: string;
+  dest_host: string;
+  /** Staged copy (file name in the staging area) for a move between hosts. */
+  staged?: string | null;
+  /** The retype this migration carries out, if any. */
+  retype?: RetypeVolumePayload | null;
 }
 
 export interface RestoreBackupPayload {

@@ -6,12 +6,13 @@
  * Placing a new volume (a create from nothing; clones and volumes from snapshots go where their source
  * is): the active backends are the cinder-volume services that are up, enabled (and not in a disabled
  * cluster), not frozen, in the volume's zone; a pool qualifies if its capabilities meet the type's extra
- * specs (CapabilitiesFilter). Then:
+ * specs (CapabilitiesFilter) and it has room for the volume (CapacityFilter). Then:
  * - no pool qualifies: the volume goes to `error` with Cinder's "No valid backend" user message, in the
  *   create's own transaction (operation-queue.ts), never to `available`;
- * - every backend that could claim an untargeted create qualifies: it stays untargeted (the first free
- *   worker takes it, and a worker dying does not hold it up), as before issue 15;
  * - otherwise it is targeted at the qualifying pool with the most free space (Cinder's CapacityWeigher).
+ * Free space is what the pool published on its last heartbeat less what was placed on it since (the
+ * store's live volumes on that host string), as Cinder's host manager consumes capacity per placement, so
+ * a burst of creates spreads instead of piling onto the pool that looked emptiest a heartbeat ago.
  * When no cinder-volume service has ever reported (a fresh store, tests that drive workers by hand), it
  * stays untargeted and the worker that takes it checks the specs against its own capabilities.
  */
@@ -20,7 +21,7 @@ import type { RequestContext } from '../context';
 import type { Db, Store } from '../db/store';
 import type { ServiceRow } from '../db/admin-schema';
 import type { VolumeRow } from '../db/schema';
-import { listClusters, listServices } from '../db/queries/services';
+import { allocatedGbByHost, listClusters, listServices } from '../db/queries/services';
 import { extraSpecsFor } from '../db/queries/volume-types';
 import { NotFoundError } from '../errors';
 import { parseCapabilities, poolView, satisfiesExtraSpecs, type BackendCapabilities } from './backend-capabilities';
@@ -66,11 +67,6 @@ export interface ActiveBackend {
 
 function poolsOf(service: ServiceRow, caps: BackendCapabilities): PoolRecord[] {
   return caps.pools.map((p) => ({ name: `${service.host}#${p.pool_name}`, capabilities: poolView(caps, p) }));
-}
-
-/** The backend name of a cinder-volume host string `host@backend`. */
-function backendOf(host: string): string {
-  return host.split('@')[1] ?? '';
 }
 
 /** A `volume_backend_name` extra spec given as a plain value (no operator), which untargeted claims honour. */
@@ -141,24 +137,56 @@ export class Scheduler {
   }
 
   /** Where the create_volume of a new volume from nothing goes (see the note at the top). */
-  async placeNewVolume(db: Db, volume: Pick<VolumeRow, 'volume_type_id' | 'availability_zone'>): Promise<Placement> {
+  async placeNewVolume(db: Db, volume: Pick<VolumeRow, 'volume_type_id' | 'availability_zone' | 'size'>): Promise<Placement> {
     const specs = (await extraSpecsFor(db, [volume.volume_type_id])).get(volume.volume_type_id) ?? {};
-    const backendName = requestedBackendName(specs);
-    const services = await listServices(db, { binary: 'cinder-volume' });
-    if (services.length === 0) return { host: null, backend: backendName };
-    const disabledClusters = await disabledClusterNames(db, 'cinder-volume');
-    // The services an untargeted create could be claimed by (up or not: a down one may come back).
-    const claimers = services.filter((s) => !schedulingDisabled(s, disabledClusters) && (backendName === null || backendOf(s.host) === backendName));
-    const active = new Map(this.activeAmong(services, disabledClusters).map((b) => [b.service.id, b]));
-    const qualifies = (p: PoolRecord, zone: string) => zone === volume.availability_zone && satisfiesExtraSpecs(p.capabilities, specs);
-    const passing = [...active.values()].flatMap((b) => b.pools.filter((p) => qualifies(p, b.service.availability_zone)));
-    if (passing.length === 0) return 'no-valid-backend';
-    const everyClaimerQualifies = claimers.every((s) => {
-      const b = active.get(s.id);
-      return b !== undefined && b.pools.every((p) => qualifies(p, s.availability_zone));
-    });
-    if (everyClaimerQualifies) return { host: null, backend: backendName };
-    const best = passing.reduce((a, b) => (Number(b.capabilities.free_capacity_gb) > Number(a.capabilities.free_capacity_gb) ? b : a));
-    return { host: best.name, backend: null };
+    if ((await listServices(db, { binary: 'cinder-volume' })).length === 0) return { host: null, backend: requestedBackendName(specs) };
+    const best = await this.bestPool(db, specs, volume);
+    return best ? { host: best, backend: null } : 'no-valid-backend';
   }
+
+  /**
+   * The active pool that best takes a volume of `size` GB with these extra specs in `zone`: filtered by
+   * capabilities and capacity, weighed by free space. `exclude` leaves out a pool (a migration's source).
+   */
+  async bestPool(
+    db: Db,
+    specs: Record<string, string>,
+    volume: Pick<VolumeRow, 'availability_zone' | 'size'>,
+    exclude: string | null = null,
+  ): Promise<string | null> {
+    const active = await this.activeBackends(db);
+    const allocated = await allocatedGbByHost(db);
+    const passing = active
+      .filter((b) => b.service.availability_zone === volume.availability_zone)
+      .flatMap((b) => b.pools)
+      .filter((p) => p.name !== exclude && satisfiesExtraSpecs(p.capabilities, specs))
+      .map((p) => ({ pool: p, free: freeNow(p, allocated.get(p.name) ?? 0) }))
+      .filter((c) => hasRoomFor(c.pool, c.free, volume.size));
+    if (passing.length === 0) return null;
+    // CapacityWeigher: the most free space wins; ties go to the first pool reported.
+    return passing.reduce((a, b) => (b.free > a.free ? b : a)).pool.name;
+  }
+
+  /** The active pool of this name (`host@backend#pool`), or undefined when it is down, disabled or unknown. */
+  async activePool(db: Db, name: string): Promise<PoolRecord | undefined> {
+    return (await this.activeBackends(db)).flatMap((b) => b.pools).find((p) => p.name === name);
+  }
+}
+
+/** The pool's free GB now: as last published, less what was placed on it since (see the note at the top). */
+function freeNow(pool: PoolRecord, allocatedNowGb: number): number {
+  const published = Number(pool.capabilities.free_capacity_gb);
+  const placedSince = Math.max(0, allocatedNowGb - Number(pool.capabilities.allocated_capacity_gb ?? 0));
+  return published - placedSince;
+}
+
+/**
+ * CapacityFilter (thick provisioning, as the file backend): room for `sizeGb` after the reserved share of
+ * the pool. A pool that reports `infinite` or `unknown` space always passes, as in Cinder.
+ */
+function hasRoomFor(pool: PoolRecord, freeGb: number, sizeGb: number): boolean {
+  const caps = pool.capabilities;
+  if (['infinite', 'unknown'].includes(String(caps.free_capacity_gb))) return true;
+  const reserved = (Number(caps.total_capacity_gb) * Number(caps.reserved_percentage ?? 0)) / 100;
+  return freeGb - Math.floor(reserved) >= sizeGb;
 }

@@ -27,6 +27,7 @@ export const ACTIONS = {
   DELETE_VOLUME: { id: '101', text: 'delete volume' },
   REVERT_VOLUME: { id: '102', text: 'revert volume' },
   RETYPE_VOLUME: { id: '103', text: 'retype volume' },
+  MIGRATE_VOLUME: { id: '104', text: 'migrate volume' },
 } as const satisfies Record<string, MessageAction>;
 
 /** Cinder's message_field.Detail values we report. */

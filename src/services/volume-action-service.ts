@@ -25,6 +25,7 @@ import type { ExtendVolumePayload, RetypeVolumePayload } from './operation-paylo
 import type { OperationQueue } from './operation-queue';
 import type { QuotaService } from './quota-service';
 import type { VolumeService } from './volume-service';
+import type { MigrationService } from './migration-service';
 import { LIST_SOURCES, requireVisible } from './list-pipeline';
 import { ALLOWED_FROM, NOT_MIGRATING } from './volume-states';
 import { requireAdmin, type TypeService } from './volume-type-service';
@@ -57,6 +58,7 @@ export class VolumeActionService {
     private readonly quota: QuotaService,
     private readonly volumes: VolumeService,
     private readonly backend: ConnectionInfoSource,
+    private readonly migrations: MigrationService,
   ) {}
 
   // --- os-extend ------------------------------------------------------------------------------
@@ -168,6 +170,7 @@ export class VolumeActionService {
         migration_policy: migrationPolicy,
         project_id: row.project_id,
         consumes_quota: Boolean(row.consumes_quota),
+        ...(await this.migrations.retypePlan(trx, row, specs, migrationPolicy)),
       };
       await this.queue.enqueue(trx, ctx, { kind: 'retype_volume', resourceType: 'volume', resourceId: id, payload });
     });

@@ -31,6 +31,7 @@
  *   disabled (queries/operations.ts servedBy), and the scheduler targets nothing at it.
  */
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { serviceHostName, type Config } from '../config';
 import type { Store } from '../db/store';
 import type { OperationRow } from '../db/schema';
@@ -45,7 +46,7 @@ import { detailFor, recordMessage } from '../services/user-messages';
 import { isDatabaseUnavailable } from '../errors';
 import { reconcileBackend } from './reconcile-backend';
 import { processAlive } from './process-alive';
-import type { BackupDriver } from './backup-drivers';
+import { backupPath, type BackupDriver } from './backup-drivers';
 import { reconcileBackups } from './reconcile-backups';
 import type { QuotaService } from '../services/quota-service';
 import { poolView } from '../services/backend-capabilities';
@@ -76,7 +77,7 @@ export class WorkerLoop {
     private readonly store: Store,
     private readonly backend: VolumeBackend,
     quota: QuotaService,
-    private readonly config: Pick<Config, 'worker' | 'service_report_interval' | 'storage_availability_zone'>,
+    private readonly config: Pick<Config, 'worker' | 'service_report_interval' | 'storage_availability_zone'> & Partial<Pick<Config, 'backup' | 'data_dir'>>,
     private readonly log: Logger,
     /** Backup storage for the backup operations and their reconciliation (bootstrap's createBackupDriver). */
     private readonly backupDriver?: BackupDriver,
@@ -101,6 +102,7 @@ export class WorkerLoop {
       now: () => nowIso(),
       host: this.scope.host,
       backends,
+      stagingDir: config.data_dir ? path.join(backupPath({ data_dir: config.data_dir, backup: config.backup }), 'migrations') : undefined,
       poolCapabilities: async () => {
         const published = await capabilities();
         return poolView(published, published.pools[0]);

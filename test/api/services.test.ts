@@ -240,10 +240,12 @@ describe('API: a disabled service takes no untargeted work', () => {
   it('the worker of a disabled cinder-volume leaves a queued create alone until it is enabled again', async () => {
     const s = await startServer();
     try {
-      // The worker stops claiming (its row stays up for service_down_time); the create is queued untargeted.
+      // The worker stops claiming (its row stays up for service_down_time). The scheduler targets creates
+      // once services report; an untargeted one is what was queued before any had (a fresh store).
       await s.worker.stop();
       const created = await s.request('POST', '/v3/volumes', { body: { volume: { size: 1, name: 'queued' } } });
       expect(created.status).to.equal(202);
+      await s.services.store.db.updateTable('operations').set({ host: null, backend: null }).where('resource_id', '=', created.body.volume.id).execute();
       await s.request('PUT', '/v3/os-services/disable', { body: { host: VOLUME_HOST, binary: 'cinder-volume' } });
       expect(await s.worker.drain()).to.equal(0);
       expect((await s.request('GET', `/v3/volumes/${created.body.volume.id}`)).body.volume.status).to.equal('creating');

@@ -25,7 +25,7 @@ import * as view from '../views/services';
  * Cinder's common.get_cluster_host: the cluster is read only when `clusterFrom` is a version the request
  * reaches (or null: always); then exactly one of host and cluster, else only a host.
  */
-function clusterOrHost(body: { host?: string | null; cluster?: string | null }, version: ApiVersion, clusterFrom: ApiVersion | null | false) {
+export function clusterOrHost(body: { host?: string | null; cluster?: string | null }, version: ApiVersion, clusterFrom: ApiVersion | null | false) {
   const withCluster = clusterFrom !== false && (clusterFrom === null || version.atLeast(clusterFrom));
   const cluster = withCluster ? (body.cluster ?? undefined) : undefined;
   const host = body.host ?? undefined;

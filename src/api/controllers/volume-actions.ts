@@ -14,6 +14,7 @@ import { actionRoute, ctxOf, sendEmpty, withoutArguments, type ActionHandler } f
 import { DB_MAX_INT, toBoolean } from '../schemas/parameter-types';
 import { pyRepr } from '../schemas/validator';
 import * as s from '../schemas/volume-actions';
+import { clusterOrHost } from './services';
 
 /** Python's repr of a tuple of strings, as Cinder prints its status lists. */
 function pyTuple(items: readonly string[]): string {
@@ -94,6 +95,29 @@ export function volumeActionController(deps: ApiDeps) {
       const body = s.validateRetype(req.body)['os-retype'];
       await deps.actions.retype(ctxOf(req), id, body.new_type, body.migration_policy ?? null);
       sendEmpty(res, 202);
+    },
+
+    async 'os-migrate_volume'(req, res, id) {
+      const v316 = req.apiVersion!.atLeast(MV.VOLUME_MIGRATE_CLUSTER);
+      const body = (v316 ? s.validateMigrateVolumeV316(req.body) : s.validateMigrateVolume(req.body))['os-migrate_volume'] as {
+        host?: string | null;
+        cluster?: string;
+        force_host_copy?: unknown;
+        lock_volume?: unknown;
+      };
+      const { host, cluster } = clusterOrHost(body, req.apiVersion!, MV.VOLUME_MIGRATE_CLUSTER);
+      await deps.migrations.migrate(ctxOf(req), id, {
+        host: host ?? null,
+        cluster: cluster ?? null,
+        lockVolume: body.lock_volume === undefined ? false : toBoolean(body.lock_volume as string | boolean),
+      });
+      sendEmpty(res, 202);
+    },
+
+    async 'os-migrate_volume_completion'(req, res, id) {
+      const body = s.validateMigrateVolumeCompletion(req.body)['os-migrate_volume_completion'];
+      const saved = await deps.migrations.complete(ctxOf(req), id, body.new_volume);
+      res.send(200, { save_volume_id: saved });
     },
 
     async revert(req, res, id) {

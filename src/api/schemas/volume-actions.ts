@@ -82,3 +82,35 @@ export const validateUnreserve = action('os-unreserve', AnyValue);
 export const validateBeginDetaching = action('os-begin_detaching', AnyValue);
 export const validateRollDetaching = action('os-roll_detaching', AnyValue);
 export const validateForceDelete = action('os-force_delete', AnyValue);
+
+// --- os-migrate_volume (issue 16; cinder/api/schemas/admin_actions.py) -----------------------------
+
+export const validateMigrateVolume = action(
+  'os-migrate_volume',
+  Type.Object(
+    { host: Type.String({ maxLength: 255 }), force_host_copy: Type.Optional(BooleanLike), lock_volume: Type.Optional(BooleanLike) },
+    { additionalProperties: false },
+  ),
+);
+
+/** 3.16: a host or a cluster. */
+export const validateMigrateVolumeV316 = action(
+  'os-migrate_volume',
+  Type.Object(
+    {
+      host: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: 255 })),
+      force_host_copy: Type.Optional(BooleanLike),
+      lock_volume: Type.Optional(BooleanLike),
+      cluster: Type.Optional(Type.String({ minLength: 0, maxLength: 255 })),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const validateMigrateVolumeCompletion = action(
+  'os-migrate_volume_completion',
+  Type.Object(
+    { new_volume: Uuid, error: Type.Optional(Type.Unsafe<string | boolean | null>({ type: ['string', 'null', 'boolean'] })) },
+    { additionalProperties: false },
+  ),
+);

@@ -56,6 +56,8 @@ export interface VolumeBackend {
   deleteSnapshot(snapshot: SnapshotRef): Promise<void>;
   /** A new volume holding the snapshot's data, grown to `volume.size`. */
   createVolumeFromSnapshot(volume: VolumeRef, snapshot: SnapshotRef): Promise<BackendVolume>;
+  /** The volume's data copied in from a file of this host (a migration's source or staged copy), exactly its size. */
+  importVolume(volume: VolumeRef, sourceFile: string): Promise<BackendVolume>;
   /** Puts the snapshot's data back into its volume (the volume keeps its size). */
   revertToSnapshot(volume: VolumeRef, snapshot: SnapshotRef): Promise<void>;
   /** What a host needs to attach the volume (os-initialize_connection). */

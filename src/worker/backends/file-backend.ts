@@ -31,7 +31,7 @@ function safeId(id: string): string {
 }
 
 /** Sparse-preserving, reflink-when-possible copy. */
-async function copySparse(from: string, to: string): Promise<void> {
+export async function copySparse(from: string, to: string): Promise<void> {
   await run('cp', ['--reflink=auto', '--sparse=always', '--', from, to]);
 }
 
@@ -131,6 +131,11 @@ export class FileBackend implements VolumeBackend {
   async createVolumeFromSnapshot(volume: VolumeRef, snapshot: SnapshotRef): Promise<BackendVolume> {
     await this.requireFreeSpace(volume.size);
     return this.copyInto(this.snapshotPath(snapshot.id), volume);
+  }
+
+  async importVolume(volume: VolumeRef, sourceFile: string): Promise<BackendVolume> {
+    await this.requireFreeSpace(volume.size);
+    return this.copyInto(sourceFile, volume, { exactSize: true });
   }
 
   async revertToSnapshot(volume: VolumeRef, snapshot: SnapshotRef): Promise<void> {

@@ -6,6 +6,7 @@ import { deleteSnapshot } from './delete-snapshot';
 import { revertVolume } from './revert-volume';
 import { extendVolume } from './extend-volume';
 import { retypeVolume } from './retype-volume';
+import { migrateVolume } from './migrate-volume';
 import { createBackup, deleteBackup, importBackup, restoreBackup } from './backups';
 import type { OperationKind } from '../../services/operation-payloads';
 import type { OperationHandler } from './types';
@@ -18,6 +19,7 @@ export const OPERATION_HANDLERS: Record<OperationKind, OperationHandler> = {
   revert_volume: revertVolume,
   extend_volume: extendVolume,
   retype_volume: retypeVolume,
+  migrate_volume: migrateVolume,
   create_backup: createBackup,
   delete_backup: deleteBackup,
   restore_backup: restoreBackup,

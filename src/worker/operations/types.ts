@@ -28,6 +28,8 @@ export interface OperationContext {
   now(): string;
   /** The host string recorded on volumes this worker places (`os-vol-host-attr:host`). */
   host: string;
+  /** Where migrations between hosts stage their copies (`<backup.path>/migrations`: shared by the hosts). */
+  stagingDir?: string;
   /** Every backend of this host (issue 16), when the worker runs from a BackendSet. */
   backends?: BackendSet;
   /** This worker's pool as the scheduler sees it (what the heartbeat publishes). */
