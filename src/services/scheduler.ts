@@ -10,9 +10,10 @@
  * - no pool qualifies: the volume goes to `error` with Cinder's "No valid backend" user message, in the
  *   create's own transaction (operation-queue.ts), never to `available`;
  * - otherwise it is targeted at the qualifying pool with the most free space (Cinder's CapacityWeigher).
- * Free space is what the pool published on its last heartbeat less what was placed on it since (the
- * store's live volumes on that host string), as Cinder's host manager consumes capacity per placement, so
- * a burst of creates spreads instead of piling onto the pool that looked emptiest a heartbeat ago.
+ * Free space is what the pool published on its last heartbeat. Not less what was placed since: file
+ * volumes are sparse, and the filesystem's free space (what an unlimited backend publishes) does not shrink
+ * as they are made, so counting them as used would refuse creates the backend takes (hundreds of 1 GB
+ * volumes under load). A backend with `capacity_gb` counts its files in full when it reports.
  * When no cinder-volume service has ever reported (a fresh store, tests that drive workers by hand), it
  * stays untargeted and the worker that takes it checks the specs against its own capabilities.
  */
@@ -21,7 +22,7 @@ import type { RequestContext } from '../context';
 import type { Db, Store } from '../db/store';
 import type { ServiceRow } from '../db/admin-schema';
 import type { VolumeRow } from '../db/schema';
-import { allocatedGbByHost, listClusters, listServices } from '../db/queries/services';
+import { listClusters, listServices } from '../db/queries/services';
 import { extraSpecsFor } from '../db/queries/volume-types';
 import { NotFoundError } from '../errors';
 import { parseCapabilities, poolView, satisfiesExtraSpecs, type BackendCapabilities } from './backend-capabilities';
@@ -155,12 +156,11 @@ export class Scheduler {
     exclude: string | null = null,
   ): Promise<string | null> {
     const active = await this.activeBackends(db);
-    const allocated = await allocatedGbByHost(db);
     const passing = active
       .filter((b) => b.service.availability_zone === volume.availability_zone)
       .flatMap((b) => b.pools)
       .filter((p) => p.name !== exclude && satisfiesExtraSpecs(p.capabilities, specs))
-      .map((p) => ({ pool: p, free: freeNow(p, allocated.get(p.name) ?? 0) }))
+      .map((p) => ({ pool: p, free: Number(p.capabilities.free_capacity_gb) }))
       .filter((c) => hasRoomFor(c.pool, c.free, volume.size));
     if (passing.length === 0) return null;
     // CapacityWeigher: the most free space wins; ties go to the first pool reported.
@@ -171,13 +171,6 @@ export class Scheduler {
   async activePool(db: Db, name: string): Promise<PoolRecord | undefined> {
     return (await this.activeBackends(db)).flatMap((b) => b.pools).find((p) => p.name === name);
   }
-}
-
-/** The pool's free GB now: as last published, less what was placed on it since (see the note at the top). */
-function freeNow(pool: PoolRecord, allocatedNowGb: number): number {
-  const published = Number(pool.capabilities.free_capacity_gb);
-  const placedSince = Math.max(0, allocatedNowGb - Number(pool.capabilities.allocated_capacity_gb ?? 0));
-  return published - placedSince;
 }
 
 /**

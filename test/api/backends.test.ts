@@ -103,11 +103,14 @@ describe('API: several backends on one host (enabled_backends)', () => {
     await withServer({ ...TWO, backends: { 'file-1': { capacity_gb: 3 }, 'file-2': { capacity_gb: 2 } } }, async (s) => {
       const first = await createVolume(s, { size: 2 });
       expect(first['os-vol-host-attr:host']).to.equal(pool('file-1'));
-      // file-1 has 1 GB left now (before its next heartbeat says so): the next 2 GB go to file-2.
+      // Once file-1's heartbeat says it has 1 GB left, the next 2 GB go to file-2.
+      await s.worker.beatNow();
       const second = await createVolume(s, { size: 2 });
       expect(second['os-vol-host-attr:host']).to.equal(pool('file-2'));
+      await s.worker.beatNow();
       const third = await createVolume(s, { size: 1 });
       expect(third['os-vol-host-attr:host']).to.equal(pool('file-1'));
+      await s.worker.beatNow();
       const full = await createVolume(s, { size: 1 });
       expect(full).to.include({ status: 'error' });
       const messages = (await s.request('GET', '/v3/messages', { mv: '3.3' })).body.messages;

@@ -186,18 +186,6 @@ export async function volumeUsageOnHost(db: Db, host: string): Promise<HostUsage
   return usageOnHost(db, 'volumes', host);
 }
 
-/** GB of live volumes per host string (`host@backend#pool`): what the scheduler has placed on each pool by now. */
-export async function allocatedGbByHost(db: Db): Promise<Map<string, number>> {
-  const rows = await db
-    .selectFrom('volumes')
-    .select((eb) => ['host', eb.fn.sum<number>('size').as('gb')])
-    .where('deleted', '=', 0)
-    .where('host', 'is not', null)
-    .groupBy('host')
-    .execute();
-  return new Map(rows.map((r) => [r.host as string, Number(r.gb ?? 0)]));
-}
-
 /** Live snapshots of the volumes on `host`, per project. */
 export async function snapshotUsageOnHost(db: Db, host: string): Promise<HostUsage[]> {
   return usageOnHost(db, 'snapshots', host);
