@@ -27,6 +27,9 @@ import { MessageService } from './services/message-service';
 import { Scheduler } from './services/scheduler';
 import { ServiceRegistry } from './services/service-registry';
 import { Heartbeat } from './worker/heartbeat';
+// --- generic volume groups (issue 16) ---
+import { GroupTypeService } from './services/group-type-service';
+import { GroupService } from './services/group-service';
 
 export interface Services {
   config: Config;
@@ -53,6 +56,10 @@ export interface Services {
   scheduler: Scheduler;
   /** The heartbeating services: os-services, os-hosts, clusters, workers cleanup (issue 15). */
   registry: ServiceRegistry;
+  // --- generic volume groups (issue 16) ---
+  groupTypes: GroupTypeService;
+  /** Groups and group snapshots. */
+  groups: GroupService;
 }
 
 export async function buildServices(config: Config, log: Logger): Promise<Services> {
@@ -75,6 +82,9 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   const attachments = new AttachmentService(store, backend);
   const transfers = new TransferService(store, quota);
   const messages = new MessageService(store);
+  // --- generic volume groups (issue 16) ---
+  const groupTypes = new GroupTypeService(store);
+  const groups = new GroupService(store, queue, types, groupTypes, quota, config);
   return {
     config,
     log,
@@ -93,6 +103,8 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
     messages,
     scheduler,
     registry,
+    groupTypes,
+    groups,
   };
 }
 

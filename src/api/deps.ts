@@ -16,6 +16,9 @@ import type { EncryptionTypeService } from '../services/encryption-type-service'
 import type { Scheduler } from '../services/scheduler';
 import type { ServiceRegistry } from '../services/service-registry';
 import type { AuthStrategy } from './middleware/auth';
+// --- generic volume groups (issue 16) ---
+import type { GroupTypeService } from '../services/group-type-service';
+import type { GroupService } from '../services/group-service';
 
 export interface ApiDeps {
   config: Config;
@@ -43,5 +46,9 @@ export interface ApiDeps {
   scheduler: Scheduler;
   /** os-services, os-hosts, clusters, workers cleanup (issue 15). */
   registry: ServiceRegistry;
+  // --- generic volume groups (issue 16) ---
+  groupTypes: GroupTypeService;
+  /** Groups and group snapshots (3.13+). */
+  groups: GroupService;
   auth: AuthStrategy;
 }

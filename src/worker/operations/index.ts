@@ -7,6 +7,7 @@ import { revertVolume } from './revert-volume';
 import { extendVolume } from './extend-volume';
 import { retypeVolume } from './retype-volume';
 import { createBackup, deleteBackup, importBackup, restoreBackup } from './backups';
+import { createGroup, createGroupFromSource, createGroupSnapshot, deleteGroup, deleteGroupSnapshot } from './groups';
 import type { OperationKind } from '../../services/operation-payloads';
 import type { OperationHandler } from './types';
 
@@ -22,4 +23,10 @@ export const OPERATION_HANDLERS: Record<OperationKind, OperationHandler> = {
   delete_backup: deleteBackup,
   restore_backup: restoreBackup,
   import_backup: importBackup,
+  // --- generic volume groups (issue 16) ---
+  create_group: createGroup,
+  create_group_from_src: createGroupFromSource,
+  delete_group: deleteGroup,
+  create_group_snapshot: createGroupSnapshot,
+  delete_group_snapshot: deleteGroupSnapshot,
 };
