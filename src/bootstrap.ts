@@ -28,6 +28,9 @@ import { Scheduler } from './services/scheduler';
 import { MigrationService } from './services/migration-service';
 import { ServiceRegistry } from './services/service-registry';
 import { Heartbeat } from './worker/heartbeat';
+// --- generic volume groups (issue 16) ---
+import { GroupTypeService } from './services/group-type-service';
+import { GroupService } from './services/group-service';
 
 export interface Services {
   config: Config;
@@ -58,6 +61,10 @@ export interface Services {
   backends: BackendSet;
   /** Volume migration between pools (issue 16). */
   migrations: MigrationService;
+  // --- generic volume groups (issue 16) ---
+  groupTypes: GroupTypeService;
+  /** Groups and group snapshots. */
+  groups: GroupService;
 }
 
 export async function buildServices(config: Config, log: Logger): Promise<Services> {
@@ -81,6 +88,9 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   const attachments = new AttachmentService(store, backends);
   const transfers = new TransferService(store, quota);
   const messages = new MessageService(store);
+  // --- generic volume groups (issue 16) ---
+  const groupTypes = new GroupTypeService(store);
+  const groups = new GroupService(store, queue, types, groupTypes, quota, config);
   return {
     config,
     log,
@@ -101,6 +111,8 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
     registry,
     backends,
     migrations,
+    groupTypes,
+    groups,
   };
 }
 

@@ -327,6 +327,52 @@ export class ClusterNotFoundError extends NotFoundError {
   }
 }
 
+// --- generic volume groups (issue 16) ---
+
+export class GroupTypeNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`Group type ${id} could not be found.`);
+  }
+}
+
+export class GroupTypeNotFoundByNameError extends NotFoundError {
+  constructor(name: string) {
+    super(`Group type with name ${name} could not be found.`);
+  }
+}
+
+export class GroupTypeSpecsNotFoundError extends NotFoundError {
+  constructor(typeId: string, key: string) {
+    super(`Group Type ${typeId} has no specs with key ${key}.`);
+  }
+}
+
+export class GroupNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`Group ${id} could not be found.`);
+  }
+}
+
+export class GroupSnapshotNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`GroupSnapshot ${id} could not be found.`);
+  }
+}
+
+/** cinder.exception.InvalidGroup (400). */
+export class InvalidGroupError extends BadRequestError {
+  constructor(reason: string) {
+    super(`Invalid Group: ${reason}`);
+  }
+}
+
+/** cinder.exception.InvalidGroupSnapshot (400). */
+export class InvalidGroupSnapshotError extends BadRequestError {
+  constructor(reason: string) {
+    super(`Invalid GroupSnapshot: ${reason}`);
+  }
+}
+
 /** One API error class as a doc generator reads it (docs/api.md's error table). */
 export interface ApiErrorCatalogEntry {
   /** The class name (what `err.name` is). */
@@ -394,6 +440,22 @@ export const API_ERROR_CATALOG: readonly ApiErrorCatalogEntry[] = [
     GigabytesQuotaExceededError,
     ['resource', 'requested', 'limit', 'consumed'],
     'A transfer accept would exceed a gigabytes quota of the acceptor; retryAfter "0" and Retry-After: 0.',
+  ),
+  // --- generic volume groups (issue 16) ---
+  entry(GroupTypeNotFoundError, ['id'], 'No group type with that id (or `default` when no default group type is configured).'),
+  entry(GroupTypeNotFoundByNameError, ['name'], 'No group type with that name (group create with a group type name).'),
+  entry(GroupTypeSpecsNotFoundError, ['typeId', 'key'], 'The group type has no such group spec.'),
+  entry(GroupNotFoundError, ['id'], 'No visible group with that id.'),
+  entry(GroupSnapshotNotFoundError, ['id'], 'No visible group snapshot with that id.'),
+  entry(
+    InvalidGroupError,
+    ['reason'],
+    'cinder.exception.InvalidGroup: the group is in the wrong status, has snapshots or volumes, or the update names nothing.',
+  ),
+  entry(
+    InvalidGroupSnapshotError,
+    ['reason'],
+    'cinder.exception.InvalidGroupSnapshot: the group snapshot is in the wrong status or the source of a group being created.',
   ),
   entry(ServiceUnavailableError, ['message'], 'The service cannot serve the request now.'),
   entry(DatabaseUnavailableError, ['cause'], 'The database is down, restarting, out of connections or too slow.'),

@@ -17,6 +17,9 @@ import type { Scheduler } from '../services/scheduler';
 import type { ServiceRegistry } from '../services/service-registry';
 import type { MigrationService } from '../services/migration-service';
 import type { AuthStrategy } from './middleware/auth';
+// --- generic volume groups (issue 16) ---
+import type { GroupTypeService } from '../services/group-type-service';
+import type { GroupService } from '../services/group-service';
 
 export interface ApiDeps {
   config: Config;
@@ -46,5 +49,9 @@ export interface ApiDeps {
   scheduler: Scheduler;
   /** os-services, os-hosts, clusters, workers cleanup (issue 15). */
   registry: ServiceRegistry;
+  // --- generic volume groups (issue 16) ---
+  groupTypes: GroupTypeService;
+  /** Groups and group snapshots (3.13+). */
+  groups: GroupService;
   auth: AuthStrategy;
 }

@@ -21,6 +21,9 @@ import {
   type AttachmentFilter,
   type BackupFilter,
   type FilterOp,
+  type GroupColumn,
+  type GroupFilter,
+  type GroupSnapshotFilter,
   type ListInput,
   type MessageColumn,
   type MessageFilter,
@@ -38,6 +41,7 @@ import type { BackupListInput } from '../services/backup-service';
 import type { TransferListInput } from '../services/transfer-service';
 import type { AttachmentListInput } from '../services/attachment-service';
 import type { MessageListInput } from '../services/message-service';
+import type { GroupListInput, GroupSnapshotListInput } from '../services/group-service';
 import { MV, type ApiVersion } from './microversions';
 
 // --- values ----------------------------------------------------------------------------------------
@@ -89,6 +93,19 @@ export function parseDictLiteral(raw: string): Record<string, string> | undefine
     }
   }
   return undefined;
+}
+
+/**
+ * The `is_public` query of the type lists (volume types, group types; api_utils._parse_is_public):
+ * public types when omitted, all with `None`, else a boolean word (400 otherwise).
+ */
+export function isPublicFilter(raw: string | undefined): boolean | undefined {
+  if (raw === undefined) return true;
+  if (raw.toLowerCase() === 'none') return undefined;
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 't', 'yes', 'y', 'on'].includes(v)) return true;
+  if (['false', '0', 'f', 'no', 'n', 'off'].includes(v)) return false;
+  throw new BadRequestError(`Invalid is_public filter [${raw}]`);
 }
 
 // --- filters ---------------------------------------------------------------------------------------
@@ -247,8 +264,8 @@ export function parseVolumeFilters(ctx: RequestContext, version: ApiVersion, raw
           break;
         }
         case 'group_id':
-          // No groups exist: a group filter matches nothing.
-          out.matchesNothing = true;
+          // From 3.10 (VOLUME_LIST_GROUP); Cinder drops it below.
+          if (version.atLeast(MV.VOLUME_LIST_GROUP)) out.filters.push({ column: 'group_id', op: 'eq', value });
           break;
         case 'created_at':
         case 'updated_at': {
@@ -413,6 +430,29 @@ export function parseTransferFilters(
   return out;
 }
 
+// --- generic volume groups (issue 16) ---
+
+const GROUP_USER_FILTERS = ['name'];
+const GROUP_SNAPSHOT_USER_FILTERS = ['name', 'status', 'group_id'];
+
+/**
+ * Group and group snapshot filters (resource_filters.json "group", "group_snapshot"): the user keys
+ * for anyone, any column of the resource for an admin (and `project_id`: list that project).
+ */
+function groupFilterParser<Filter extends GroupFilter | GroupSnapshotFilter>(userKeys: readonly string[], adminColumns: readonly string[]) {
+  return (ctx: RequestContext, version: ApiVersion, raw: Record<string, string>): ParsedFilters<Filter> => {
+    const out: ParsedFilters<Filter> = { filters: [], matchesNothing: false };
+    return readFilters(ctx, version, raw, out, {
+      aliases: NAME_ALIAS,
+      known: (key) => userKeys.includes(key) || (ctx.isAdmin && (key === 'project_id' || adminColumns.includes(key))),
+      take(key, value, like) {
+        if (key === 'project_id' && !like) out.projectId = value;
+        else out.filters.push(textFilter(key as GroupColumn, value, like) as Filter);
+      },
+    });
+  };
+}
+
 // --- one definition per list resource --------------------------------------------------------------
 
 type PagingPart = 'sort' | 'limit' | 'offset' | 'marker' | 'withCount' | 'allTenants';
@@ -462,6 +502,8 @@ export interface ListResources {
   legacyTransfers: ListResource<TransferListInput>;
   attachments: ListResource<AttachmentListInput>;
   messages: ListResource<MessageListInput>;
+  groups: ListResource<GroupListInput>;
+  groupSnapshots: ListResource<GroupSnapshotListInput>;
 }
 
 export const LIST_RESOURCES: ListResources = {
@@ -520,6 +562,24 @@ export const LIST_RESOURCES: ListResources = {
     filters: parseMessageFilters,
     userFilters: { resource: 'message', keys: MESSAGE_USER_FILTERS },
   },
+  // --- generic volume groups (issue 16); `list_volume` is the group view's, not a filter ---
+  groups: {
+    sortKeys: LIST_COLUMNS.groups.sort,
+    sortAliases: { display_name: 'name' },
+    counts: false,
+    effectiveQuery: (_version, query) => Object.fromEntries(Object.entries(query).filter(([k]) => k !== 'list_volume')),
+    filters: groupFilterParser<GroupFilter>(GROUP_USER_FILTERS, LIST_COLUMNS.groups.filter),
+    userFilters: { resource: 'group', keys: GROUP_USER_FILTERS },
+  },
+  /** Paging, sorting and filters from 3.29 (GROUP_SNAPSHOT_PAGINATION); below, Cinder ignores the query. */
+  groupSnapshots: {
+    sortKeys: LIST_COLUMNS.groupSnapshots.sort,
+    sortAliases: { display_name: 'name' },
+    counts: false,
+    effectiveQuery: (version, query) => (version.atLeast(MV.GROUP_SNAPSHOT_PAGINATION) ? query : {}),
+    filters: groupFilterParser<GroupSnapshotFilter>(GROUP_SNAPSHOT_USER_FILTERS, LIST_COLUMNS.groupSnapshots.filter),
+    userFilters: { resource: 'group_snapshot', keys: GROUP_SNAPSHOT_USER_FILTERS },
+  },
 };
 
 /**
@@ -548,7 +608,7 @@ export const OTHER_LIST_FILTERS = {
 const PAGING_KEYS = new Set(['limit', 'marker', 'offset', 'sort', 'sort_key', 'sort_dir', 'all_tenants']);
 const LIMIT_OFFSET_KEYS = new Set(['limit', 'offset', 'all_tenants']);
 
-function parseSort(query: Record<string, string>): { key: string; dir: 'asc' | 'desc' }[] {
+export function parseSort(query: Record<string, string>): { key: string; dir: 'asc' | 'desc' }[] {
   if (query.sort !== undefined && (query.sort_key !== undefined || query.sort_dir !== undefined)) {
     throw new InvalidInputError("The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used with the 'sort' parameter.");
   }

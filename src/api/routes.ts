@@ -28,6 +28,8 @@ import { serviceController } from './controllers/services';
 import { schedulerStatsController } from './controllers/scheduler-stats';
 import { hostController } from './controllers/hosts';
 import { clusterController } from './controllers/clusters';
+import { groupTypeController } from './controllers/group-types';
+import { groupController, groupSnapshotController } from './controllers/groups';
 
 export type Method = 'get' | 'post' | 'put' | 'del';
 
@@ -51,7 +53,8 @@ interface CollectionHandlers {
   create: Handler;
   show: Handler;
   update?: Handler;
-  remove: Handler;
+  /** Absent for groups, which Cinder deletes by an action. */
+  remove?: Handler;
 }
 
 /**
@@ -73,13 +76,14 @@ function collectionRoutes(
   const update: RouteDef[] = c.update
     ? [{ name: `Update${one}${suffix}`, method: 'put', path: item, handler: c.update, ...gate(gates.updateSince ?? gates.minVersion) }]
     : [];
+  const remove: RouteDef[] = c.remove ? [{ name: `Delete${one}${suffix}`, method: 'del', path: item, handler: c.remove, ...all }] : [];
   return [
     { name: `List${many}${suffix}`, method: 'get', path, handler: c.listSummary, ...all },
     { name: `List${many}Detail${suffix}`, method: 'get', path: `${path}/detail`, handler: c.listDetail, ...all },
     { name: `Create${one}${suffix}`, method: 'post', path, handler: c.create, ...all },
     { name: `Get${one}${suffix}`, method: 'get', path: item, handler: c.show, ...all },
     ...update,
-    { name: `Delete${one}${suffix}`, method: 'del', path: item, handler: c.remove, ...all },
+    ...remove,
   ];
 }
 
@@ -115,6 +119,9 @@ export function apiRoutes(deps: ApiDeps): RouteDef[] {
   const schedulerStats = schedulerStatsController(deps);
   const hosts = hostController(deps);
   const clusters = clusterController(deps);
+  const groupTypes = groupTypeController(deps);
+  const groups = groupController(deps);
+  const groupSnapshots = groupSnapshotController(deps);
   // The extension list says which of Cinder's extensions this table serves.
   const extensions = extensionController(() => routes);
 
@@ -242,6 +249,55 @@ export function apiRoutes(deps: ApiDeps): RouteDef[] {
     { name: 'GetCluster', method: 'get', path: '/clusters/:cluster_name', handler: clusters.show, minVersion: MV.CLUSTER_SUPPORT },
     { name: 'UpdateCluster', method: 'put', path: '/clusters/:action', handler: clusters.update, minVersion: MV.CLUSTER_SUPPORT },
     { name: 'CleanupWorkers', method: 'post', path: '/workers/cleanup', handler: clusters.cleanup, minVersion: MV.WORKERS_CLEANUP },
+
+    // --- generic volume groups (issue 16): group types 3.11, groups 3.13, group snapshots 3.14 ---
+    { name: 'ListGroupTypes', method: 'get', path: '/group_types', handler: groupTypes.list, minVersion: MV.GROUP_TYPE },
+    { name: 'CreateGroupType', method: 'post', path: '/group_types', handler: groupTypes.create, minVersion: MV.GROUP_TYPE },
+    { name: 'GetGroupType', method: 'get', path: '/group_types/:group_type_id', handler: groupTypes.show, minVersion: MV.GROUP_TYPE },
+    { name: 'UpdateGroupType', method: 'put', path: '/group_types/:group_type_id', handler: groupTypes.update, minVersion: MV.GROUP_TYPE },
+    { name: 'DeleteGroupType', method: 'del', path: '/group_types/:group_type_id', handler: groupTypes.remove, minVersion: MV.GROUP_TYPE },
+    { name: 'ListGroupTypeSpecs', method: 'get', path: '/group_types/:group_type_id/group_specs', handler: groupTypes.specs.list, minVersion: MV.GROUP_TYPE },
+    {
+      name: 'CreateGroupTypeSpecs',
+      method: 'post',
+      path: '/group_types/:group_type_id/group_specs',
+      handler: groupTypes.specs.create,
+      minVersion: MV.GROUP_TYPE,
+    },
+    {
+      name: 'GetGroupTypeSpec',
+      method: 'get',
+      path: '/group_types/:group_type_id/group_specs/:key',
+      handler: groupTypes.specs.show,
+      minVersion: MV.GROUP_TYPE,
+    },
+    {
+      name: 'UpdateGroupTypeSpec',
+      method: 'put',
+      path: '/group_types/:group_type_id/group_specs/:key',
+      handler: groupTypes.specs.update,
+      minVersion: MV.GROUP_TYPE,
+    },
+    {
+      name: 'DeleteGroupTypeSpec',
+      method: 'del',
+      path: '/group_types/:group_type_id/group_specs/:key',
+      handler: groupTypes.specs.remove,
+      minVersion: MV.GROUP_TYPE,
+    },
+    { name: 'CreateGroupFromSource', method: 'post', path: '/groups/action', handler: groups.createFromSource, minVersion: MV.GROUP_SNAPSHOTS },
+    ...collectionRoutes({ one: 'Group', many: 'Groups' }, '/groups', 'group_id', groups, { minVersion: MV.GROUP_VOLUME }),
+    { name: 'GroupAction', method: 'post', path: '/groups/:group_id/action', handler: groups.action, minVersion: MV.GROUP_VOLUME },
+    ...collectionRoutes({ one: 'GroupSnapshot', many: 'GroupSnapshots' }, '/group_snapshots', 'group_snapshot_id', groupSnapshots, {
+      minVersion: MV.GROUP_SNAPSHOTS,
+    }),
+    {
+      name: 'GroupSnapshotAction',
+      method: 'post',
+      path: '/group_snapshots/:group_snapshot_id/action',
+      handler: groupSnapshots.action,
+      minVersion: MV.GROUP_SNAPSHOTS,
+    },
   ];
   return routes;
 }

@@ -39,6 +39,12 @@ const TABLES = [
   'services',
   'clusters',
   'quota_classes',
+  // --- generic volume groups (issue 16) ---
+  'group_types',
+  'group_type_specs',
+  'groups',
+  'group_volume_types',
+  'group_snapshots',
 ] as const satisfies readonly (keyof Database)[];
 
 // A table added to the schema but not to TABLES would silently not be copied: make that a type error.

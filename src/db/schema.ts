@@ -15,6 +15,7 @@ import type {
   VolumeTypeProjectsTable,
 } from './admin-schema';
 import type { BackupMetadataTable, BackupsTable } from './backup-schema';
+import type { GroupSnapshotsTable, GroupsTable, GroupTypeSpecsTable, GroupTypesTable, GroupVolumeTypesTable } from './group-schema';
 import type { KeyValueColumns, OrderedKeyValueColumns, SoftDeleteColumns } from './row-columns';
 
 export interface VolumesTable extends SoftDeleteColumns {
@@ -41,6 +42,8 @@ export interface VolumesTable extends SoftDeleteColumns {
   consumes_quota: number;
   /** The status to return to after a transitional one (extend or retype of an in-use volume). */
   previous_status: string | null;
+  /** The generic volume group the volume is in (0007); null: none. */
+  group_id: string | null;
 }
 
 export interface VolumeMetadataTable extends OrderedKeyValueColumns {
@@ -117,6 +120,8 @@ export interface SnapshotsTable extends SoftDeleteColumns {
   volume_type_id: string;
   provider_location: string | null;
   consumes_quota: number;
+  /** The group snapshot the snapshot was taken in (0007); null: none. */
+  group_snapshot_id: string | null;
 }
 
 export interface SnapshotMetadataTable extends OrderedKeyValueColumns {
@@ -194,6 +199,12 @@ export interface Database {
   services: ServicesTable;
   clusters: ClustersTable;
   quota_classes: QuotaClassesTable;
+  // --- generic volume groups (issue 16) ---
+  group_types: GroupTypesTable;
+  group_type_specs: GroupTypeSpecsTable;
+  groups: GroupsTable;
+  group_volume_types: GroupVolumeTypesTable;
+  group_snapshots: GroupSnapshotsTable;
 }
 
 export type VolumeRow = Selectable<VolumesTable>;

@@ -1,6 +1,6 @@
 /*
  * The one list pipeline of every list service (volumes, snapshots, backups, transfers, attachments,
- * messages): project scope, sort with the created_at,id tie-break, the marker row and its 404, paging and
+ * messages, groups, group snapshots): project scope, sort with the created_at,id tie-break, the marker row and its 404, paging and
  * the count. The API parses the query string into a ListInput (src/api/list-query.ts); the SQL side of
  * sorting and keyset paging is db/queries/keyset.ts.
  *
@@ -18,9 +18,12 @@ import * as mq from '../db/queries/messages';
 import * as sq from '../db/queries/snapshots';
 import * as tq from '../db/queries/transfers';
 import * as vq from '../db/queries/volumes';
+import * as gq from '../db/queries/groups';
 import {
   AttachmentNotFoundError,
   BackupNotFoundError,
+  GroupNotFoundError,
+  GroupSnapshotNotFoundError,
   MessageNotFoundError,
   SnapshotNotFoundError,
   TransferNotFoundError,
@@ -34,6 +37,7 @@ export type { MessageColumn, MessageFilter } from '../db/queries/messages';
 export type { SnapshotColumn, SnapshotFilter } from '../db/queries/snapshots';
 export type { TransferColumn, TransferFilter } from '../db/queries/transfers';
 export type { FilterOp, VolumeColumn, VolumeFilter } from '../db/queries/volumes';
+export type { GroupColumn, GroupFilter, GroupSnapshotFilter } from '../db/queries/groups';
 
 /** Per resource: the columns a list may be sorted by, and those an admin may filter on where that is a fixed set. */
 export const LIST_COLUMNS = {
@@ -43,6 +47,9 @@ export const LIST_COLUMNS = {
   transfers: { sort: tq.TRANSFER_COLUMNS, filter: tq.TRANSFER_COLUMNS },
   attachments: { sort: aq.ATTACHMENT_SORT_COLUMNS, filter: aq.ATTACHMENT_SORT_COLUMNS },
   messages: { sort: mq.MESSAGE_SORT_COLUMNS },
+  // --- generic volume groups (issue 16) ---
+  groups: { sort: gq.GROUP_SORT_COLUMNS, filter: gq.GROUP_FILTER_COLUMNS },
+  groupSnapshots: { sort: gq.GROUP_SNAPSHOT_SORT_COLUMNS, filter: gq.GROUP_SNAPSHOT_SORT_COLUMNS },
 } as const;
 
 /** A parsed list query, as the API hands it to a service: plain values, no microversions. */
@@ -109,6 +116,15 @@ export const LIST_SOURCES = {
   /** Messages as seen at `now`: expired ones are gone. */
   messages: (now: string) =>
     listSource({ find: (db, id) => mq.getMessage(db, id, now), projectOf: ownerProject, notFound: MessageNotFoundError, list: mq.listMessages }),
+  // --- generic volume groups (issue 16) ---
+  groups: listSource({ find: gq.getGroup, projectOf: ownerProject, notFound: GroupNotFoundError, list: gq.listGroups, count: gq.countGroups }),
+  groupSnapshots: listSource({
+    find: gq.getGroupSnapshot,
+    projectOf: ownerProject,
+    notFound: GroupSnapshotNotFoundError,
+    list: gq.listGroupSnapshots,
+    count: gq.countGroupSnapshots,
+  }),
 };
 
 /**

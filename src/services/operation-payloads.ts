@@ -14,7 +14,13 @@ export type OperationKind =
   | 'create_backup'
   | 'delete_backup'
   | 'restore_backup'
-  | 'import_backup';
+  | 'import_backup'
+  // --- generic volume groups (issue 16): resource `group` or `group_snapshot`, no payload ---
+  | 'create_group'
+  | 'create_group_from_src'
+  | 'delete_group'
+  | 'create_group_snapshot'
+  | 'delete_group_snapshot';
 
 export interface CreateVolumePayload {
   source_volid?: string;

@@ -19,6 +19,7 @@ import type { Db } from '../db/store';
 import { enqueueOperation } from '../db/queries/operations';
 import { backupSourceHost, snapshotHost, volumeHost } from '../db/queries/resource-lookups';
 import { getVolume, updateVolume } from '../db/queries/volumes';
+import { getGroup, getGroupSnapshot, groupHost, updateGroup, volumeTypesOfGroups } from '../db/queries/groups';
 import { nowIso } from '../db/time';
 import type { OperationKind } from './operation-payloads';
 import { NoValidBackendError, type Scheduler } from './scheduler';
@@ -26,7 +27,7 @@ import { ACTIONS, DETAILS, recordMessage } from './user-messages';
 
 export interface NewOperation {
   kind: OperationKind;
-  resourceType: 'volume' | 'snapshot' | 'attachment' | 'backup';
+  resourceType: 'volume' | 'snapshot' | 'attachment' | 'backup' | 'group' | 'group_snapshot';
   resourceId: string;
   payload?: unknown;
 }
@@ -57,7 +58,7 @@ export class OperationQueue {
       payload: op.payload,
       request_id: ctx.requestId,
     };
-    if (target === 'no-valid-backend') return this.refuseVolume(trx, ctx, row);
+    if (target === 'no-valid-backend') return op.resourceType === 'group' ? this.refuseGroup(trx, row) : this.refuseVolume(trx, ctx, row);
     return enqueueOperation(trx, { ...row, host: target.host, backend: target.backend }, nowIso());
   }
 
@@ -78,6 +79,25 @@ export class OperationQueue {
       detail: DETAILS.NO_BACKEND_AVAILABLE,
     });
     return id;
+  }
+
+  /** No backend can take the new group: it goes to `error` (Cinder's scheduler does the same), its operation recorded failed. */
+  private async refuseGroup(trx: Db, row: Parameters<typeof enqueueOperation>[1]): Promise<string> {
+    const id = await enqueueOperation(trx, { ...row, failed: new NoValidBackendError().message }, nowIso());
+    await updateGroup(trx, row.resource_id, { status: 'error', updated_at: nowIso() }, ['creating']);
+    return id;
+  }
+
+  /**
+   * Where a new group goes (issue 16): where a volume of its first volume type would go. The group's
+   * volumes are then created on the group's host (`targetOf`), so this is the one place the group's
+   * placement is chosen.
+   */
+  async placeGroup(db: Db, groupId: string): Promise<Target | 'no-valid-backend'> {
+    const group = await getGroup(db, groupId);
+    const [firstType] = (await volumeTypesOfGroups(db, [groupId])).get(groupId) ?? [];
+    if (!group || !firstType) return ANY;
+    return this.scheduler.placeNewVolume(db, { volume_type_id: firstType, availability_zone: group.availability_zone, size: 0 });
   }
 
   /** Call after the transaction that enqueued has committed. */
@@ -102,8 +122,19 @@ export class OperationQueue {
         const source = (await volumeHost(db, payload.source_volid)) ?? (await snapshotHost(db, payload.snapshot_id));
         if (source) return { host: source, backend: null };
         const volume = await getVolume(db, op.resourceId);
+        // A volume created into a group goes to the group's host (issue 16).
+        const ofGroup = await groupHost(db, volume?.group_id);
+        if (ofGroup) return { host: ofGroup, backend: null };
         return volume ? this.scheduler.placeNewVolume(db, volume) : ANY;
       }
+      // --- generic volume groups (issue 16): a group's work runs where the group is ---
+      case 'group': {
+        const own = await groupHost(db, op.resourceId);
+        if (own) return { host: own, backend: null };
+        return op.kind === 'create_group' ? this.placeGroup(db, op.resourceId) : ANY;
+      }
+      case 'group_snapshot':
+        return { host: await groupHost(db, (await getGroupSnapshot(db, op.resourceId))?.group_id), backend: null };
       default:
         return ANY;
     }

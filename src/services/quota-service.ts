@@ -149,6 +149,20 @@ export class QuotaService {
     await this.add(trx, projectId, typeName, 1, size);
   }
 
+  /** Checks and consumes one `groups` (group create and create-from-src, in the insert's transaction). */
+  async consumeGroup(trx: Db, projectId: string): Promise<void> {
+    const u = (await this.usage(trx, projectId)).groups;
+    if (u.limit >= 0 && u.in_use + u.reserved + 1 > u.limit) {
+      throw new QuotaExceededError('GroupLimitExceeded', `Maximum number of groups allowed (${u.limit}) exceeded`);
+    }
+    await q.addUsage(trx, projectId, 'groups', 1);
+  }
+
+  /** Gives back the `groups` of a deleted group. */
+  async releaseGroup(trx: Db, projectId: string): Promise<void> {
+    await q.addUsage(trx, projectId, 'groups', -1);
+  }
+
   /** Gives back what a volume consumed (after its deletion completes). */
   async releaseVolume(trx: Db, projectId: string, typeName: string, size: number): Promise<void> {
     await this.add(trx, projectId, typeName, -1, -size);

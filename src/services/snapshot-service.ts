@@ -29,7 +29,7 @@ import type { OperationQueue } from './operation-queue';
 import type { QuotaService } from './quota-service';
 import { LIST_SOURCES, listRecords, requireVisible, type LIST_COLUMNS, type ListInput } from './list-pipeline';
 import { DELETE_REFUSED_REASON, NOT_MIGRATING, SNAPSHOT_ALLOWED_FROM, SNAPSHOT_STATUS_UPDATES } from './volume-states';
-import { nameAndDescriptionChanges, ownerColumns } from './rows';
+import { nameAndDescriptionChanges, newSnapshotRow } from './rows';
 import { MetadataService, type MetadataTable } from './metadata-service';
 import { StatusActions, type StatusTable } from './status-actions';
 
@@ -76,6 +76,10 @@ const SNAPSHOT_STATUS: StatusTable<SnapshotRow> = {
   update: sq.updateSnapshot,
   deletableFrom: SNAPSHOT_ALLOWED_FROM.delete,
   notDeletable: () => new InvalidSnapshotError('Snapshot status must be available or error and must not be part of a group.'),
+  // A snapshot of a group snapshot goes with it (issue 16), forced or not, as Cinder's delete_snapshot.
+  async refuseDelete(db, id) {
+    if ((await sq.getSnapshot(db, id))?.group_snapshot_id) throw new InvalidSnapshotError('Snapshot must not be part of a group.');
+  },
   deleteOperation: { kind: 'delete_snapshot', resourceType: 'snapshot' },
 };
 
@@ -140,22 +144,7 @@ export class SnapshotService {
       }
       const typeName = await typeNameOf(trx, volume.volume_type_id);
       await this.quota.consumeSnapshot(trx, ctx.projectId, typeName, volume.size);
-      await sq.insertSnapshot(trx, {
-        id,
-        ...ownerColumns(ctx),
-        volume_id: volume.id,
-        name: input.name ?? null,
-        description: input.description ?? null,
-        size: volume.size,
-        status: 'creating',
-        progress: '0%',
-        volume_type_id: volume.volume_type_id,
-        provider_location: null,
-        consumes_quota: 1,
-        created_at: nowIso(),
-        updated_at: null,
-        deleted_at: null,
-      });
+      await sq.insertSnapshot(trx, newSnapshotRow(ctx, { id, volume, name: input.name, description: input.description }, nowIso()));
       if (input.metadata) await sq.snapshotMetadata.replace(trx, id, input.metadata);
       await this.queue.enqueue(trx, ctx, { kind: 'create_snapshot', resourceType: 'snapshot', resourceId: id });
       return (await this.records(trx, [(await sq.getSnapshot(trx, id))!]))[0];

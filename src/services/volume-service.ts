@@ -23,6 +23,7 @@ import { prepareVolumeDeleteSnapshots, snapshotSourceFor } from './snapshot-serv
 import { backupSourceFor } from './backup-service';
 import { nameAndDescriptionChanges, newVolumeRow } from './rows';
 import { MetadataService, type MetadataTable } from './metadata-service';
+import { requireGroupForVolume } from './group-service';
 
 /** A volume with what its views need besides the row. */
 export interface VolumeRecord {
@@ -45,6 +46,8 @@ export interface CreateVolumeInput {
   source_volid?: string | null;
   /** Restore this backup into the new volume (backup-service.ts backupSourceFor). */
   backup_id?: string | null;
+  /** Create the volume into this generic volume group (3.13; group-service.ts requireGroupForVolume). */
+  group_id?: string | null;
 }
 
 export interface UpdateVolumeInput {
@@ -147,6 +150,7 @@ export class VolumeService {
           : fromSnapshot
             ? { id: fromSnapshot.snapshot.volume_type_id, name: await typeNameOf(trx, fromSnapshot.snapshot.volume_type_id) }
             : await this.types.defaultTypeFor(trx, ctx.projectId);
+      const group = input.group_id ? await requireGroupForVolume(ctx, trx, input.group_id, type.id) : undefined;
       await this.quota.consumeVolume(trx, ctx.projectId, type.name, size);
       const fields = {
         id,
@@ -162,7 +166,7 @@ export class VolumeService {
         // A volume of a type with encryption is encrypted (Cinder gives it a key; there is no key manager here).
         encrypted: (await getEncryption(trx, type.id)) ? 1 : 0,
       };
-      await vq.insertVolume(trx, newVolumeRow(ctx, fields, nowIso()));
+      await vq.insertVolume(trx, { ...newVolumeRow(ctx, fields, nowIso()), group_id: group?.id ?? null });
       if (input.metadata) await vq.volumeMetadata.replace(trx, id, input.metadata);
       if (fromBackup)
         await this.queue.enqueue(trx, ctx, { kind: 'restore_backup', resourceType: 'volume', resourceId: id, payload: { backup_id: fromBackup.backup.id } });
@@ -205,7 +209,8 @@ export class VolumeService {
     const enqueued = await this.store.transaction(async (trx) => {
       const row = await requireVisible(LIST_SOURCES.volumes, ctx, id, trx);
       const allowed = opts.force ? undefined : ALLOWED_FROM.delete;
-      if (row.attach_status === 'attached' || row.migration_status === 'migrating') throw new InvalidVolumeError(DELETE_REFUSED_REASON);
+      // A group's volume goes with its group (issue 16: POST /groups/{id}/action delete, delete-volumes).
+      if (row.attach_status === 'attached' || row.migration_status === 'migrating' || row.group_id) throw new InvalidVolumeError(DELETE_REFUSED_REASON);
       // Snapshots: refused without cascade; with it they go to deleting and the delete_volume op removes them.
       const snapshots = await prepareVolumeDeleteSnapshots(trx, id, opts);
       const now = nowIso();

@@ -11,6 +11,9 @@ import type { Store, Db } from '../db/store';
 import type { VolumeTypeRow } from '../db/schema';
 import * as types from '../db/queries/volume-types';
 import { countVolumesOfType } from '../db/queries/volumes';
+import { volumeTypeUsedByGroups } from '../db/queries/groups';
+import { TypeSpecs } from './type-specs';
+import { typeChanges } from './rows';
 import { nowIso } from '../db/time';
 import {
   BadRequestError,
@@ -52,10 +55,26 @@ export function seesTypeAccessFlag(ctx: RequestContext): boolean {
 const PUBLIC_TYPE_ACCESS = 'Type access modification is not applicable to public volume type.';
 
 export class TypeService {
+  /** Extra specs (type-specs.ts, shared with group specs); a non-admin reads the user-visible ones only. */
+  readonly specs: TypeSpecs;
+
   constructor(
     private readonly store: Store,
     private readonly config: Pick<Config, 'default_volume_type'>,
-  ) {}
+  ) {
+    this.specs = new TypeSpecs(store, {
+      // Issue 9: with Keystone, callers are no longer all admins; the type views filter the same way.
+      read: async (ctx, id) => {
+        const specs = (await this.get(ctx, id)).extra_specs;
+        return ctx.isAdmin ? specs : Object.fromEntries(Object.entries(specs).filter(([k]) => USER_VISIBLE_SPECS.includes(k)));
+      },
+      find: types.getType,
+      set: types.setExtraSpecs,
+      deleteKey: types.deleteExtraSpec,
+      typeNotFound: (id) => new VolumeTypeNotFoundError(id),
+      keyNotFound: (id, key) => new VolumeTypeExtraSpecsNotFoundError(id, key),
+    });
+  }
 
   private async withSpecs(db: Db, rows: VolumeTypeRow[]): Promise<VolumeTypeWithSpecs[]> {
     const specs = await types.extraSpecsFor(
@@ -150,12 +169,7 @@ export class TypeService {
         if (await types.getTypeByName(trx, input.name)) throw new ConflictError(`Volume Type ${input.name} already exists.`);
         if (row.name === this.config.default_volume_type) throw new BadRequestError('The default volume type cannot be renamed.');
       }
-      await types.updateType(trx, id, {
-        ...(input.name !== undefined ? { name: input.name } : {}),
-        ...(input.description !== undefined ? { description: input.description } : {}),
-        ...(input.is_public !== undefined ? { is_public: input.is_public ? 1 : 0 } : {}),
-        updated_at: nowIso(),
-      });
+      await types.updateType(trx, id, typeChanges(input, nowIso()));
       return this.get(ctx, id, trx);
     });
   }
@@ -165,7 +179,8 @@ export class TypeService {
     await this.store.transaction(async (trx) => {
       const row = await types.getType(trx, id);
       if (!row) throw new VolumeTypeNotFoundError(id);
-      if ((await countVolumesOfType(trx, id)) > 0) throw new BadRequestError('Target volume type is still in use.');
+      // A live group's volume types are in use too (issue 16), as in Cinder's volume_type_destroy.
+      if ((await countVolumesOfType(trx, id)) > 0 || (await volumeTypeUsedByGroups(trx, id))) throw new BadRequestError('Target volume type is still in use.');
       if (row.name === this.config.default_volume_type) throw new BadRequestError('Default volume type can not be deleted');
       if (await types.isProjectDefault(trx, id)) throw new BadRequestError(`Volume type ${id} is the default type of a project and cannot be deleted.`);
       if ((await types.listTypes(trx, undefined)).length <= 1) throw new BadRequestError('The only volume type cannot be deleted.');
@@ -204,34 +219,6 @@ export class TypeService {
     const row = await types.getType(db, id);
     if (!row) throw new VolumeTypeNotFoundError(id);
     if (row.is_public) throw new InvalidVolumeTypeError(PUBLIC_TYPE_ACCESS);
-  }
-
-  async extraSpecs(ctx: RequestContext, id: string): Promise<Record<string, string>> {
-    const specs = (await this.get(ctx, id)).extra_specs;
-    // Issue 9: with Keystone, callers are no longer all admins; the type views filter the same way.
-    return ctx.isAdmin ? specs : Object.fromEntries(Object.entries(specs).filter(([k]) => USER_VISIBLE_SPECS.includes(k)));
-  }
-
-  async extraSpec(ctx: RequestContext, id: string, key: string): Promise<string> {
-    const specs = await this.extraSpecs(ctx, id);
-    if (!(key in specs)) throw new VolumeTypeExtraSpecsNotFoundError(id, key);
-    return specs[key];
-  }
-
-  async setExtraSpecs(ctx: RequestContext, id: string, specs: Record<string, string>): Promise<void> {
-    requireAdmin(ctx);
-    await this.store.transaction(async (trx) => {
-      if (!(await types.getType(trx, id))) throw new VolumeTypeNotFoundError(id);
-      await types.setExtraSpecs(trx, id, specs);
-    });
-  }
-
-  async deleteExtraSpec(ctx: RequestContext, id: string, key: string): Promise<void> {
-    requireAdmin(ctx);
-    await this.store.transaction(async (trx) => {
-      if (!(await types.getType(trx, id))) throw new VolumeTypeNotFoundError(id);
-      if (!(await types.deleteExtraSpec(trx, id, key))) throw new VolumeTypeExtraSpecsNotFoundError(id, key);
-    });
   }
 
   async listDefaults(ctx: RequestContext): Promise<{ project_id: string; volume_type_id: string }[]> {

@@ -36,6 +36,9 @@ const CINDER_FILTERS: Record<string, string[]> = {
   snapshot: ['name', 'status', 'volume_id', 'metadata', 'availability_zone', 'consumes_quota'],
   attachment: ['volume_id', 'status', 'instance_id', 'attach_status'],
   message: ['resource_uuid', 'resource_type', 'event_id', 'request_id', 'message_level'],
+  // Issue 16: generic volume groups.
+  group: ['name'],
+  group_snapshot: ['name', 'status', 'group_id'],
   pool: ['name', 'volume_type'],
   // Cinder also lists extra_specs, a type-list filter this API does not serve.
   volume_type: ['is_public'],
@@ -136,7 +139,7 @@ describe('API: extensions and resource filters', () => {
         { resource: 'backup', filters: CINDER_FILTERS.backup },
       ]);
       expect((await s.request('GET', '/v3/resource_filters?resource=nothing', { mv: '3.33' })).body).to.deep.equal({ resource_filters: [] });
-      expect((await s.request('GET', '/v3/resource_filters?resource=', { mv: '3.33' })).body.resource_filters).to.have.length(7);
+      expect((await s.request('GET', '/v3/resource_filters?resource=', { mv: '3.33' })).body.resource_filters).to.have.length(9);
       expect((await s.request('GET', '/v3/resource_filters?resource=pool', { mv: '3.33' })).body.resource_filters).to.deep.equal([
         { resource: 'pool', filters: ['name', 'volume_type'] },
       ]);
@@ -153,6 +156,8 @@ describe('API: extensions and resource filters', () => {
         backup: '/v3/backups',
         attachment: '/v3/attachments',
         message: '/v3/messages',
+        group: '/v3/groups',
+        group_snapshot: '/v3/group_snapshots',
       };
       const values: Record<string, string> = {
         metadata: "{'k': 'v'}",

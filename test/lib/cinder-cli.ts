@@ -172,11 +172,12 @@ export const nginxFront: Front = (api) => startNginxFor([api.url], { serverName:
  * - `more`: attachments, user messages, cascade delete, transfers, backups;
  * - `smoke`: create, list, show, extend, snapshot, delete: what must not change behind a web server;
  * - `admin`: an operator's first commands (issue 15): services, pools, extensions, QoS specs, private
- *   types and their access lists, encryption types.
+ *   types and their access lists, encryption types;
+ * - `groups` (issue 16): group types and specs, groups, group snapshots, create-from-src, reset-state.
  * The whole suite (basics + more: two files, so that `mocha --parallel` runs them side by side) runs
  * directly against the API; the smoke set runs through each generated web-server front (Apache, Nginx).
  */
-export type CinderPart = 'basics' | 'more' | 'smoke' | 'admin';
+export type CinderPart = 'basics' | 'more' | 'smoke' | 'admin' | 'groups';
 
 export function cinderSuite(label: string, part: CinderPart, front?: Front): void {
   describe(`cinder CLI (python-cinderclient) against the service${label}`, function () {
@@ -1519,6 +1520,116 @@ export function cinderSuite(label: string, part: CinderPart, front?: Front): voi
         for (let i = 0; i < 100 && fs.existsSync(volumeFile(vid())); i++) await sleep(20);
         expect(fs.existsSync(volumeFile(vid())), 'backing file removed').to.equal(false);
         expect((await srv().request('GET', `/v3/volumes/${vid()}`, { mv: '3.70' })).status).to.equal(404);
+      });
+    });
+    // --- generic volume groups (issue 16) ---
+    block('groups', 'group types, groups, group snapshots', function () {
+      const V = ['--os-volume-api-version', '3.20'];
+      const g = (...args: string[]) => cinderOk(...V, ...args);
+      const ids: Record<string, string> = {};
+      const id = (name: string): string => ids[name] ?? expect.fail(`no ${name}: an earlier step failed`);
+
+      /** Polls a `<what>-show` over HTTP until `status` (or gone, for 'deleted'). */
+      async function waitForHttp(collection: 'groups' | 'group_snapshots', key: string, resourceId: string, status: string): Promise<void> {
+        await eventually(
+          `${collection}/${resourceId} is ${status}`,
+          async () => {
+            const r = await srv().request('GET', `/v3/${collection}/${resourceId}`, { mv: '3.20' });
+            return status === 'deleted' ? r.status === 404 : r.status === 200 && r.body[key].status === status;
+          },
+          100,
+        );
+      }
+
+      it('`cinder group-type-create/list/show/update`, `group-type-key set/unset`, `group-specs-list`', async function () {
+        const created = parseList(await g('group-type-create', 'cli-gt', '--description', 'a group type'));
+        expect(created[0]).to.include({ Name: 'cli-gt', Description: 'a group type' });
+        ids.type = created[0].ID;
+        expect(parseList(await g('group-type-list')).map((r) => r.ID)).to.include(id('type'));
+        expect(parseProps(await g('group-type-show', id('type')))).to.include({ id: id('type'), name: 'cli-gt', is_public: 'True' });
+        expect(parseList(await g('group-type-update', id('type'), '--name', 'cli-gt2'))[0]).to.include({ Name: 'cli-gt2' });
+        await g('group-type-key', id('type'), 'set', 'consistent_group_snapshot_enabled=<is> False', 'k1=v1');
+        await g('group-type-key', id('type'), 'unset', 'k1');
+        const specs = parseList(await g('group-specs-list')).find((r) => r.ID === id('type'));
+        expect(specs?.group_specs).to.contain('consistent_group_snapshot_enabled').and.not.contain('k1');
+        ids.vtype = parseList(await cinderOk('type-create', 'cli-group-vt'))[0].ID;
+      });
+
+      it('`cinder group-create`, `group-list`, `group-show`; `create --group-id` and `group-update --add-volumes`', async function () {
+        const created = parseProps(await g('group-create', '--name', 'cli-group', id('type'), 'cli-group-vt'));
+        ids.group = created.id;
+        await waitForHttp('groups', 'group', id('group'), 'available');
+        expect(parseList(await g('group-list')).find((r) => r.ID === id('group'))).to.include({ Name: 'cli-group', Status: 'available' });
+        const shown = parseProps(await g('group-show', id('group')));
+        expect(shown).to.include({ id: id('group'), name: 'cli-group', status: 'available', group_type: id('type') });
+        expect(shown.volume_types).to.contain(id('vtype'));
+
+        const member = parseProps(await g('create', '--volume-type', 'cli-group-vt', '--group-id', id('group'), '1'));
+        expect(member.group_id).to.equal(id('group'));
+        ids.member = member.id;
+        await srv().waitForVolume(id('member'), ['available']);
+        ids.loose = await createAvailableVolume('--volume-type', 'cli-group-vt', '1');
+        writePattern(path.join(srv().dataDir, 'volumes', `volume-${id('member')}`), 'group-member-data');
+        await g('group-update', id('group'), '--add-volumes', id('loose'));
+        const r = await srv().request('GET', `/v3/groups/${id('group')}?list_volume=true`, { mv: '3.25' });
+        expect(r.body.group.volumes).to.have.members([id('member'), id('loose')]);
+        expect(parseProps(await g('show', id('loose'))).group_id).to.equal(id('group'));
+      });
+
+      it('`cinder group-snapshot-create/list/show`, `group-create-from-src --group-snapshot` (same data)', async function () {
+        const created = parseProps(await g('group-snapshot-create', '--name', 'cli-gs', id('group')));
+        ids.gs = created.id;
+        await waitForHttp('group_snapshots', 'group_snapshot', id('gs'), 'available');
+        expect(parseList(await g('group-snapshot-list')).find((r) => r.ID === id('gs'))).to.include({ Name: 'cli-gs', Status: 'available' });
+        expect(parseProps(await g('group-snapshot-show', id('gs')))).to.include({ id: id('gs'), group_id: id('group'), status: 'available' });
+
+        const fromSnap = parseProps(await g('group-create-from-src', '--group-snapshot', id('gs'), '--name', 'cli-from-gs'));
+        ids.clone = fromSnap.id;
+        await waitForHttp('groups', 'group', id('clone'), 'available');
+        const r = await srv().request('GET', `/v3/groups/${id('clone')}?list_volume=true`, { mv: '3.25' });
+        expect(r.body.group).to.include({ name: 'cli-from-gs', group_snapshot_id: id('gs') });
+        expect(r.body.group.volumes).to.have.length(2);
+        const sizes = await Promise.all(
+          (r.body.group.volumes as string[]).map(
+            async (v) => (await srv().request('GET', `/v3/volumes/${v}`, { mv: '3.20' })).body.volume.snapshot_id as string,
+          ),
+        );
+        // The clone of the member volume holds the bytes written into the member.
+        const snaps = (await srv().request('GET', '/v3/snapshots/detail', { mv: '3.20' })).body.snapshots as { id: string; volume_id: string }[];
+        const memberSnap = snaps.find((s) => s.volume_id === id('member'))!.id;
+        const cloneOfMember = (r.body.group.volumes as string[])[sizes.indexOf(memberSnap)];
+        expectPattern(path.join(srv().dataDir, 'volumes', `volume-${cloneOfMember}`), 'group-member-data');
+
+        ids.copy = parseProps(await g('group-create-from-src', '--source-group', id('group'))).id;
+        await waitForHttp('groups', 'group', id('copy'), 'available');
+      });
+
+      // cinderclient 9.1 has no group-reset-state commands: `reset-state --type group|group-snapshot` is how it resets them.
+      it('`cinder reset-state --type group` and `--type group-snapshot` set the status', async function () {
+        await g('reset-state', '--type', 'group', '--state', 'error', id('copy'));
+        await waitForHttp('groups', 'group', id('copy'), 'error');
+        expect(parseList(await g('group-list')).find((r) => r.ID === id('copy'))).to.include({ Status: 'error' });
+        await g('reset-state', '--type', 'group-snapshot', '--state', 'error', id('gs'));
+        await waitForHttp('group_snapshots', 'group_snapshot', id('gs'), 'error');
+        await g('reset-state', '--type', 'group-snapshot', '--state', 'available', id('gs'));
+        await waitForHttp('group_snapshots', 'group_snapshot', id('gs'), 'available');
+      });
+
+      it('`cinder group-delete` refuses a group with volumes, `--delete-volumes` removes them; `group-snapshot-delete`, `group-type-delete`', async function () {
+        const refused = await cinder(...V, 'group-delete', id('clone'));
+        expect(refused.code).to.not.equal(0);
+        expect(refused.stdout + refused.stderr).to.contain('The delete-volumes flag is required to delete it.');
+        const withSnapshots = await cinder(...V, 'group-delete', '--delete-volumes', id('group'));
+        expect(withSnapshots.stdout + withSnapshots.stderr).to.contain('Invalid Group: Group has existing snapshots. (HTTP 400)');
+        await g('group-snapshot-delete', id('gs'));
+        await waitForHttp('group_snapshots', 'group_snapshot', id('gs'), 'deleted');
+        for (const name of ['clone', 'copy', 'group']) await g('group-delete', '--delete-volumes', id(name));
+        for (const name of ['clone', 'copy', 'group']) await waitForHttp('groups', 'group', id(name), 'deleted');
+        expect(fs.existsSync(path.join(srv().dataDir, 'volumes', `volume-${id('member')}`))).to.equal(false);
+        expect(parseList(await g('group-list'))).to.deep.equal([]);
+        await g('group-type-delete', id('type'));
+        expect(parseList(await g('group-type-list')).map((r) => r.ID)).to.not.include(id('type'));
+        await cinderOk('type-delete', id('vtype'));
       });
     });
   });

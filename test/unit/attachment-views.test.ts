@@ -56,6 +56,7 @@ const record = (list: AttachmentRow[]): VolumeRecord => ({
     deleted_at: null,
     deleted: 0,
     previous_status: null,
+    group_id: null,
   },
   metadata: {},
   adminMetadata: {},

@@ -40,6 +40,7 @@ const record: VolumeRecord = {
     deleted_at: null,
     deleted: 0,
     previous_status: null,
+    group_id: null,
   },
   metadata: { k: 'v' },
   adminMetadata: { readonly: 'True', other: 'x' },

@@ -7,6 +7,7 @@ import { BadRequestError } from '../../errors';
 import { seesTypeAccessFlag } from '../../services/volume-type-service';
 import type { ApiDeps } from '../deps';
 import { actionRoute, ctxOf, param, queryOf, viewOf, sendEmpty } from '../request';
+import { isPublicFilter } from '../list-query';
 import { toBoolean } from '../schemas/parameter-types';
 import {
   validateAddProjectAccess,
@@ -18,19 +19,24 @@ import {
   validateTypeUpdate,
 } from '../schemas/volume-types';
 import { typeAccessList, volumeType, volumeTypeList } from '../views/volume-types';
-
-/** `is_public`: admins get public types when omitted and all with `None`; anything else is a boolean. */
-function isPublicFilter(raw: string | undefined): boolean | undefined {
-  if (raw === undefined) return true;
-  if (raw.toLowerCase() === 'none') return undefined;
-  const v = raw.trim().toLowerCase();
-  if (['true', '1', 't', 'yes', 'y', 'on'].includes(v)) return true;
-  if (['false', '0', 'f', 'no', 'n', 'off'].includes(v)) return false;
-  throw new BadRequestError(`Invalid is_public filter [${raw}]`);
-}
+import { specRoutes } from './type-specs';
 
 export function volumeTypeController(deps: ApiDeps) {
+  const specs = specRoutes({
+    idParam: 'type_id',
+    bodyKey: 'extra_specs',
+    createStatus: 200,
+    validateAll: validateExtraSpecsBody,
+    validateOne: validateExtraSpecKeyBody,
+    specs: deps.types.specs,
+  });
   return {
+    listExtraSpecs: specs.list,
+    createExtraSpecs: specs.create,
+    showExtraSpec: specs.show,
+    updateExtraSpec: specs.update,
+    deleteExtraSpec: specs.remove,
+
     async list(req: Request, res: Response): Promise<void> {
       const ctx = ctxOf(req);
       const types = await deps.types.list(ctx, isPublicFilter(queryOf(req).is_public));
@@ -89,34 +95,6 @@ export function volumeTypeController(deps: ApiDeps) {
 
     async remove(req: Request, res: Response): Promise<void> {
       await deps.types.delete(ctxOf(req), param(req, 'type_id'));
-      sendEmpty(res, 202);
-    },
-
-    async listExtraSpecs(req: Request, res: Response): Promise<void> {
-      res.send(200, { extra_specs: await deps.types.extraSpecs(ctxOf(req), param(req, 'type_id')) });
-    },
-
-    async createExtraSpecs(req: Request, res: Response): Promise<void> {
-      const body = validateExtraSpecsBody(req.body);
-      await deps.types.setExtraSpecs(ctxOf(req), param(req, 'type_id'), body.extra_specs);
-      res.send(200, body);
-    },
-
-    async showExtraSpec(req: Request, res: Response): Promise<void> {
-      const key = param(req, 'key');
-      res.send(200, { [key]: await deps.types.extraSpec(ctxOf(req), param(req, 'type_id'), key) });
-    },
-
-    async updateExtraSpec(req: Request, res: Response): Promise<void> {
-      const key = param(req, 'key');
-      const body = validateExtraSpecKeyBody(req.body);
-      if (!(key in body)) throw new BadRequestError('Request body and URI mismatch');
-      await deps.types.setExtraSpecs(ctxOf(req), param(req, 'type_id'), body);
-      res.send(200, body);
-    },
-
-    async deleteExtraSpec(req: Request, res: Response): Promise<void> {
-      await deps.types.deleteExtraSpec(ctxOf(req), param(req, 'type_id'), param(req, 'key'));
       sendEmpty(res, 202);
     },
 

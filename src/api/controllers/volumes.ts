@@ -10,7 +10,8 @@ import { ctxOf, param, queryOf, viewOf, sendEmpty, trimmed } from '../request';
 import { validateVolumeCreate, validateVolumeCreateLegacy, validateVolumeUpdate, validateVolumeUpdateLegacy } from '../schemas/volumes';
 import * as view from '../views/volumes';
 
-function toCreateInput(body: ReturnType<typeof validateVolumeCreate>): CreateVolumeInput {
+/** `withGroup`: 3.13+, where Cinder reads `group_id` (ignored below). */
+function toCreateInput(body: ReturnType<typeof validateVolumeCreate>, withGroup: boolean): CreateVolumeInput {
   const v = body.volume;
   let size: number | undefined;
   if (v.size !== undefined && v.size !== null) {
@@ -22,7 +23,6 @@ function toCreateInput(body: ReturnType<typeof validateVolumeCreate>): CreateVol
   }
   if (v.imageRef) throw new InvalidInputError('Creating a volume from an image is not supported by this service (no image service).');
   if (v.consistencygroup_id) throw new NotFoundError(`ConsistencyGroup ${v.consistencygroup_id} could not be found.`);
-  if (v.group_id) throw new NotFoundError(`Group ${v.group_id} could not be found.`);
   return {
     size,
     name: trimmed(v.name !== undefined ? v.name : v.display_name),
@@ -33,6 +33,7 @@ function toCreateInput(body: ReturnType<typeof validateVolumeCreate>): CreateVol
     snapshot_id: v.snapshot_id,
     source_volid: v.source_volid,
     backup_id: v.backup_id,
+    group_id: withGroup ? v.group_id : undefined,
   };
 }
 
@@ -43,7 +44,7 @@ export function volumeController(deps: ApiDeps) {
     async create(req: Request, res: Response): Promise<void> {
       const strict = req.apiVersion!.atLeast(MV.SUPPORT_VOLUME_SCHEMA_CHANGES);
       const body = (strict ? validateVolumeCreate : validateVolumeCreateLegacy)(req.body);
-      const record = await deps.volumes.create(ctxOf(req), toCreateInput(body));
+      const record = await deps.volumes.create(ctxOf(req), toCreateInput(body, req.apiVersion!.atLeast(MV.GROUP_VOLUME)));
       res.send(202, { volume: view.detail(viewOf(req), record, { adminKeys: false }) });
     },
 

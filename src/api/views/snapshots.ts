@@ -34,8 +34,7 @@ export function detail(v: ViewContext, r: SnapshotRecord, opts: { extended: bool
     out['os-extended-snapshot-attributes:project_id'] = r.row.project_id;
     out['os-extended-snapshot-attributes:progress'] = r.row.progress;
   }
-  // No group snapshots exist here, so group_snapshot_id is always null.
-  if (v.version.atLeast(MV.GROUP_SNAPSHOTS)) out.group_snapshot_id = null;
+  if (v.version.atLeast(MV.GROUP_SNAPSHOTS)) out.group_snapshot_id = r.row.group_snapshot_id;
   if (v.version.atLeast(MV.SNAPSHOT_LIST_USER_ID)) out.user_id = r.row.user_id;
   if (v.version.atLeast(MV.USE_QUOTA)) out.consumes_quota = Boolean(r.row.consumes_quota);
   return out;

@@ -64,13 +64,17 @@ export interface ListPage<Item> {
   query: Record<string, string | string[] | undefined>;
 }
 
-/** The body of every paged Cinder list: `{<key>: [...], <key>_links?: [next], count?}`. */
-function pagedList<Item extends { row: { id: string } }>(
+/**
+ * The body of every paged Cinder list: `{<key>: [...], <key>_links?: [next], count?}`; `linksKey` where
+ * Cinder names the links otherwise (`group_links`, `group_snapshot_links`).
+ */
+export function pagedList<Item extends { row: { id: string } }>(
   v: ViewContext,
   key: string,
   path: string,
   page: ListPage<Item>,
   item: (r: Item) => Record<string, unknown>,
+  linksKey = `${key}_links`,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = { [key]: page.records.map(item) };
   const links = nextLinks(
@@ -81,7 +85,7 @@ function pagedList<Item extends { row: { id: string } }>(
     page.limit,
     page.count,
   );
-  if (links) out[`${key}_links`] = links;
+  if (links) out[linksKey] = links;
   if (page.count !== undefined) out.count = page.count;
   return out;
 }

@@ -68,7 +68,7 @@ export function detail(v: ViewContext, r: VolumeRecord, opts: { adminKeys: boole
     if (v.version.atLeast(MV.VOLUME_CLUSTER_NAME)) out.cluster_name = null;
   }
   if (opts.adminKeys && (v.isAdmin || row.project_id === v.projectId)) out['os-vol-tenant-attr:tenant_id'] = row.project_id;
-  if (v.version.atLeast(MV.GROUP_VOLUME)) out.group_id = null;
+  if (v.version.atLeast(MV.GROUP_VOLUME)) out.group_id = row.group_id;
   if (v.version.atLeast(MV.VOLUME_SHARED_TARGETS_AND_SERVICE_FIELDS)) {
     // The file backend exports no shared targets, so false at every version (no null to translate).
     out.shared_targets = false;

@@ -16,6 +16,7 @@ const OWNER_COLUMNS = {
   backup_metadata: 'backup_id',
   volume_type_extra_specs: 'volume_type_id',
   qos_spec_keys: 'qos_specs_id',
+  group_type_specs: 'group_type_id',
 } as const;
 
 type KeyValueTable = keyof typeof OWNER_COLUMNS;
@@ -43,7 +44,7 @@ export async function keyValuesOf<T extends KeyValueTable>(db: Db, table: T, ids
 }
 
 /** Sets each key of `ownerId`, replacing the value of a key it has. */
-export async function upsertKeyValues<T extends 'volume_type_extra_specs' | 'qos_spec_keys'>(
+export async function upsertKeyValues<T extends 'volume_type_extra_specs' | 'qos_spec_keys' | 'group_type_specs'>(
   db: Db,
   table: T,
   ownerId: string,

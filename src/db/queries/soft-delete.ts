@@ -1,6 +1,6 @@
 /*
  * The writes the soft-deleted tables (row-columns.ts SoftDeleteColumns) share: a new row, and for the
- * resources with a status (volumes, snapshots, backups) the guarded update and the soft delete. The
+ * resources with a status (volumes, snapshots, backups, groups, group snapshots) the guarded update and the soft delete. The
  * queries run on the loose handle (keyset.ts looseDb); each table's module exports them with its types.
  */
 import type { Insertable, Updateable } from 'kysely';
@@ -9,10 +9,10 @@ import type { Db } from '../store';
 import { looseDb } from './keyset';
 
 /** The soft-deleted tables whose rows have a status. */
-type StatusTable = 'volumes' | 'snapshots' | 'backups';
+type StatusTable = 'volumes' | 'snapshots' | 'backups' | 'groups' | 'group_snapshots';
 
 /** Inserts `row` as new: never updated, not deleted (`deleted` takes its default). */
-export async function insertNewRow<T extends 'volume_types' | 'qos_specs' | 'encryption'>(
+export async function insertNewRow<T extends 'volume_types' | 'qos_specs' | 'encryption' | 'group_types'>(
   db: Db,
   table: T,
   row: Omit<Insertable<Database[T]>, 'deleted' | 'deleted_at' | 'updated_at'>,

@@ -27,7 +27,8 @@ export const VOLUME_SORT_COLUMNS = [
   'updated_at',
 ] as const;
 export type VolumeSortColumn = (typeof VOLUME_SORT_COLUMNS)[number];
-export type VolumeColumn = VolumeSortColumn | 'snapshot_id' | 'source_volid' | 'consumes_quota' | 'multiattach' | 'encrypted' | 'replication_status' | 'host';
+export type VolumeColumn =
+  VolumeSortColumn | 'snapshot_id' | 'source_volid' | 'consumes_quota' | 'multiattach' | 'encrypted' | 'replication_status' | 'host' | 'group_id';
 
 const TEXT_NULLABLE = new Set<string>(['name', 'description', 'migration_status', 'updated_at', 'snapshot_id', 'source_volid', 'replication_status', 'host']);
 

@@ -8,6 +8,7 @@ import { extendVolume } from './extend-volume';
 import { retypeVolume } from './retype-volume';
 import { migrateVolume } from './migrate-volume';
 import { createBackup, deleteBackup, importBackup, restoreBackup } from './backups';
+import { createGroup, createGroupFromSource, createGroupSnapshot, deleteGroup, deleteGroupSnapshot } from './groups';
 import type { OperationKind } from '../../services/operation-payloads';
 import type { OperationHandler } from './types';
 
@@ -24,4 +25,10 @@ export const OPERATION_HANDLERS: Record<OperationKind, OperationHandler> = {
   delete_backup: deleteBackup,
   restore_backup: restoreBackup,
   import_backup: importBackup,
+  // --- generic volume groups (issue 16) ---
+  create_group: createGroup,
+  create_group_from_src: createGroupFromSource,
+  delete_group: deleteGroup,
+  create_group_snapshot: createGroupSnapshot,
+  delete_group_snapshot: deleteGroupSnapshot,
 };
