@@ -12,6 +12,7 @@ import * as m0003 from './0003-backups';
 import * as m0004 from './0004-transfers';
 import * as m0005 from './0005-operation-hosts';
 import * as m0006 from './0006-admin-surface';
+import * as m0007 from './0007-operation-interruptions';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -20,4 +21,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004-transfers': m0004,
   '0005-operation-hosts': m0005,
   '0006-admin-surface': m0006,
+  '0007-operation-interruptions': m0007,
 };
