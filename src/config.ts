@@ -24,7 +24,12 @@ const QuotaLimit = (def: number, description: string) => Type.Integer({ minimum:
 
 export const ConfigSchema = Type.Object(
   {
-    host: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address the API listens on.' }),
+    // Issue 19: no open-to-all default with noauth.
+    host: Type.String({
+      default: '',
+      description:
+        'Address the API listens on. Empty: `127.0.0.1` with `auth.strategy` `noauth` (every caller is an admin of every project, so only this machine may call), `0.0.0.0` with `keystone`. Set `0.0.0.0` (or an address) to open a noauth service to the network, behind a firewall or a proxy that authenticates; the service logs a warning then.',
+    }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8776, description: 'TCP port the API listens on (0 picks a free port).' }),
     data_dir: Type.String({
       minLength: 1,
@@ -113,6 +118,30 @@ export const ConfigSchema = Type.Object(
       minimum: 1000,
       default: 75000,
       description: "Idle keep-alive timeout of client connections. Above Python clients' reuse window and proxies' idle timeouts.",
+    }),
+    // --- failure modes (issue 19) ---
+    headers_timeout_ms: Type.Integer({
+      minimum: 1000,
+      default: 10000,
+      description:
+        'Time a client has to send the headers of a request; then it gets a 408 and the connection closes. Well under `keep_alive_timeout_ms` (idle connections between requests are timed by that one).',
+    }),
+    request_timeout_ms: Type.Integer({
+      minimum: 1000,
+      default: 30000,
+      description: 'Time a client has to send a whole request (headers and body); then it gets a 408 and the connection closes.',
+    }),
+    sqlite_busy_timeout_ms: Type.Integer({
+      minimum: 0,
+      default: 10000,
+      description:
+        "SQLite: how long a write waits for another process's write lock. A transaction still locked out is run again twice, then the request gets a 503 (never a 500).",
+    }),
+    max_connections_per_client: Type.Integer({
+      minimum: 0,
+      default: 256,
+      description:
+        "Open connections one remote address may hold; requests on more get a 429 and the connection closes. 0: no cap. A proxy or balancer in front counts as one client: keep it above the proxy's connection pool.",
     }),
     auth: Type.Object(
       {
@@ -232,6 +261,13 @@ export const ConfigSchema = Type.Object(
           description: 'Lease a worker holds on a claimed operation; an expired lease lets another worker resume it.',
         }),
         max_attempts: Type.Integer({ minimum: 1, default: 3, description: 'Attempts before an operation is failed and its volume set to an error status.' }),
+        // --- failure modes (issue 19) ---
+        max_interruptions: Type.Integer({
+          minimum: 1,
+          default: 5,
+          description:
+            'Runs of one operation that may end with the worker process dead under it (a crash, a kill) before the operation is failed; such runs are not counted in `max_attempts`.',
+        }),
         host: Type.String({
           default: '',
           // '@', '#' and '/' separate the parts of host strings and owner ids.
@@ -429,6 +465,7 @@ function computeDerived(cfg: FileConfig, cwd: string): Config {
   const backendPath = cfg.backend.path ? path.resolve(cwd, cfg.backend.path) : path.join(dataDir, 'volumes');
   return {
     ...cfg,
+    host: cfg.host || (cfg.auth.strategy === 'noauth' ? '127.0.0.1' : '0.0.0.0'),
     data_dir: dataDir,
     database_url: databaseUrl,
     public_endpoint: cfg.public_endpoint.replace(/\/+$/, ''),

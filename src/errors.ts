@@ -133,6 +133,46 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return (typeof code === 'string' && DATABASE_DOWN_CODES.has(code)) || DATABASE_DOWN_MESSAGES.test(err.message);
 }
 
+// --- failure modes (issue 19) ---
+export const STORAGE_FULL_MESSAGE = 'The storage of the service is full: nothing was written. Try again once space has been freed.';
+export const STORE_BUSY_MESSAGE = 'The database is busy with other writes; try again later.';
+
+/**
+ * 503: a write failed for space (SQLite SQLITE_FULL, ENOSPC, PostgreSQL 53100 disk_full). The store
+ * raises it in place of the driver's error (src/db/store-errors.ts); the transaction was rolled back.
+ */
+export class StorageFullError extends ServiceUnavailableError {
+  constructor(override readonly cause: unknown) {
+    super(STORAGE_FULL_MESSAGE);
+  }
+}
+
+/** 503: the write lock (SQLite) or a serialization/deadlock abort (PostgreSQL) persisted through the store's retries. */
+export class StoreBusyError extends ServiceUnavailableError {
+  constructor(override readonly cause: unknown) {
+    super(STORE_BUSY_MESSAGE);
+  }
+}
+
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Out of space: SQLITE_FULL, ENOSPC (also EDQUOT, a quota), PostgreSQL disk_full. */
+export function isOutOfSpace(err: unknown): boolean {
+  if (err instanceof StorageFullError) return true;
+  const code = errorCode(err);
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || code === '53100';
+}
+
+/** Another writer holds the lock, or PostgreSQL aborted the transaction to serialize it: run it again. */
+export function isStoreBusy(err: unknown): boolean {
+  if (err instanceof StoreBusyError) return true;
+  const code = errorCode(err);
+  return code !== undefined && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === '40001' || code === '40P01');
+}
+
 /** 413 overLimit as Cinder sends it: `<ExceptionName>: <text>`, retryAfter "0", Retry-After: 0. */
 export class QuotaExceededError extends ApiError {
   constructor(
@@ -459,6 +499,9 @@ export const API_ERROR_CATALOG: readonly ApiErrorCatalogEntry[] = [
   ),
   entry(ServiceUnavailableError, ['message'], 'The service cannot serve the request now.'),
   entry(DatabaseUnavailableError, ['cause'], 'The database is down, restarting, out of connections or too slow.'),
+  // --- failure modes (issue 19) ---
+  entry(StorageFullError, ['cause'], 'A write failed for space (the disk of the database or of the data dir is full); nothing was written.'),
+  entry(StoreBusyError, ['cause'], 'The database stayed locked by other writers (SQLite) or kept aborting the transaction (PostgreSQL) through the retries.'),
 ];
 
 export interface Fault {

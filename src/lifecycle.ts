@@ -14,13 +14,15 @@ import { buildServices, type Services } from './bootstrap';
 import { ConfigError, loadConfig, type Config } from './config';
 import { processLogger, reopenLogFiles, reopenLogFilesOnSignal, type Logger } from './log';
 import { registerPm2Action } from './metrics';
+import { guardHttpServer, type HttpGuardConfig } from './http-guards';
 
-export async function listen(app: App, config: Pick<Config, 'host' | 'port' | 'keep_alive_timeout_ms'>): Promise<AddressInfo> {
+export async function listen(app: App, config: Pick<Config, 'host' | 'port' | 'keep_alive_timeout_ms'> & HttpGuardConfig): Promise<AddressInfo> {
   const http = app.server.server;
   // Keep idle connections longer than clients and proxies do, so the server never closes a socket a
-  // client is about to reuse; headersTimeout must exceed it (Node's rule).
+  // client is about to reuse. Node 20 times idle keep-alive and a request's headers apart.
   http.keepAliveTimeout = config.keep_alive_timeout_ms;
-  http.headersTimeout = config.keep_alive_timeout_ms + 5000;
+  // Issue 19: slow and malformed requests, connections per client.
+  guardHttpServer(http, config);
   // No Nagle: responses written in pieces must not wait for delayed ACKs.
   http.on('connection', (socket) => socket.setNoDelay(true));
   await new Promise<void>((resolve, reject) => {
@@ -86,6 +88,28 @@ export function cinderCommandLine(host: string, port: number): string {
   return `cinder --os-auth-type noauth --os-endpoint http://${shown}:${port}/v3 --os-user-id admin --os-project-id admin list`;
 }
 
+// --- failure modes (issue 19) ---
+/**
+ * How long a stopping process lets its current operation finish before handing the lease back (the next
+ * start, or another worker, resumes it): below the ecosystem's kill_timeout (10 s) for volume-worker,
+ * and the same bound for standalone.
+ */
+export const STOP_GRACE_MS = 7000;
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopback(host: string): boolean {
+  return /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1' || host === 'localhost';
+}
+
+/** noauth makes every caller an admin of every project: say so when other machines can reach the port. */
+function warnIfNoauthIsReachable(config: Config, log: Logger): void {
+  if (config.auth.strategy !== 'noauth' || isLoopback(config.host)) return;
+  log.warn(
+    { host: config.host, auth: config.auth.strategy },
+    `auth.strategy is noauth and the API listens on ${config.host}: anyone who can reach this port can read, change and delete every project's volumes. Use keystone, or listen on 127.0.0.1 behind a proxy that authenticates (docs/configuration.md, host).`,
+  );
+}
+
 /** What an entry point starts from: the configuration, the process logger and the services (store open). */
 export interface Started {
   config: Config;
@@ -108,6 +132,7 @@ export function runMain(processName: 'volume-api' | 'volume-worker', start: (sta
     registerPm2Action('logs:reopen', () => reopenLogFiles());
     const services = await buildServices(config, log);
     const stop = await start({ config, log, services });
+    if (processName === 'volume-api') warnIfNoauthIsReachable(config, log);
     signalReady();
     onStopSignal(log, async () => {
       await stop();

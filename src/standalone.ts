@@ -5,7 +5,7 @@
  */
 import { censorDatabaseUrl } from './config';
 import { buildApp, buildWorker, startSchedulerHeartbeat } from './bootstrap';
-import { cinderCommandLine, closeServer, listen, runMain } from './lifecycle';
+import { cinderCommandLine, closeServer, listen, runMain, STOP_GRACE_MS } from './lifecycle';
 
 runMain('volume-api', async ({ config, log, services }) => {
   // Not a "simple" child: its own stream levels, so set-log can change the worker's apart from the API's.
@@ -28,8 +28,9 @@ runMain('volume-api', async ({ config, log, services }) => {
   );
   log.info({ cinder: cinderCommandLine(config.host, address.port) }, `try: ${cinderCommandLine(config.host, address.port)}`);
   return async () => {
-    await closeServer(app, { drainDelayMs: 0, forceAfterMs: 8000 });
     heartbeat.stop();
-    await worker.stop();
+    // Bounded as volume-worker's stop (issue 19): requests and the current operation get the same grace,
+    // side by side; an operation still running then gets its lease back and the next start resumes it.
+    await Promise.all([closeServer(app, { drainDelayMs: 0, forceAfterMs: STOP_GRACE_MS }), worker.stop(STOP_GRACE_MS)]);
   };
 });

@@ -7,12 +7,9 @@
  */
 import { censorDatabaseUrl } from './config';
 import { buildWorker } from './bootstrap';
-import { runMain } from './lifecycle';
+import { runMain, STOP_GRACE_MS } from './lifecycle';
 import { startWorkerMetrics } from './metrics';
 import { WorkerWakeSignal } from './worker/wake-signal';
-
-/** Below the ecosystem's kill_timeout (10 s) for volume-worker. */
-const STOP_GRACE_MS = 7000;
 
 runMain('volume-worker', async ({ config, log, services }) => {
   const worker = buildWorker(services, log);

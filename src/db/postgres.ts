@@ -23,10 +23,10 @@
  */
 import fs from 'node:fs';
 import { Pool, types as pgTypes, type PoolConfig } from 'pg';
-import { PostgresAdapter, PostgresDialect, type CompiledQuery, type DatabaseConnection, type QueryResult, type Driver, type Kysely } from 'kysely';
+import { PostgresAdapter, PostgresDialect, type DatabaseConnection, type Driver, type Kysely } from 'kysely';
 import type { Config } from '../config';
 import { ConfigError } from '../config';
-import { DatabaseUnavailableError, isDatabaseUnavailable } from '../errors';
+import { asStoreError, raiseStoreErrors } from './store-errors';
 
 /** The database keys of the configuration (the store needs no other). */
 export type DatabaseConfig = Pick<
@@ -96,50 +96,22 @@ export function createPostgresPool(config: DatabaseConfig, onError: PoolErrorSin
 }
 
 /**
- * Kysely's PostgreSQL dialect, with the driver's errors that mean "the database cannot serve now"
- * (errors.ts isDatabaseUnavailable) raised as DatabaseUnavailableError: an ApiError with status 503, so
- * Restify hands it to our formatter as it is (a plain Error would reach it only as a 500's text), and
- * code that catches errors can tell an outage from a bad statement.
+ * Kysely's PostgreSQL dialect, with the driver's errors that mean "the store cannot serve now" raised
+ * as 503 ApiErrors (store-errors.ts): an outage (errors.ts isDatabaseUnavailable), a full disk, a
+ * serialization failure or deadlock (retried by Store.transaction first).
  */
 export class PostgresStoreDialect extends PostgresDialect {
   override createDriver(): Driver {
     const driver = super.createDriver();
     const acquire = driver.acquireConnection.bind(driver);
-    driver.acquireConnection = async (): Promise<DatabaseConnection> => {
-      const connection = await acquire().catch(asUnavailable);
-      wrapConnection(connection);
-      return connection;
-    };
+    driver.acquireConnection = async (): Promise<DatabaseConnection> => raiseStoreErrors(await acquire().catch(asStoreError));
     return driver;
   }
-}
-
-const WRAPPED = new WeakSet<DatabaseConnection>();
-
-/** Pooled connections are reused: wrap each one once. */
-function wrapConnection(connection: DatabaseConnection): void {
-  if (WRAPPED.has(connection)) return;
-  WRAPPED.add(connection);
-  const execute = connection.executeQuery.bind(connection);
-  connection.executeQuery = <R>(query: CompiledQuery): Promise<QueryResult<R>> => execute<R>(query).catch(asUnavailable);
-}
-
-function asUnavailable(err: unknown): never {
-  throw isDatabaseUnavailable(err) && !(err instanceof DatabaseUnavailableError) ? new DatabaseUnavailableError(err) : err;
 }
 
 /** True when `db` runs on PostgreSQL (query modules branch on this for the few engine differences). */
 export function isPostgres(db: Pick<Kysely<unknown>, 'getExecutor'>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
-}
-
-/** SQLSTATEs after which the whole transaction may simply run again. */
-const RETRYABLE = new Set(['40001', '40P01']);
-
-/** serialization_failure or deadlock_detected: PostgreSQL rolled the transaction back; retry it. */
-export function isRetryableTransactionError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && RETRYABLE.has(code);
 }
 
 /** The advisory lock key migrations run under: any stable 64-bit number unique to this application. */

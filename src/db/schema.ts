@@ -105,6 +105,8 @@ export interface OperationsTable {
   host: string | null;
   /** For an untargeted operation, the backend whose workers may run it; null = any backend (0005). */
   backend: string | null;
+  /** Runs that ended with the worker dead under them (or its lease lost), not charged as attempts (0008). */
+  interruptions: Generated<number>;
 }
 
 export interface SnapshotsTable extends SoftDeleteColumns {

@@ -22,17 +22,22 @@
  * - No in-process cache decides anything: several API processes share this store.
  */
 import { Kysely, Migrator, sql, type MigrationInfo, type Transaction } from 'kysely';
-import { databaseEngine, sqlitePath } from '../config';
+import { databaseEngine, sqlitePath, type Config } from '../config';
 import { ImmediateSqliteDialect, openSqlite } from './sqlite';
-import { createPostgresPool, isRetryableTransactionError, PostgresStoreDialect, MIGRATION_LOCK_KEY, type PoolErrorSink, type DatabaseConfig } from './postgres';
+import { StorageFullError, StoreBusyError } from '../errors';
+import { createPostgresPool, PostgresStoreDialect, MIGRATION_LOCK_KEY, type PoolErrorSink, type DatabaseConfig } from './postgres';
 import { MIGRATIONS } from './migrations';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 export type Engine = 'sqlite' | 'postgres';
 
-/** Runs of a transaction PostgreSQL aborted with 40P01/40001 before the error reaches the caller. */
-const TRANSACTION_ATTEMPTS = 5;
+/**
+ * Runs of a transaction that found the store busy (store-errors.ts StoreBusyError: PostgreSQL aborted it
+ * with 40P01/40001, or SQLite's write lock stayed taken through the busy timeout) before the caller gets
+ * the 503. SQLite has waited `sqlite_busy_timeout_ms` in each run already, so it runs fewer times.
+ */
+const TRANSACTION_ATTEMPTS: Record<Engine, number> = { postgres: 5, sqlite: 3 };
 
 export class Store {
   constructor(
@@ -43,14 +48,23 @@ export class Store {
   async transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction().execute(fn);
+        const result = await this.db.transaction().execute(fn);
+        this.outOfSpaceSince = undefined;
+        return result;
       } catch (err) {
-        if (this.engine !== 'postgres' || attempt >= TRANSACTION_ATTEMPTS || !isRetryableTransactionError(err)) throw err;
-        // The server rolled everything back; a short random pause lets the other side finish first.
+        if (err instanceof StorageFullError) this.outOfSpaceSince ??= Date.now();
+        if (!(err instanceof StoreBusyError) || attempt >= TRANSACTION_ATTEMPTS[this.engine]) throw err;
+        // Everything was rolled back; a random pause, growing with each run, lets the other side finish.
         await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
       }
     }
   }
+
+  /**
+   * Issue 19: when the last transaction failed for space (SQLITE_FULL, PostgreSQL 53100), since when;
+   * undefined once one commits. The health check reads it through services/storage-space.ts.
+   */
+  outOfSpaceSince: number | undefined;
 
   /** Resolves when the database answers a query (used by /healthcheck). */
   async ping(): Promise<void> {
@@ -106,8 +120,12 @@ export interface OpenOptions {
   onPoolError?: PoolErrorSink;
 }
 
-export async function openStore(config: DatabaseConfig, opts: OpenOptions = {}): Promise<Store> {
-  const store = databaseEngine(config.database_url) === 'postgres' ? openPostgres(config, opts) : openSqliteStore(config.database_url);
+/** The database keys, and SQLite's busy timeout where the caller has a whole configuration. */
+export type StoreConfig = DatabaseConfig & Partial<Pick<Config, 'sqlite_busy_timeout_ms'>>;
+
+export async function openStore(config: StoreConfig, opts: OpenOptions = {}): Promise<Store> {
+  const store =
+    databaseEngine(config.database_url) === 'postgres' ? openPostgres(config, opts) : openSqliteStore(config.database_url, config.sqlite_busy_timeout_ms);
   if (opts.migrate !== false) {
     try {
       await store.migrate();
@@ -119,9 +137,9 @@ export async function openStore(config: DatabaseConfig, opts: OpenOptions = {}):
   return store;
 }
 
-function openSqliteStore(databaseUrl: string): Store {
+function openSqliteStore(databaseUrl: string, busyTimeoutMs: number | undefined): Store {
   const file = sqlitePath(databaseUrl);
-  return new Store(new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: async () => openSqlite(file) }) }), 'sqlite');
+  return new Store(new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: async () => openSqlite(file, busyTimeoutMs) }) }), 'sqlite');
 }
 
 function openPostgres(config: DatabaseConfig, opts: OpenOptions): Store {

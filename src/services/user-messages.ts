@@ -40,14 +40,26 @@ export const DETAILS = {
   NO_BACKEND_AVAILABLE: { id: '003', text: 'Could not find any available weighted backend.' },
   /** Not a Cinder detail: private id. */
   SOURCE_MISSING: { id: '101', text: 'The source data of the operation could not be found on the backend.' },
+  /** Issue 19, not a Cinder detail: a write on the backend failed for space (ENOSPC), not a capacity refusal. */
+  BACKEND_OUT_OF_SPACE: { id: '102', text: 'The storage backend is out of space.' },
+  /** Issue 19, not a Cinder detail: worker.max_interruptions runs ended with the worker process dead. */
+  INTERRUPTED: { id: '103', text: 'The operation was stopped too many times: the volume service kept stopping while it ran.' },
 } as const satisfies Record<string, MessageAction>;
 
 /** How long a message is kept (Cinder's message_ttl default: 30 days). */
 export const MESSAGE_TTL_SECONDS = 2592000;
 
+/** The operation error the worker records when worker.max_interruptions is exceeded. */
+export function interruptedError(times: number): string {
+  return `interrupted ${times} times: the worker process died while running it`;
+}
+const INTERRUPTED_ERROR = /^interrupted \d+ times: the worker process died/;
+
 /** Picks the user-facing detail for a failure; internals (paths, stack) never reach the user. */
 export function detailFor(error: string): MessageAction {
-  if (/ENOSPC|no space left|not enough space|insufficient free space|no valid backend/i.test(error)) return DETAILS.NO_BACKEND_AVAILABLE;
+  if (/ENOSPC|EDQUOT|no space left|quota exceeded/i.test(error)) return DETAILS.BACKEND_OUT_OF_SPACE;
+  if (INTERRUPTED_ERROR.test(error)) return DETAILS.INTERRUPTED;
+  if (/not enough space|insufficient free space|no valid backend/i.test(error)) return DETAILS.NO_BACKEND_AVAILABLE;
   if (/ENOENT/.test(error)) return DETAILS.SOURCE_MISSING;
   return DETAILS.UNKNOWN_ERROR;
 }

@@ -13,6 +13,10 @@
  *   are `host/pid/random`) instead of waiting for them to expire.
  * - Finishing is one transaction: the operation row (guarded by owner) and the resource's status. If the
  *   lease was lost meanwhile, nothing is written and the new owner finishes instead.
+ * - Attempts (issue 19): a run is charged to the operation when it failed, not when the process died
+ *   under it (queries/operations.ts CHARGE_THIS_RUN); those runs count as interruptions, and after
+ *   worker.max_interruptions of them the operation fails with a message saying so. A stop hands the
+ *   lease back uncharged.
  * - After worker.max_attempts the operation fails, the resource goes to its error status and the owner
  *   gets a user message (/messages), in one transaction: nothing stays in a transitional status.
  * - A store that fails (the PostgreSQL server is away, issue 8) stops nothing: the loop logs, waits its
@@ -42,8 +46,8 @@ import type { Logger } from '../log';
 import type { BackendSet, VolumeBackend } from './backends';
 import { OPERATION_HANDLERS } from './operations';
 import { LeaseLostError, type OperationContext, type OperationHandler } from './operations/types';
-import { detailFor, recordMessage } from '../services/user-messages';
-import { isDatabaseUnavailable } from '../errors';
+import { detailFor, interruptedError, recordMessage } from '../services/user-messages';
+import { isDatabaseUnavailable, isOutOfSpace, StorageFullError } from '../errors';
 import { reconcileBackend } from './reconcile-backend';
 import { processAlive } from './process-alive';
 import { backupPath, type BackupDriver } from './backup-drivers';
@@ -153,7 +157,8 @@ export class WorkerLoop {
     clearTimeout(timer);
     if (timedOut && this.current) {
       clearInterval(this.renewTimer);
-      await ops.renewLease(this.store.db, this.current, this.owner, nowIso(), nowIso(new Date(0))).catch(() => undefined);
+      // Not charged, not an interruption: the next start (or another worker) resumes it at once.
+      await ops.handBackOperation(this.store.db, this.current, this.owner, nowIso()).catch(() => undefined);
       this.log.warn({ op_id: this.current }, 'stopped during an operation: lease handed back');
     }
     LIVE_OWNERS.delete(this.owner);
@@ -223,6 +228,12 @@ export class WorkerLoop {
       await this.fail(ctx, handler, op, op.error ?? 'out of attempts');
       return true;
     }
+    if (op.interruptions > this.config.worker.max_interruptions) {
+      // Issue 19: a crash loop ends too, with a message that says why, not "out of attempts".
+      log.error({ interruptions: op.interruptions }, 'operation failed: interrupted too many times');
+      await this.fail(ctx, handler, op, interruptedError(op.interruptions));
+      return true;
+    }
     const renew = setInterval(
       () => void ops.renewLease(this.store.db, op.id, this.owner, nowIso(), this.leaseUntil()).catch((err) => log.warn({ err }, 'lease renewal failed')),
       (this.config.worker.lease_seconds * 1000) / 3,
@@ -244,12 +255,14 @@ export class WorkerLoop {
     } catch (err) {
       if (err instanceof LeaseLostError) {
         log.warn('lease lost; another worker finishes this operation');
-      } else if (isDatabaseUnavailable(err)) {
+      } else if (isDatabaseUnavailable(err) || err instanceof StorageFullError) {
         // Nothing was recorded (the transaction rolled back): not the operation's fault. Its lease runs
-        // out and a worker runs it again once the database is back (backend steps are idempotent).
-        log.warn({ err }, 'database unavailable; the operation is retried when its lease runs out');
-      } else if (op.attempts >= this.config.worker.max_attempts || (err as { permanent?: unknown } | null)?.permanent === true) {
-        // Out of attempts, or an error retrying cannot cure (e.g. not enough free space on the backend).
+        // out and a worker runs it again once the database is back, or has room again (issue 19; backend
+        // steps are idempotent).
+        log.warn({ err }, 'database unavailable or full; the operation is retried when its lease runs out');
+      } else if (op.attempts >= this.config.worker.max_attempts || (err as { permanent?: unknown } | null)?.permanent === true || isOutOfSpace(err)) {
+        // Out of attempts, or an error retrying cannot cure (not enough free space on the backend; a write
+        // that failed for space, issue 19: its partial data is gone, the user is told the backend is full).
         log.error({ err }, 'operation failed');
         await this.fail(ctx, handler, op, String((err as Error).message ?? err));
       } else {

@@ -104,6 +104,54 @@ describe('standalone process (npm start)', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
+  it('stops within the worker grace during a long operation, and the next start resumes it (issue 19)', async function () {
+    this.timeout(40000);
+    const dataDir = tmpDir();
+    const env = { VOLUME_API_HOST: '127.0.0.1', VOLUME_API_PORT: '0', VOLUME_API_DATA_DIR: dataDir };
+    // The worker holds each finished operation unrecorded for a minute: a stop must not wait for it.
+    const r = await start({ ...env, VOLUME_API_WORKER_TEST_DELAY_MS: '60000' });
+    running.push(r);
+    const base = `http://127.0.0.1:${r.port}`;
+    const created = await fetch(`${base}/v3/volumes`, {
+      method: 'POST',
+      headers: { 'X-Auth-Token': 'admin:abc', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ volume: { size: 1 } }),
+    });
+    const id = ((await created.json()) as { volume: { id: string } }).volume.id;
+    await new Promise((res) => setTimeout(res, 500));
+    const stopAt = Date.now();
+    r.child.kill('SIGTERM');
+    expect(await r.exited).to.equal(0);
+    expect(Date.now() - stopAt).to.be.below(9000);
+    expect(r.lines.some((l) => l.msg === 'stopped during an operation: lease handed back')).to.equal(true);
+
+    const again = await start(env);
+    running.push(again);
+    await waitAvailable(`http://127.0.0.1:${again.port}`, id);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).to.equal(0);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('listens on 127.0.0.1 with noauth unless told otherwise, and warns when noauth is open (issue 19)', async () => {
+    const dataDir = tmpDir();
+    const local = await start({ VOLUME_API_PORT: '0', VOLUME_API_DATA_DIR: dataDir });
+    running.push(local);
+    expect(local.lines.find((l) => typeof l.port === 'number')).to.include({ host: '127.0.0.1' });
+    expect(local.lines.some((l) => l.level === 40)).to.equal(false);
+    local.child.kill('SIGTERM');
+    expect(await local.exited).to.equal(0);
+    const open = await start({ VOLUME_API_HOST: '0.0.0.0', VOLUME_API_PORT: '0', VOLUME_API_DATA_DIR: dataDir });
+    running.push(open);
+    expect(open.lines.find((l) => typeof l.port === 'number')).to.include({ host: '0.0.0.0' });
+    // The warning comes right after the listening lines.
+    for (let i = 0; i < 40 && !open.lines.some((l) => l.level === 40); i++) await new Promise((res) => setTimeout(res, 25));
+    expect(open.lines.find((l) => l.level === 40)?.msg).to.match(/^auth.strategy is noauth and the API listens on 0\.0\.0\.0: anyone who can reach this port/);
+    open.child.kill('SIGTERM');
+    expect(await open.exited).to.equal(0);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
   it('exits non-zero naming the key and value of a bad setting', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/standalone.ts'], {
       cwd: ROOT,

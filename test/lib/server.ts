@@ -164,7 +164,14 @@ export async function insertDeadVolumeService(s: TestServer, host = 'ghost@file'
 }
 
 /** Cinder's fault key per status (cinder/api/openstack/wsgi.py Fault._fault_names). */
-const FAULT_NAMES: Record<number, string> = { 400: 'badRequest', 403: 'forbidden', 404: 'itemNotFound', 409: 'conflictingRequest', 413: 'overLimit' };
+const FAULT_NAMES: Record<number, string> = {
+  400: 'badRequest',
+  403: 'forbidden',
+  404: 'itemNotFound',
+  409: 'conflictingRequest',
+  413: 'overLimit',
+  503: 'serviceUnavailable',
+};
 
 /** The reply is exactly Cinder's fault body for `status`, with `message`. */
 export function expectFault(r: Reply, status: number, message: string): void {

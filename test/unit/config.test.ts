@@ -5,9 +5,9 @@ import { CONFIG_KEYS, ConfigError, envName, loadConfig, sqlitePath } from '../..
 import { tmpDir } from '../lib/server';
 
 describe('config', () => {
-  it('has the documented defaults: 0.0.0.0:8776, ./data, SQLite under the data dir, file backend, noauth', () => {
+  it('has the documented defaults: 127.0.0.1:8776, ./data, SQLite under the data dir, file backend, noauth', () => {
     const c = loadConfig({ argv: [], env: {}, cwd: '/srv/app' });
-    expect(c.host).to.equal('0.0.0.0');
+    expect(c.host).to.equal('127.0.0.1');
     expect(c.port).to.equal(8776);
     expect(c.data_dir).to.equal('/srv/app/data');
     expect(c.database_url).to.equal('sqlite:/srv/app/data/volume-api.sqlite');
@@ -18,6 +18,18 @@ describe('config', () => {
     expect(c.quota.per_volume_gigabytes).to.equal(-1);
     expect(c.max_body_size).to.equal(114688);
     expect(c.default_volume_type).to.equal('__DEFAULT__');
+  });
+
+  it('listens on loopback with noauth unless a host is set, on every address with keystone (issue 19)', () => {
+    expect(loadConfig({ argv: [], env: { VOLUME_API_HOST: '0.0.0.0' } }).host).to.equal('0.0.0.0');
+    const keystone = {
+      VOLUME_API_AUTH_STRATEGY: 'keystone',
+      VOLUME_API_AUTH_KEYSTONE_URL: 'http://ks:5000',
+      VOLUME_API_AUTH_KEYSTONE_USERNAME: 'u',
+      VOLUME_API_AUTH_KEYSTONE_PASSWORD: 'p',
+    };
+    expect(loadConfig({ argv: [], env: keystone }).host).to.equal('0.0.0.0');
+    expect(loadConfig({ argv: [], env: { ...keystone, VOLUME_API_HOST: '10.0.0.5' } }).host).to.equal('10.0.0.5');
   });
 
   it('names every environment variable after its key path', () => {

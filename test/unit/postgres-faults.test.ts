@@ -4,8 +4,8 @@
  */
 import { expect } from 'chai';
 import { censorDatabaseUrl, ConfigError, databaseEngine, loadConfig } from '../../src/config';
-import { DATABASE_UNAVAILABLE_MESSAGE, DatabaseUnavailableError, GENERIC_500_MESSAGE, isDatabaseUnavailable, toFault } from '../../src/errors';
-import { createPostgresPool, isRetryableTransactionError } from '../../src/db/postgres';
+import { DATABASE_UNAVAILABLE_MESSAGE, DatabaseUnavailableError, GENERIC_500_MESSAGE, isDatabaseUnavailable, isStoreBusy, toFault } from '../../src/errors';
+import { createPostgresPool } from '../../src/db/postgres';
 
 function withCode(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -43,11 +43,12 @@ describe('PostgreSQL: database faults and settings', () => {
     }
   });
 
-  it('retries a transaction only after a deadlock or a serialization failure', () => {
-    expect(isRetryableTransactionError(withCode('deadlock detected', '40P01'))).to.equal(true);
-    expect(isRetryableTransactionError(withCode('could not serialize access', '40001'))).to.equal(true);
-    expect(isRetryableTransactionError(withCode('duplicate key', '23505'))).to.equal(false);
-    expect(isRetryableTransactionError(new Error('Connection terminated'))).to.equal(false);
+  it('retries a transaction only after a deadlock, a serialization failure or a busy SQLite', () => {
+    expect(isStoreBusy(withCode('deadlock detected', '40P01'))).to.equal(true);
+    expect(isStoreBusy(withCode('could not serialize access', '40001'))).to.equal(true);
+    expect(isStoreBusy(withCode('database is locked', 'SQLITE_BUSY'))).to.equal(true);
+    expect(isStoreBusy(withCode('duplicate key', '23505'))).to.equal(false);
+    expect(isStoreBusy(new Error('Connection terminated'))).to.equal(false);
   });
 
   it('selects PostgreSQL for postgres:// and postgresql:// URLs, SQLite otherwise', () => {

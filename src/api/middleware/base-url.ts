@@ -6,7 +6,7 @@
 import type { Request, Response, Next } from 'restify';
 import type { Config } from '../../config';
 
-function normalizeAddress(address: string | undefined): string {
+export function normalizeAddress(address: string | undefined): string {
   return (address ?? '').replace(/^::ffff:/, '');
 }
 

@@ -11,17 +11,50 @@ import { BadRequestError } from '../../errors';
 const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: false });
 addFormats(ajv, ['uuid', 'date-time']);
 
-/** Python repr of a JSON value, as Cinder's messages show it. */
+/**
+ * Bounds of a value shown in a message (issue 19: a deeply nested body overflowed the stack here, a wide
+ * one made a huge message): deeper containers print as `[...]`/`{...}`, and the text is cut at
+ * REPR_MAX_LENGTH with `...`. Short values print exactly as Python does.
+ */
+const REPR_MAX_DEPTH = 8;
+const REPR_MAX_LENGTH = 1000;
+
+/** Python repr of a JSON value, as Cinder's messages show it (bounded, see above). */
 export function pyRepr(value: unknown): string {
-  if (value === null || value === undefined) return 'None';
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  if (typeof value === 'number') return String(value);
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
-  return `{${Object.entries(value as Record<string, unknown>)
-    .map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`)
-    .join(', ')}}`;
+  const text = reprAt(value, 0, { left: REPR_MAX_LENGTH });
+  return text.length > REPR_MAX_LENGTH ? `${text.slice(0, REPR_MAX_LENGTH)}...` : text;
+}
+
+/** `budget.left`: characters still to print; members past it are not formatted at all. */
+function reprAt(value: unknown, depth: number, budget: { left: number }): string {
+  let text: string;
+  if (value === null || value === undefined) text = 'None';
+  else if (value === true) text = 'True';
+  else if (value === false) text = 'False';
+  else if (typeof value === 'string')
+    text = `'${value
+      .slice(0, REPR_MAX_LENGTH + 1)
+      .replace(/\\/g, '\\\\')
+      .replace(/'/g, "\\'")}'`;
+  else if (typeof value === 'number') text = String(value);
+  else if (Array.isArray(value)) text = depth >= REPR_MAX_DEPTH ? '[...]' : `[${members(value, budget, (v) => reprAt(v, depth + 1, budget))}]`;
+  else if (depth >= REPR_MAX_DEPTH) text = '{...}';
+  else
+    text = `{${members(Object.entries(value as Record<string, unknown>), budget, ([k, v]) => `${reprAt(k, depth + 1, budget)}: ${reprAt(v, depth + 1, budget)}`)}}`;
+  budget.left -= text.length;
+  return text;
+}
+
+function members<T>(items: readonly T[], budget: { left: number }, show: (item: T) => string): string {
+  const out: string[] = [];
+  for (const item of items) {
+    if (budget.left <= 0) {
+      out.push('...');
+      break;
+    }
+    out.push(show(item));
+  }
+  return out.join(', ');
 }
 
 function valueAt(root: unknown, pointer: string): unknown {

@@ -13,6 +13,7 @@ import * as m0004 from './0004-transfers';
 import * as m0005 from './0005-operation-hosts';
 import * as m0006 from './0006-admin-surface';
 import * as m0007 from './0007-groups';
+import * as m0008 from './0008-operation-interruptions';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -22,4 +23,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005-operation-hosts': m0005,
   '0006-admin-surface': m0006,
   '0007-groups': m0007,
+  '0008-operation-interruptions': m0008,
 };

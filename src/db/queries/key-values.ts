@@ -21,6 +21,22 @@ const OWNER_COLUMNS = {
 
 type KeyValueTable = keyof typeof OWNER_COLUMNS;
 
+/**
+ * Bound values one statement may carry: SQLite's limit (SQLITE_MAX_VARIABLE_NUMBER, 32766) is the
+ * lower of the two engines' (PostgreSQL: 65535). A request may send more keys than that (issue 19: 8192
+ * metadata keys of 4 values each were a 500), so bulk inserts and IN-lists go in chunks, a little under
+ * the limit to leave room for the statement's other values.
+ */
+const MAX_BOUND_VALUES = 32000;
+
+/** `items` in slices of at most MAX_BOUND_VALUES bound values, `valuesPerItem` each (none when empty). */
+export function inChunks<T>(items: readonly T[], valuesPerItem: number): T[][] {
+  const size = Math.floor(MAX_BOUND_VALUES / valuesPerItem);
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /** The tables that keep insertion order (`position`): Cinder returns metadata keys in the order they were set. */
 type OrderedTable = 'volume_metadata' | 'snapshot_metadata' | 'backup_metadata';
 const ORDERED: ReadonlySet<KeyValueTable> = new Set<OrderedTable>(['volume_metadata', 'snapshot_metadata', 'backup_metadata']);
@@ -33,13 +49,15 @@ export async function keyValuesOf<T extends KeyValueTable>(db: Db, table: T, ids
   const out = new Map<string, Record<string, ValueOf<T>>>(ids.map((id) => [id, {}]));
   if (ids.length === 0) return out;
   const owner: string = OWNER_COLUMNS[table];
-  const rows: Record<string, string>[] = await looseDb(db)
-    .selectFrom(table as string)
-    .select([owner, 'key', 'value'])
-    .where(owner, 'in', [...new Set(ids)])
-    .orderBy(ORDERED.has(table) ? 'position' : 'key')
-    .execute();
-  for (const r of rows) out.get(r[owner])![r.key] = r.value as ValueOf<T>;
+  for (const chunk of inChunks([...new Set(ids)], 1)) {
+    const rows: Record<string, string>[] = await looseDb(db)
+      .selectFrom(table as string)
+      .select([owner, 'key', 'value'])
+      .where(owner, 'in', chunk)
+      .orderBy(ORDERED.has(table) ? 'position' : 'key')
+      .execute();
+    for (const r of rows) out.get(r[owner])![r.key] = r.value as ValueOf<T>;
+  }
   return out;
 }
 
@@ -65,7 +83,8 @@ export async function replaceOrderedKeyValues(db: Db, table: OrderedTable, owner
   const owner = OWNER_COLUMNS[table];
   await looseDb(db).deleteFrom(table).where(owner, '=', ownerId).execute();
   const rows = Object.entries(entries).map(([key, value], position) => ({ [owner]: ownerId, key, value, position }));
-  if (rows.length > 0) await looseDb(db).insertInto(table).values(rows).execute();
+  // Several statements when the keys are many; the caller's transaction keeps them all-or-nothing.
+  for (const chunk of inChunks(rows, 4)) await looseDb(db).insertInto(table).values(chunk).execute();
 }
 
 /** Sets keys of `ownerId`: existing keys keep their position, new ones go last. */
@@ -84,7 +103,7 @@ export function hasMetadataItems(
   rowId: string,
   metadata: Record<string, string>,
 ): Expression<SqlBool>[] {
-  return Object.entries(metadata).map(([key, value]) =>
+  const items = Object.entries(metadata).map(([key, value]) =>
     eb.exists(
       eb
         .selectFrom(`${table} as m`)
@@ -94,6 +113,17 @@ export function hasMetadataItems(
         .where('m.value', '=', value),
     ),
   );
+  return items.length > 0 ? [balancedAnd(eb, items)] : [];
+}
+
+/**
+ * `a and b and ...` as a balanced tree: SQLite parses a flat chain of N terms N deep, and refuses a tree
+ * deeper than 1000 (a filter of many metadata items was a 500); balanced, the depth is log2(N).
+ */
+function balancedAnd(eb: AnyEb, items: Expression<SqlBool>[]): Expression<SqlBool> {
+  if (items.length <= 8) return items.length === 1 ? items[0] : eb.and(items);
+  const half = Math.ceil(items.length / 2);
+  return eb.and([balancedAnd(eb, items.slice(0, half)), balancedAnd(eb, items.slice(half))]);
 }
 
 /** The metadata operations on one ordered table, bound to it (services/metadata-service.ts MetadataTable takes them). */

@@ -1,9 +1,10 @@
 /* Data access for the operations table, the durable work queue (see src/worker/worker-loop.ts). */
 import { randomUUID } from 'node:crypto';
-import type { ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { Db } from '../store';
 import type { Database, OperationRow } from '../schema';
 import { isPostgres } from '../postgres';
+import { nowIso } from '../time';
 
 export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed';
 
@@ -110,6 +111,17 @@ export async function nextClaimable(db: Db, now: string, scope?: WorkerScope): P
     .executeTakeFirst();
 }
 
+/**
+ * Issue 19: what a claim charges. A run that ended on its own terms (a recorded failure, a stop that
+ * handed the lease back) leaves no owner: the new run is an attempt. A row still owned ran out of lease
+ * because its worker died (or hung): that run is refunded (the new one takes its place in `attempts`)
+ * and counted in `interruptions` instead, so crashes unrelated to the operation do not fail it.
+ */
+const CHARGE_THIS_RUN = {
+  attempts: sql<number>`attempts + case when owner is null then 1 else 0 end`,
+  interruptions: sql<number>`interruptions + case when owner is null then 0 else 1 end`,
+};
+
 /** Pending, or running under a lease that ran out (its worker died). */
 function claimable(eb: ExpressionBuilder<Database, 'operations'>, now: string) {
   return eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<', now)])]);
@@ -132,7 +144,7 @@ export async function claimNextOperation(db: Db, owner: string, now: string, lea
   if (isPostgres(db)) {
     return db
       .updateTable('operations')
-      .set((eb) => ({ state: 'running', owner, lease_expires_at: leaseUntil, attempts: eb(eb.ref('attempts'), '+', 1), updated_at: now }))
+      .set({ state: 'running', owner, lease_expires_at: leaseUntil, ...CHARGE_THIS_RUN, updated_at: now })
       .where('id', '=', (eb) =>
         eb
           .selectFrom('operations')
@@ -152,7 +164,16 @@ export async function claimNextOperation(db: Db, owner: string, now: string, lea
     const candidate = await nextClaimable(db, now, scope);
     if (!candidate) return undefined;
     if (await claimOperation(db, candidate, owner, now, leaseUntil)) {
-      return { ...candidate, state: 'running', owner, lease_expires_at: leaseUntil, attempts: candidate.attempts + 1, updated_at: now };
+      const charged = candidate.owner === null;
+      return {
+        ...candidate,
+        state: 'running',
+        owner,
+        lease_expires_at: leaseUntil,
+        attempts: candidate.attempts + (charged ? 1 : 0),
+        interruptions: candidate.interruptions + (charged ? 0 : 1),
+        updated_at: now,
+      };
     }
     // Another worker won this row: look again.
   }
@@ -162,9 +183,10 @@ export async function claimNextOperation(db: Db, owner: string, now: string, lea
 export async function claimOperation(db: Db, op: OperationRow, owner: string, now: string, leaseUntil: string): Promise<boolean> {
   const res = await db
     .updateTable('operations')
-    .set({ state: 'running', owner, lease_expires_at: leaseUntil, attempts: op.attempts + 1, updated_at: now })
+    .set({ state: 'running', owner, lease_expires_at: leaseUntil, ...CHARGE_THIS_RUN, updated_at: now })
     .where('id', '=', op.id)
     .where('attempts', '=', op.attempts)
+    .where('interruptions', '=', op.interruptions)
     .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<', now)])]))
     .executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
@@ -202,7 +224,23 @@ export async function finishOperation(
 
 /** An attempt failed and will be retried: record why, and let the lease run out at `retryAt`. */
 export async function recordAttemptFailure(db: Db, id: string, owner: string, error: string, retryAt: string): Promise<void> {
-  await db.updateTable('operations').set({ error, lease_expires_at: retryAt }).where('id', '=', id).where('owner', '=', owner).execute();
+  // No owner: the run ended on its own terms (see CHARGE_THIS_RUN).
+  await db.updateTable('operations').set({ error, owner: null, lease_expires_at: retryAt }).where('id', '=', id).where('owner', '=', owner).execute();
+}
+
+/**
+ * A stopping worker gives the operation back (issue 19): claimable at once, and the run is not charged
+ * (the next claim charges it again). Guarded by owner; false when the lease was lost already.
+ */
+export async function handBackOperation(db: Db, id: string, owner: string, now: string): Promise<boolean> {
+  const res = await db
+    .updateTable('operations')
+    .set((eb) => ({ owner: null, lease_expires_at: nowIso(new Date(0)), attempts: eb(eb.ref('attempts'), '-', 1), updated_at: now }))
+    .where('id', '=', id)
+    .where('owner', '=', owner)
+    .where('state', '=', 'running')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
 }
 
 /** Running operations and their lease owners (`host/pid/random`), for the reclaim at worker start. */

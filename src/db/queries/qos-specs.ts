@@ -7,7 +7,7 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import type { Db } from '../store';
 import type { QosSpecsRow } from '../admin-schema';
 import type { Database, VolumeTypeRow } from '../schema';
-import { keyValuesOf, upsertKeyValues } from './key-values';
+import { inChunks, keyValuesOf, upsertKeyValues } from './key-values';
 import { SortableTable, type SortKey } from './keyset';
 import { insertNewRow } from './soft-delete';
 
@@ -85,12 +85,9 @@ export async function setKeys(db: Db, id: string, specs: Record<string, string |
 }
 
 export async function deleteKeys(db: Db, id: string, keys: readonly string[]): Promise<void> {
-  if (keys.length === 0) return;
-  await db
-    .deleteFrom('qos_spec_keys')
-    .where('qos_specs_id', '=', id)
-    .where('key', 'in', [...keys])
-    .execute();
+  for (const chunk of inChunks(keys, 1)) {
+    await db.deleteFrom('qos_spec_keys').where('qos_specs_id', '=', id).where('key', 'in', chunk).execute();
+  }
 }
 
 /** The live volume types associated with a QoS specs, oldest first. */
