@@ -4,7 +4,7 @@
  */
 import type { ApiDeps } from './api/deps';
 import { createApp, type App } from './api/app';
-import type { ApiMetrics } from './metrics';
+import { createApiMetrics, localMetricsPorts, ProcessMetrics, prometheusScrape, serveLocalMetrics, type ApiMetrics } from './metrics';
 import { createAuthStrategy } from './api/middleware/auth';
 import { serviceHostName, type Config } from './config';
 import { openStore, type Store } from './db/store';
@@ -27,6 +27,8 @@ import { MessageService } from './services/message-service';
 import { Scheduler } from './services/scheduler';
 import { ServiceRegistry } from './services/service-registry';
 import { Heartbeat } from './worker/heartbeat';
+// --- health (issue 18) ---
+import { HealthService } from './services/health-service';
 
 export interface Services {
   config: Config;
@@ -53,6 +55,9 @@ export interface Services {
   scheduler: Scheduler;
   /** The heartbeating services: os-services, os-hosts, clusters, workers cleanup (issue 15). */
   registry: ServiceRegistry;
+  // --- health (issue 18) ---
+  /** /healthcheck's checks and the metrics' store gauges. */
+  health: HealthService;
 }
 
 export async function buildServices(config: Config, log: Logger): Promise<Services> {
@@ -93,12 +98,32 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
     messages,
     scheduler,
     registry,
+    // --- health (issue 18) ---
+    health: new HealthService(store, config),
   };
 }
 
-export function buildApp(services: Services, metrics?: ApiMetrics): App {
+export function buildApp(services: Services, metrics: ApiMetrics = buildApiMetrics(services).metrics): App {
   const deps: ApiDeps = { ...services, auth: createAuthStrategy(services.config, services.log) };
   return createApp(deps, metrics);
+}
+
+// --- metrics (issue 18) ---
+/**
+ * An API process's metrics (src/metrics.ts): Prometheus, with its siblings merged in under PM2, whose
+ * loopback port `stop` closes; the `pm2 monit` set under PM2.
+ */
+export function buildApiMetrics(services: Services): { metrics: ApiMetrics; stop(): Promise<void> } {
+  const own = new ProcessMetrics(services.store);
+  const ports = localMetricsPorts(services.config.metrics.local_port);
+  const stop = serveLocalMetrics(own, ports.own, services.log);
+  return { metrics: createApiMetrics(own, prometheusScrape(own, services.health, ports)), stop };
+}
+
+/** The worker process's own Prometheus metrics on its loopback port (under PM2); returns a stop function. */
+export function serveWorkerMetrics(services: Services): () => Promise<void> {
+  const ports = localMetricsPorts(services.config.metrics.local_port);
+  return serveLocalMetrics(new ProcessMetrics(services.store), ports.own, services.log);
 }
 
 export function buildWorker(services: Services, log: Logger): WorkerLoop {

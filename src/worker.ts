@@ -6,7 +6,7 @@
  * (config worker.poll_interval_ms) finds everything else.
  */
 import { censorDatabaseUrl } from './config';
-import { buildWorker } from './bootstrap';
+import { buildWorker, serveWorkerMetrics } from './bootstrap';
 import { runMain } from './lifecycle';
 import { startWorkerMetrics } from './metrics';
 import { WorkerWakeSignal } from './worker/wake-signal';
@@ -22,9 +22,11 @@ runMain('volume-worker', async ({ config, log, services }) => {
     { owner: worker.owner, database_url: censorDatabaseUrl(config.database_url), backend: config.backend.name, backend_path: config.backend.path },
     'volume-worker running',
   );
-  const stopMetrics = startWorkerMetrics(services.store);
+  const stopMetrics = startWorkerMetrics(services.health);
+  const stopPrometheus = serveWorkerMetrics(services);
   return async () => {
     stopMetrics();
+    await stopPrometheus();
     stopWatching();
     // Finish the current operation if it ends soon; otherwise hand its lease back before PM2's kill_timeout.
     await worker.stop(STOP_GRACE_MS);

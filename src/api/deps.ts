@@ -16,6 +16,8 @@ import type { EncryptionTypeService } from '../services/encryption-type-service'
 import type { Scheduler } from '../services/scheduler';
 import type { ServiceRegistry } from '../services/service-registry';
 import type { AuthStrategy } from './middleware/auth';
+// --- health (issue 18) ---
+import type { HealthService } from '../services/health-service';
 
 export interface ApiDeps {
   config: Config;
@@ -44,4 +46,7 @@ export interface ApiDeps {
   /** os-services, os-hosts, clusters, workers cleanup (issue 15). */
   registry: ServiceRegistry;
   auth: AuthStrategy;
+  // --- health (issue 18) ---
+  /** /healthcheck's checks and the metrics' store gauges. */
+  health: HealthService;
 }
