@@ -54,6 +54,10 @@ const common = {
   min_uptime: 5000,
   max_restarts: 16,
   exp_backoff_restart_delay: 100,
+  // --- PM2 agent (issue 18) --- No transaction tracing (PM2's OpenTelemetry, not installed); the apps
+  // set the rest of the injected @pm2/io agent themselves (src/metrics.ts: tracing and its metrics off).
+  trace: false,
+  disable_trace: true,
 };
 
 module.exports = {

@@ -4,7 +4,7 @@
  */
 import type { ApiDeps } from './api/deps';
 import { createApp, type App } from './api/app';
-import type { ApiMetrics } from './metrics';
+import { createApiMetrics, localMetricsPorts, ProcessMetrics, prometheusScrape, serveLocalMetrics, type ApiMetrics } from './metrics';
 import { createAuthStrategy } from './api/middleware/auth';
 import { serviceHostName, type Config } from './config';
 import { openStore, type Store } from './db/store';
@@ -31,6 +31,8 @@ import { Heartbeat } from './worker/heartbeat';
 // --- generic volume groups (issue 16) ---
 import { GroupTypeService } from './services/group-type-service';
 import { GroupService } from './services/group-service';
+// --- health (issue 18) ---
+import { HealthService } from './services/health-service';
 
 export interface Services {
   config: Config;
@@ -65,6 +67,9 @@ export interface Services {
   groupTypes: GroupTypeService;
   /** Groups and group snapshots. */
   groups: GroupService;
+  // --- health (issue 18) ---
+  /** /healthcheck's checks and the metrics' store gauges. */
+  health: HealthService;
 }
 
 export async function buildServices(config: Config, log: Logger): Promise<Services> {
@@ -113,12 +118,32 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
     migrations,
     groupTypes,
     groups,
+    // --- health (issue 18) ---
+    health: new HealthService(store, config),
   };
 }
 
-export function buildApp(services: Services, metrics?: ApiMetrics): App {
+export function buildApp(services: Services, metrics: ApiMetrics = buildApiMetrics(services).metrics): App {
   const deps: ApiDeps = { ...services, auth: createAuthStrategy(services.config, services.log) };
   return createApp(deps, metrics);
+}
+
+// --- metrics (issue 18) ---
+/**
+ * An API process's metrics (src/metrics.ts): Prometheus, with its siblings merged in under PM2, whose
+ * loopback port `stop` closes; the `pm2 monit` set under PM2.
+ */
+export function buildApiMetrics(services: Services): { metrics: ApiMetrics; stop(): Promise<void> } {
+  const own = new ProcessMetrics(services.store);
+  const ports = localMetricsPorts(services.config.metrics.local_port);
+  const stop = serveLocalMetrics(own, ports.own, services.log);
+  return { metrics: createApiMetrics(own, prometheusScrape(own, services.health, ports)), stop };
+}
+
+/** The worker process's own Prometheus metrics on its loopback port (under PM2); returns a stop function. */
+export function serveWorkerMetrics(services: Services): () => Promise<void> {
+  const ports = localMetricsPorts(services.config.metrics.local_port);
+  return serveLocalMetrics(new ProcessMetrics(services.store), ports.own, services.log);
 }
 
 export function buildWorker(services: Services, log: Logger): VolumeWorker {

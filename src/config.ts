@@ -297,6 +297,36 @@ export const ConfigSchema = Type.Object(
       },
       { default: {} },
     ),
+    // --- health and metrics (issue 18) ---
+    healthcheck: Type.Object(
+      {
+        backend_min_free_gb: Type.Number({
+          minimum: 0,
+          default: 1,
+          description:
+            '`/healthcheck` answers 503 when the file backend directory (`backend.path`, where it exists on this host) has less free space than this many GiB. 0: not checked.',
+        }),
+        max_queued_age_seconds: Type.Integer({
+          minimum: 0,
+          default: 600,
+          description:
+            '`/healthcheck` answers 503 when the oldest queued (not yet claimed) operation is older than this many seconds: no worker takes work. 0: not checked.',
+        }),
+      },
+      { default: {} },
+    ),
+    metrics: Type.Object(
+      {
+        local_port: Type.Integer({
+          minimum: 0,
+          maximum: 65435,
+          default: 9176,
+          description:
+            'Under PM2 only: the worker serves its Prometheus metrics on `127.0.0.1:<local_port>` and API instance N (`NODE_APP_INSTANCE`) on `<local_port + 1 + N>`; `GET /metrics` on the API port merges them all, so one scrape sees the whole host (docs/operations.md). 0: no local ports (each scrape then sees only the instance that answers it).',
+        }),
+      },
+      { default: {} },
+    ),
   },
   { additionalProperties: false },
 );

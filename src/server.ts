@@ -6,9 +6,8 @@
  * no request.
  */
 import { censorDatabaseUrl } from './config';
-import { buildApp, startSchedulerHeartbeat } from './bootstrap';
+import { buildApiMetrics, buildApp, startSchedulerHeartbeat } from './bootstrap';
 import { closeServer, listen, runMain } from './lifecycle';
-import { createApiMetrics } from './metrics';
 import { WorkerWakeSignal } from './worker/wake-signal';
 
 /** Long enough for keep-alive clients and proxies to see `Connection: close` and move on. */
@@ -20,7 +19,8 @@ runMain('volume-api', async ({ config, log, services }) => {
   services.queue.onEnqueue(() => wakeWorker.notify());
   // Every instance heartbeats the host's cinder-scheduler row (and applies set-log levels).
   const heartbeat = await startSchedulerHeartbeat(services);
-  const app = buildApp(services, createApiMetrics());
+  const metrics = buildApiMetrics(services);
+  const app = buildApp(services, metrics.metrics);
   const address = await listen(app, config);
   log.info(
     { host: address.address, port: address.port, database_url: censorDatabaseUrl(config.database_url), auth: config.auth.strategy },
@@ -28,6 +28,8 @@ runMain('volume-api', async ({ config, log, services }) => {
   );
   return async () => {
     heartbeat.stop();
+    // The loopback metrics port first: the instance replacing this one (pm2 reload) is waiting for it.
+    await metrics.stop();
     await closeServer(app, { drainDelayMs: DRAIN_DELAY_MS, forceAfterMs: 6000 });
   };
 });

@@ -6,7 +6,7 @@
  * (config worker.poll_interval_ms) finds everything else.
  */
 import { censorDatabaseUrl } from './config';
-import { buildWorker } from './bootstrap';
+import { buildWorker, serveWorkerMetrics } from './bootstrap';
 import { runMain, STOP_GRACE_MS } from './lifecycle';
 import { startWorkerMetrics } from './metrics';
 import { WorkerWakeSignal } from './worker/wake-signal';
@@ -16,12 +16,14 @@ runMain('volume-worker', async ({ config, log, services }) => {
   const stopWatching = WorkerWakeSignal.forDataDir(config.data_dir, log).watch(() => worker.wake());
   await worker.start();
   log.info(
-    { owner: worker.owner, database_url: censorDatabaseUrl(config.database_url), backend: config.backend.name, backend_path: config.backend.path },
+    { owner: worker.owner, database_url: censorDatabaseUrl(config.database_url), backends: config.volume_backends.map((b) => `${b.name}:${b.path}`) },
     'volume-worker running',
   );
-  const stopMetrics = startWorkerMetrics(services.store);
+  const stopMetrics = startWorkerMetrics(services.health);
+  const stopPrometheus = serveWorkerMetrics(services);
   return async () => {
     stopMetrics();
+    await stopPrometheus();
     stopWatching();
     // Finish the current operation if it ends soon; otherwise hand its lease back before PM2's kill_timeout.
     await worker.stop(STOP_GRACE_MS);

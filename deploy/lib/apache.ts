@@ -27,7 +27,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { appSettings, type Ecosystem } from './ecosystem';
 import type { Layout } from './layouts';
-import { SERVICE_KEEP_ALIVE_SECONDS, type InstallFacts, type Upstream, type ValidationResult, type VhostOptions, type WebServer } from './webserver';
+import {
+  checkPathPrefix,
+  SERVICE_KEEP_ALIVE_SECONDS,
+  type InstallFacts,
+  type Upstream,
+  type ValidationResult,
+  type VhostOptions,
+  type WebServer,
+} from './webserver';
 
 export const TEMPLATE_FILE = path.resolve(__dirname, '..', 'templates', 'apache-vhost.conf');
 
@@ -209,6 +217,12 @@ export function checkOptions(eco: Ecosystem, opts: VhostOptions): void {
   }
   checkInteger('healthCheckIntervalSeconds', opts.healthCheckIntervalSeconds, 1, 3600);
   checkPath('logDir', opts.logDir);
+  // --- issue 18 ---
+  checkPathPrefix(opts.pathPrefix ?? '');
+  if (opts.hstsMaxAgeSeconds !== undefined) {
+    checkInteger('hstsMaxAgeSeconds', opts.hstsMaxAgeSeconds, 1, 2 ** 31 - 1);
+    if (!opts.tls) throw new Error('HSTS needs TLS (--tls-cert and --tls-key)');
+  }
 }
 
 function address(host: string, port: number): string {
@@ -244,6 +258,10 @@ export function generateApacheVhost(eco: Ecosystem, opts: VhostOptions, _layout:
     serviceKeepAliveSeconds: serviceKeepAliveSeconds(eco),
     scheme: tls ? 'https' : 'http',
     upstreams: opts.upstreams.map((u: Upstream) => ({ address: address(u.host, u.port) })),
+    // --- issue 18 ---
+    rootPath: opts.pathPrefix,
+    prefix: opts.pathPrefix ? { path: opts.pathPrefix } : null,
+    hsts: tls && opts.hstsMaxAgeSeconds !== undefined ? { maxAge: opts.hstsMaxAgeSeconds } : null,
     redirectAddress: address(host, 80),
     httpsBase: `https://${opts.serverName}${port === 443 ? '' : `:${port}`}`,
   };

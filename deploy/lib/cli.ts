@@ -15,7 +15,16 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { appSettings, definesEnv, DEFAULT_ECOSYSTEM, loadEcosystem, type Ecosystem } from './ecosystem';
 import { LAYOUTS, detectLayout, type Layout, type LayoutName } from './layouts';
-import { defaultVhostOptions, parseHostPort, SERVER_NAMES, type ServerName, type Upstream, type VhostOptions, type WebServer } from './webserver';
+import {
+  defaultVhostOptions,
+  HSTS_MAX_AGE_SECONDS,
+  parseHostPort,
+  SERVER_NAMES,
+  type ServerName,
+  type Upstream,
+  type VhostOptions,
+  type WebServer,
+} from './webserver';
 import { installVhost, runCommand, uninstallVhost, type Runner } from './install';
 import { MODES, runHostSetup, type Mode } from './host-setup';
 
@@ -67,6 +76,8 @@ const O = {
   connectTimeout: { name: 'connect-timeout', arg: 'S', help: 'seconds to wait for a connection to the API (default: 5)' },
   backendKeepalive: { name: 'backend-keepalive', arg: 'S', help: "idle seconds a backend connection is kept, below the service's 75 (default: 30)" },
   healthInterval: { name: 'health-interval', arg: 'S', help: 'seconds between health checks of each upstream (default: 5)' },
+  pathPrefix: { name: 'path-prefix', arg: 'PATH', help: 'serve the API under PATH, e.g. /volume for http://host/volume/v3 (default: the root)' },
+  hsts: { name: 'hsts', help: `with TLS: send Strict-Transport-Security (max-age ${HSTS_MAX_AGE_SECONDS}, one year)` },
   logDir: { name: 'log-dir', arg: 'DIR', help: "directory of the vhost's logs (default: the server's, /var/log/apache2 ...)" },
   out: { name: 'out', arg: 'FILE', help: 'write the vhost to FILE instead of printing it' },
   file: { name: 'file', arg: 'FILE', help: 'validate this existing vhost file instead of a generated one' },
@@ -91,6 +102,8 @@ const VHOST_OPTS: OptSpec[] = [
   O.backendKeepalive,
   O.healthInterval,
   O.logDir,
+  O.pathPrefix,
+  O.hsts,
 ];
 const GEN_OPTS: OptSpec[] = [O.ecosystem, O.env, O.layout, ...VHOST_OPTS];
 
@@ -312,11 +325,16 @@ export function vhostOptionsFrom(p: ParsedOptions, command: string, eco: Ecosyst
   if (hi !== undefined) partial.healthCheckIntervalSeconds = hi;
   const logDir = one(p, 'log-dir');
   if (logDir !== undefined) partial.logDir = path.resolve(logDir);
+  const prefix = one(p, 'path-prefix');
+  if (prefix !== undefined) partial.pathPrefix = prefix;
+  if (p.flags.has('hsts')) partial.hstsMaxAgeSeconds = HSTS_MAX_AGE_SECONDS;
   try {
     return defaultVhostOptions(eco, layout, server, partial);
   } catch (err) {
     const msg = (err as Error).message;
     if (/^backend keep-alive/.test(msg)) throw new UsageError(`--backend-keepalive: ${msg}`, command);
+    if (/^path prefix/.test(msg)) throw new UsageError(`--path-prefix: ${msg}`, command);
+    if (/^HSTS/.test(msg)) throw new UsageError(`--hsts: ${msg}`, command);
     throw new UsageError(msg.startsWith('--') ? msg : `invalid options: ${msg}`, command);
   }
 }
@@ -461,7 +479,8 @@ async function cmdUninstall(p: ParsedOptions, deps: Deps): Promise<number> {
 function installArgsFrom(p: ParsedOptions): string[] {
   const pass = new Set(['ecosystem', 'env', 'layout', 'root', ...VHOST_OPTS.map((o) => o.name)]);
   const paths = new Set(['ecosystem', 'tls-cert', 'tls-key', 'log-dir', 'root']);
-  return p.given.filter((g) => pass.has(g.name)).flatMap((g) => [`--${g.name}`, paths.has(g.name) ? path.resolve(g.value) : g.value]);
+  const values = p.given.filter((g) => pass.has(g.name)).flatMap((g) => [`--${g.name}`, paths.has(g.name) ? path.resolve(g.value) : g.value]);
+  return [...values, ...(p.flags.has('hsts') ? ['--hsts'] : [])];
 }
 
 async function cmdHostSetup(p: ParsedOptions, deps: Deps): Promise<number> {

@@ -27,7 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { appSettings, type Ecosystem } from './ecosystem';
 import type { Layout } from './layouts';
-import { SERVICE_KEEP_ALIVE_SECONDS, type InstallFacts, type ValidationResult, type VhostOptions, type WebServer } from './webserver';
+import { checkPathPrefix, SERVICE_KEEP_ALIVE_SECONDS, type InstallFacts, type ValidationResult, type VhostOptions, type WebServer } from './webserver';
 
 export const NGINX_TEMPLATE = path.resolve(__dirname, '..', 'templates', 'nginx-vhost.conf');
 /** Idle upstream connections per nginx worker: at or above the expected concurrency (deploy notes §8). */
@@ -194,7 +194,20 @@ export function generateNginx(eco: Ecosystem, opts: VhostOptions, _layout: Layou
     tls = { cert, key };
   }
 
+  // --- issue 18: path prefix, HSTS, IPv6 ---
+  const prefix = checkPathPrefix(opts.pathPrefix ?? '');
+  if (opts.hstsMaxAgeSeconds !== undefined) {
+    checkInt(opts.hstsMaxAgeSeconds, 'HSTS max-age (s)', 1);
+    if (!tls) throw new Error('HSTS needs TLS (--tls-cert and --tls-key)');
+  }
+  const ipv6 = opts.ipv6 === true && listenHost === '*';
+
   return renderTemplate(template(), {
+    rootPath: prefix,
+    prefix: prefix ? { path: prefix } : false,
+    proxyPass: prefix ? 'http://volume_api$volume_api_uri' : 'http://volume_api',
+    hsts: tls && opts.hstsMaxAgeSeconds !== undefined ? { maxAge: opts.hstsMaxAgeSeconds } : false,
+    ipv6: ipv6 ? { ipv6Listen: `${listenPort}${tls ? ' ssl' : ''}`, redirectPort: extras.httpRedirectPort ?? 80 } : false,
     ecosystemFile: eco.file,
     serverName,
     listen: listenAddress(listenHost, listenPort) + (tls ? ' ssl' : ''),

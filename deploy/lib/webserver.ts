@@ -4,6 +4,7 @@
  * throwaway configuration including that text, and the install facts (file name, enable and reload
  * commands). Options and their defaults live here, once for both servers.
  */
+import fs from 'node:fs';
 import type { Ecosystem } from './ecosystem';
 import type { Layout } from './layouts';
 
@@ -31,6 +32,31 @@ export interface VhostOptions {
   healthCheckIntervalSeconds: number;
   /** Directory of the vhost's access and error logs. */
   logDir: string;
+  // --- issue 18 ---
+  /** Serve the API under this path (`/volume`: `http://host/volume/v3`), '' for the root. */
+  pathPrefix: string;
+  /** With TLS: send Strict-Transport-Security with this max-age; absent: no HSTS. */
+  hstsMaxAgeSeconds?: number;
+  /** Nginx: also listen on IPv6 (`[::]:PORT`) when listening on every address (`*`). */
+  ipv6: boolean;
+}
+
+/** One year: the HSTS max-age of `--hsts`. */
+export const HSTS_MAX_AGE_SECONDS = 31536000;
+
+/** Whether this host has IPv6 (any address in /proc/net/if_inet6, loopback included). */
+export function hostHasIpv6(file = '/proc/net/if_inet6'): boolean {
+  try {
+    return fs.readFileSync(file, 'utf8').trim().length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** A path prefix both generators accept: `/seg[/seg...]` of plain characters, no trailing slash. */
+export function checkPathPrefix(prefix: string): string {
+  if (prefix === '' || /^(\/[A-Za-z0-9._~-]+)+$/.test(prefix)) return prefix;
+  throw new Error(`path prefix ${JSON.stringify(prefix)} must be like /volume: "/" and letters, digits, ".", "_", "~" or "-", no trailing "/"`);
 }
 
 export interface ValidationResult {
@@ -87,7 +113,11 @@ export function defaultVhostOptions(eco: Ecosystem, layout: Layout, server: Serv
     backendKeepAliveSeconds: partial.backendKeepAliveSeconds ?? 30,
     healthCheckIntervalSeconds: partial.healthCheckIntervalSeconds ?? 5,
     logDir: partial.logDir ?? layout[server].logDir,
+    pathPrefix: checkPathPrefix((partial.pathPrefix ?? '').replace(/\/+$/, '')),
+    hstsMaxAgeSeconds: partial.hstsMaxAgeSeconds,
+    ipv6: partial.ipv6 ?? hostHasIpv6(),
   };
+  if (opts.hstsMaxAgeSeconds !== undefined && !tls) throw new Error('HSTS needs TLS (--tls-cert and --tls-key)');
   if (opts.backendKeepAliveSeconds >= SERVICE_KEEP_ALIVE_SECONDS) {
     throw new Error(`backend keep-alive ${opts.backendKeepAliveSeconds}s must stay below the service's ${SERVICE_KEEP_ALIVE_SECONDS}s`);
   }

@@ -54,7 +54,9 @@ export function createApp(deps: ApiDeps, metrics?: ApiMetrics): App {
       metrics.requestStarted();
       next();
     });
-    server.on('after', (req: Request, res: Response) => metrics.requestFinished(res.statusCode, Date.now() - req.time()));
+    server.on('after', (req: Request, res: Response) =>
+      metrics.requestFinished(req.routeName ?? 'NotFound', req.method ?? 'GET', res.statusCode, Date.now() - req.time()),
+    );
   }
   server.pre(function defaultHeaders(_req: Request, res: Response, next: Next) {
     // JSON unless a handler says otherwise, whatever the client's Accept header.
@@ -72,6 +74,16 @@ export function createApp(deps: ApiDeps, metrics?: ApiMetrics): App {
   const health = healthcheckController(deps);
   server.get({ path: '/healthcheck', name: 'Healthcheck' }, named('Healthcheck'), health.check);
   server.head({ path: '/healthcheck', name: 'HealthcheckHead' }, named('Healthcheck'), health.check);
+  // --- metrics (issue 18) ---
+  const scrape = metrics?.scrape;
+  if (scrape) {
+    // Prometheus text, never authenticated (the web-server vhosts answer it 404 from outside).
+    server.get({ path: '/metrics', name: 'Metrics' }, named('Metrics'), async (_req: Request, res: Response) => {
+      const { contentType, body } = await scrape();
+      res.setHeader('Content-Type', contentType);
+      res.sendRaw(200, body);
+    });
+  }
 
   const auth = authenticate(deps.auth);
   const projectCheck = checkProjectPath();

@@ -20,6 +20,8 @@ import type { AuthStrategy } from './middleware/auth';
 // --- generic volume groups (issue 16) ---
 import type { GroupTypeService } from '../services/group-type-service';
 import type { GroupService } from '../services/group-service';
+// --- health (issue 18) ---
+import type { HealthService } from '../services/health-service';
 
 export interface ApiDeps {
   config: Config;
@@ -54,4 +56,7 @@ export interface ApiDeps {
   /** Groups and group snapshots (3.13+). */
   groups: GroupService;
   auth: AuthStrategy;
+  // --- health (issue 18) ---
+  /** /healthcheck's checks and the metrics' store gauges. */
+  health: HealthService;
 }

@@ -43,6 +43,9 @@ export class Store {
   constructor(
     readonly db: Kysely<Database>,
     readonly engine: Engine,
+    // --- metrics (issue 18) ---
+    /** PostgreSQL: the pool's connections now (the Prometheus pool gauge); SQLite has no pool. */
+    readonly poolStats?: () => { total: number; idle: number; waiting: number },
   ) {}
 
   async transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
@@ -144,5 +147,9 @@ function openSqliteStore(databaseUrl: string, busyTimeoutMs: number | undefined)
 
 function openPostgres(config: DatabaseConfig, opts: OpenOptions): Store {
   const pool = createPostgresPool(config, opts.onPoolError);
-  return new Store(new Kysely<Database>({ dialect: new PostgresStoreDialect({ pool }) }), 'postgres');
+  return new Store(new Kysely<Database>({ dialect: new PostgresStoreDialect({ pool }) }), 'postgres', () => ({
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+  }));
 }

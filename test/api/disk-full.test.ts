@@ -98,6 +98,9 @@ describe('API: a full disk (issue 19)', function () {
       fs.closeSync(fd);
     }
     expect((await storageSpace(s.services.store, s.config)).full).to.equal(true);
+    const health = await s.request('GET', '/healthcheck');
+    expect(health.status).to.equal(503);
+    expect(health.text).to.include('STORAGE FULL');
     const metadata = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`key-${i}`, 'v'.repeat(20)]));
     expectFault(await writeUntilRefused(metadata), 503, STORAGE_FULL_MESSAGE);
     expect(s.services.store.outOfSpaceSince).to.be.a('number');
@@ -105,6 +108,7 @@ describe('API: a full disk (issue 19)', function () {
     const ok = await s.request('POST', '/v3/volumes', { body: { volume: { size: 1, metadata } } });
     expect(ok.status, ok.text).to.equal(202);
     expect((await storageSpace(s.services.store, s.config)).full).to.equal(false);
+    expect((await s.request('GET', '/healthcheck')).text).to.not.include('STORAGE FULL');
   });
 
   it('PostgreSQL: a full tablespace (53100) gets 503 "storage is full"; more space brings writes back', async function () {

@@ -105,7 +105,8 @@ describe('API: versions, microversions, request ids, noauth, healthcheck', () =>
     expect(r.text).to.equal('OK');
     expect(r.headers.get('content-type')).to.match(/^text\/plain/);
     const json = await s.request('GET', '/healthcheck', { token: null });
-    expect(json.body).to.deep.equal({ detailed: false, reasons: ['OK'] });
+    expect(json.body).to.include({ detailed: true });
+    expect(json.body.reasons.map((r: { reason: string }) => r.reason)).to.deep.equal(['OK', 'OK', 'OK', 'OK']);
     const head = await s.request('HEAD', '/healthcheck', { token: null });
     expect(head.status).to.equal(204);
   });

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { apache } from '../../deploy/lib/apache';
 import { loadEcosystem } from '../../deploy/lib/ecosystem';
 import { LAYOUTS } from '../../deploy/lib/layouts';
-import { defaultVhostOptions, type VhostOptions } from '../../deploy/lib/webserver';
+import { defaultVhostOptions, HSTS_MAX_AGE_SECONDS, type VhostOptions } from '../../deploy/lib/webserver';
 import { freePort, requireApache, startApacheProxy, type ApacheProxy } from '../lib/apache';
 import { PROJECT_ID, startServer, tmpDir, type TestServer } from '../lib/server';
 
@@ -222,6 +222,35 @@ describe('Apache in front of the API (real apache2)', function () {
       expect(health.text).to.equal('OK');
     });
 
+    // --- issue 18 ---
+    it('with the API down, Apache answers 503 as a JSON Cinder fault, and its Server header names no version', async () => {
+      const p = await proxy({ serverName: 'volume.test', upstreams: [{ host: '127.0.0.1', port: await freePort() }] });
+      for (const url of ['/v3/volumes', '/']) {
+        const r = await send(`${p.url}${url}`, { host: 'volume.test' });
+        expect(r.status, r.text).to.be.oneOf([502, 503]);
+        expect(r.headers['content-type']).to.equal('application/json');
+        expect(r.body).to.deep.equal({ computeFault: { code: r.status, message: r.body.computeFault.message } });
+        expect(r.headers.server).to.equal('Apache');
+      }
+      // Prometheus is for the API hosts' own port: not served through the vhost, a JSON 403.
+      const metrics = await send(`${p.url}/metrics`, { host: 'volume.test' });
+      expect(metrics.status).to.equal(403);
+      expect(metrics.body).to.have.property('forbidden');
+    });
+
+    it('under --path-prefix /volume: the version document and links start with /volume, the root is not the API', async () => {
+      const s = await api();
+      const p = await proxy({ serverName: 'volume.test', upstreams: [{ host: '127.0.0.1', port: portOf(s) }], pathPrefix: '/volume' });
+      const root = await send(`${p.url}/volume/`, { host: 'volume.test' });
+      expect(root.status, root.text).to.equal(300);
+      expect(root.body.versions[0].links).to.deep.include({ rel: 'self', href: 'http://volume.test/volume/v3/' });
+      const created = await send(`${p.url}/volume/v3/volumes`, { method: 'POST', host: 'volume.test', body: JSON.stringify({ volume: { size: 1 } }) });
+      expect(created.status, created.text).to.equal(202);
+      expect(created.body.volume.links[0].href).to.equal(`http://volume.test/volume/v3/volumes/${created.body.volume.id}`);
+      expect(created.headers.server).to.equal('Apache');
+      expect((await send(`${p.url}/v3/volumes`, { host: 'volume.test' })).status).to.equal(404);
+    });
+
     it("Apache's access log records the response's x-openstack-request-id, the time taken and the member", async () => {
       const s = await api();
       const p = await proxy({ serverName: 'volume.test', upstreams: [{ host: '127.0.0.1', port: portOf(s) }] });
@@ -265,7 +294,7 @@ describe('Apache in front of the API (real apache2)', function () {
   });
 
   describe('HTTPS', () => {
-    it('serves the API over TLS with https://<server name> links, and port 80 redirects with 308', async () => {
+    it('serves the API over TLS with https://<server name> links and HSTS (--hsts), and port 80 redirects with 308', async () => {
       const dir = tmpDir('volume-api-apache-tls-');
       dirs.push(dir);
       const tls = selfSignedCert(dir, 'volume.test');
@@ -280,6 +309,7 @@ describe('Apache in front of the API (real apache2)', function () {
               defaultVhostOptions(eco, debian, 'apache', {
                 serverName: 'volume.test',
                 tls,
+                hstsMaxAgeSeconds: HSTS_MAX_AGE_SECONDS,
                 listen: { host: '127.0.0.1', port },
                 logDir,
                 upstreams: [{ host: '127.0.0.1', port: portOf(s) }],
@@ -297,6 +327,7 @@ describe('Apache in front of the API (real apache2)', function () {
       const created = await send(`${p.url}/v3/volumes`, { method: 'POST', host: 'volume.test', body: JSON.stringify({ volume: { size: 1 } }) });
       expect(created.status).to.equal(202);
       expect(created.body.volume.links[0].href).to.match(/^https:\/\/volume\.test\/v3\//);
+      expect(created.headers['strict-transport-security']).to.equal('max-age=31536000');
 
       const redirected = await send(`http://127.0.0.1:${redirectPort}/v3/volumes?limit=1`, { host: 'volume.test' });
       expect(redirected.status).to.equal(308);

@@ -16,7 +16,7 @@ import type { TLSSocket } from 'node:tls';
 import { DEFAULT_ECOSYSTEM, loadEcosystem } from '../../deploy/lib/ecosystem';
 import { LAYOUTS } from '../../deploy/lib/layouts';
 import { nginx } from '../../deploy/lib/nginx';
-import { defaultVhostOptions } from '../../deploy/lib/webserver';
+import { defaultVhostOptions, HSTS_MAX_AGE_SECONDS } from '../../deploy/lib/webserver';
 import { freePort, makeSelfSignedCert, nginxOrSkip, startNginxFor, type NginxProxy } from '../lib/nginx';
 import { PROJECT_ID, startServer, type TestServer } from '../lib/server';
 
@@ -221,7 +221,7 @@ describe('nginx in front of the API (real nginx)', function () {
     before(async function () {
       nginxOrSkip(this);
       api = await startServer(TRUST_LOCAL);
-      proxy = await startNginxFor([api.url], { serverName: 'volume.test', tls: true });
+      proxy = await startNginxFor([api.url], { serverName: 'volume.test', tls: true, hstsMaxAgeSeconds: HSTS_MAX_AGE_SECONDS });
     });
     after(async () => {
       await proxy?.stop();
@@ -238,6 +238,8 @@ describe('nginx in front of the API (real nginx)', function () {
       expect((r.socket as TLSSocket).getPeerCertificate().subject.CN).to.equal('volume.test');
       const listed = await send(proxy!.url, 'GET', '/v3/volumes?limit=1', { host: 'volume.test' });
       expect(listed.status).to.equal(200);
+      // --hsts (issue 18)
+      expect(listed.headers['strict-transport-security']).to.equal('max-age=31536000');
     });
 
     it('plain HTTP redirects to HTTPS, keeping path, query and method (308)', async () => {

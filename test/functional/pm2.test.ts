@@ -17,6 +17,7 @@ import { setupLogrotate } from '../../deploy/scripts/logrotate';
 import { upgrade } from '../../deploy/scripts/upgrade';
 import { METRIC_NAMES } from '../../src/metrics';
 import { freePort } from '../lib/ports';
+import { sample } from '../lib/prometheus';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const execFileP = promisify(execFile);
@@ -71,6 +72,8 @@ class Deployment {
       VOLUME_API_QUOTA_VOLUMES: '100000',
       VOLUME_API_QUOTA_GIGABYTES: '1000000',
       VOLUME_API_WORKER_POLL_INTERVAL_MS: '100',
+      // The loopback metrics ports (worker, then one per API instance) off the default, per suite.
+      VOLUME_API_METRICS_LOCAL_PORT: String(await freePort()),
       ...this.extraEnv,
     };
     await pm2(['start', this.ecosystem, '--env', 'production'], this.env);
@@ -245,29 +248,60 @@ describe('PM2 ecosystem (real PM2)', function () {
       expect(d.logLines('volume-worker.log').some((l) => l.name === 'volume-worker' && l.volume_id === id && l.msg === 'operation succeeded')).to.equal(true);
     });
 
-    it('shows our metrics in pm2 jlist after a burst of requests', async () => {
+    it('shows our short, ordered metric set in pm2 jlist after a burst of requests, without PM2 agent metrics', async () => {
       await Promise.all(
         Array.from({ length: 50 }, () => fetch(`${d.base}/v3/volumes?limit=1`, { headers: { 'X-Auth-Token': 'admin:abc' } }).then((r) => r.text())),
       );
       await sleep(2500);
       const procs = await d.list();
-      for (const p of procs.filter((x) => x.name === 'volume-api')) {
-        const m = p.pm2_env.axm_monitor ?? {};
-        for (const name of [
-          METRIC_NAMES.requestsPerSecond,
-          METRIC_NAMES.latencyP95,
-          METRIC_NAMES.inFlight,
-          METRIC_NAMES.responses4xx,
-          METRIC_NAMES.responses5xx,
-        ])
-          expect(m, name).to.have.property(name);
-      }
-      const apiMetrics = procs.filter((x) => x.name === 'volume-api').map((p) => p.pm2_env.axm_monitor!);
+      const apiOrder = [METRIC_NAMES.requestsPerSecond, METRIC_NAMES.latencyP95, METRIC_NAMES.inFlight, METRIC_NAMES.responses5xx, METRIC_NAMES.responses4xx];
+      const apiMetrics = procs.filter((x) => x.name === 'volume-api').map((p) => p.pm2_env.axm_monitor ?? {});
+      // Exactly ours, in our order: no HTTP req/min meter, heap or event-loop metrics pushing them out of the box.
+      for (const m of apiMetrics) expect(Object.keys(m)).to.deep.equal(apiOrder);
       expect(apiMetrics.some((m) => Number(m[METRIC_NAMES.latencyP95].value) > 0)).to.equal(true);
+      expect(apiMetrics.some((m) => Number(m[METRIC_NAMES.requestsPerSecond].value) > 0)).to.equal(true);
       const w = procs.find((x) => x.name === 'volume-worker')!.pm2_env.axm_monitor ?? {};
-      for (const name of [METRIC_NAMES.queueDepth, METRIC_NAMES.running, METRIC_NAMES.failed, METRIC_NAMES.oldestQueuedAge])
-        expect(w, name).to.have.property(name);
+      expect(Object.keys(w)).to.deep.equal([METRIC_NAMES.queueDepth, METRIC_NAMES.running, METRIC_NAMES.failed, METRIC_NAMES.oldestQueuedAge]);
       expect(Number(w[METRIC_NAMES.queueDepth].value)).to.be.at.least(0);
+    });
+
+    it('counts every request sent to both instances in one scrape of /metrics, the worker merged in', async () => {
+      const listed = async () => {
+        const r = await freshGet(`${d.base}/metrics`);
+        expect(r.status).to.equal(200);
+        return r.body;
+      };
+      const before = sample(await listed(), 'volume_api_http_requests_total', { route: 'ListVolumes', method: 'GET', status: '200' }) ?? 0;
+      for (let i = 0; i < 30; i++) expect((await freshGet(`${d.base}/v3/volumes`)).status).to.equal(200);
+      await sleep(100);
+      // Whichever instance takes each scrape, it sees the same host-wide count.
+      for (let i = 0; i < 4; i++) {
+        const text = await listed();
+        expect(sample(text, 'volume_api_http_requests_total', { route: 'ListVolumes', method: 'GET', status: '200' })).to.equal(before + 30);
+        expect(sample(text, 'volume_api_metrics_processes')).to.equal(3);
+        expect(sample(text, 'volume_api_service_up', { binary: 'cinder-volume' })).to.equal(1);
+      }
+      const audited = d.logLines('volume-api.log').filter((l) => l.audit === true && l.url === '/v3/volumes');
+      expect(new Set(audited.map((l) => l.pid)).size).to.equal(2);
+    });
+
+    it('logs no OpenTelemetry error and shows the app names and versions readably in pm2 ls', async () => {
+      for (const name of fs.readdirSync(d.logDir).filter((n) => n.includes('error'))) {
+        expect(fs.readFileSync(path.join(d.logDir, name), 'utf8'), name).to.not.match(/OpenTelemetry|Tracing/);
+      }
+      const { stdout } = await execFileP(path.join(ROOT, 'node_modules', '.bin', 'pm2'), ['ls', '--no-color'], { env: d.env });
+      const rows = stdout.split('\n').filter((l) => /volume-(api|worker)/.test(l));
+      expect(rows).to.have.length(3);
+      const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+      for (const row of rows) {
+        const cells = row.split('│').map((c) => c.trim());
+        expect(cells).to.include(version);
+        expect(
+          cells.some((c) => c === 'volume-api' || c === 'volume-worker'),
+          row,
+        ).to.equal(true);
+        expect(row).to.not.include('[T]');
+      }
     });
 
     it('reloads volume-api three times under load with 0 failed requests, and every created volume becomes available', async () => {

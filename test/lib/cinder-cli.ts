@@ -161,10 +161,16 @@ function expectPattern(file: string, pattern: string): void {
 /** A web server in front of the API (the CLI then talks to it); none: the CLI talks to the API directly. */
 export type Front = (api: TestServer) => Promise<{ url: string; stop(): Promise<void> }>;
 
-/** The generated Apache vhost in front of the API. */
-export const apacheFront: Front = (api) => startApacheProxy({ upstreams: [parseHostPort(new URL(api.url).host, 'upstream')], serverName: 'localhost' });
-/** The generated nginx vhost in front of the API. */
-export const nginxFront: Front = (api) => startNginxFor([api.url], { serverName: 'localhost' });
+/** A front that serves the API under `prefix` (devstack's `http://host/volume/v3`): the CLI's endpoint starts with it. */
+export function underPrefix(prefix: string, server: 'apache' | 'nginx'): Front {
+  return async (api) => {
+    const proxy =
+      server === 'apache'
+        ? await startApacheProxy({ upstreams: [parseHostPort(new URL(api.url).host, 'upstream')], serverName: 'localhost', pathPrefix: prefix })
+        : await startNginxFor([api.url], { serverName: 'localhost', pathPrefix: prefix });
+    return { url: `${proxy.url}${prefix}`, stop: () => proxy.stop() };
+  };
+}
 
 /**
  * Which blocks of the suite a file runs, each file against its own server (the blocks of one part share it):

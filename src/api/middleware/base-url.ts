@@ -2,6 +2,8 @@
  * The public base URL of a request, for links and version documents: config `public_endpoint` when set;
  * else the request's scheme and host, where X-Forwarded-Proto / X-Forwarded-Host count only when the
  * peer is a trusted proxy (config `trusted_proxies`), so a client cannot make us print its links.
+ * A trusted proxy that serves the API under a path (`http://host/volume/v3`, devstack's layout) says so
+ * with X-Forwarded-Prefix (`/volume`), which then starts every link (issue 18).
  */
 import type { Request, Response, Next } from 'restify';
 import type { Config } from '../../config';
@@ -24,7 +26,9 @@ export function baseUrl(config: Pick<Config, 'public_endpoint' | 'trusted_proxie
     const first = (h: string | undefined) => h?.split(',')[0].trim() || undefined;
     const proto = (trusted && first(req.header('x-forwarded-proto'))) || (req.isSecure() ? 'https' : 'http');
     const host = (trusted && first(req.header('x-forwarded-host'))) || req.header('host') || 'localhost';
-    req.baseUrl = `${proto}://${host}`;
+    // --- path prefix (issue 18) --- Only plain path segments: the value is printed into links.
+    const prefix = (trusted && first(req.header('x-forwarded-prefix'))?.replace(/\/+$/, '')) || '';
+    req.baseUrl = `${proto}://${host}${/^(\/[A-Za-z0-9._~-]+)*$/.test(prefix) ? prefix : ''}`;
     next();
   };
 }

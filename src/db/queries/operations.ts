@@ -253,12 +253,27 @@ export async function expireLease(db: Db, id: string, owner: string, at: string)
   await db.updateTable('operations').set({ lease_expires_at: at }).where('id', '=', id).where('owner', '=', owner).execute();
 }
 
-/** Operation counts by state and the oldest creation time of each (the worker's metrics). */
-export async function operationStateCounts(db: Db): Promise<Map<string, { n: number; oldest: string | null }>> {
+// --- health and metrics (issue 18) ---
+/** Operations of one kind in one state, and the creation time of the oldest. */
+export interface OperationCount {
+  kind: string;
+  state: string;
+  n: number;
+  oldest: string | null;
+}
+
+/** Operation counts by kind and state (`/healthcheck`'s queue age, the Prometheus operation gauges). */
+export async function operationCountsByKindAndState(db: Db): Promise<OperationCount[]> {
   const rows = await db
     .selectFrom('operations')
-    .select((eb) => ['state', eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
-    .groupBy('state')
+    .select((eb) => ['kind', 'state', eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
+    .groupBy(['kind', 'state'])
     .execute();
-  return new Map(rows.map((r) => [r.state, { n: Number(r.n), oldest: (r.oldest as string | null) ?? null }]));
+  return rows.map((r) => ({ kind: r.kind, state: r.state, n: Number(r.n), oldest: (r.oldest as string | null) ?? null }));
+}
+
+/** Creation time of the oldest queued operation, or null (an index lookup: `/healthcheck` runs it often). */
+export async function oldestQueuedCreatedAt(db: Db): Promise<string | null> {
+  const row = await db.selectFrom('operations').select('created_at').where('state', '=', 'pending').orderBy('created_at').limit(1).executeTakeFirst();
+  return row?.created_at ?? null;
 }
