@@ -7,14 +7,21 @@
  */
 import { censorDatabaseUrl } from './config';
 import { buildWorker } from './bootstrap';
-import { runMain } from './lifecycle';
+import { runMain, type EntryPoint } from './lifecycle';
 import { startWorkerMetrics } from './metrics';
 import { WorkerWakeSignal } from './worker/wake-signal';
 
 /** Below the ecosystem's kill_timeout (10 s) for volume-worker. */
 const STOP_GRACE_MS = 7000;
 
-runMain('volume-worker', async ({ config, log, services }) => {
+const ENTRY: EntryPoint = {
+  name: 'volume-worker',
+  about: 'The volume worker: runs the storage operations the API queues, against the shared store.',
+  listens: false,
+  runsWorker: true,
+};
+
+runMain(ENTRY, async ({ config, log, services }) => {
   const worker = buildWorker(services, log);
   const stopWatching = WorkerWakeSignal.forDataDir(config.data_dir, log).watch(() => worker.wake());
   await worker.start();
