@@ -43,7 +43,7 @@ function appEnv(logFile) {
 
 const common = {
   cwd: __dirname,
-  node_args: ['--enable-source-maps', '--disable-warning=DEP0111'],
+  node_args: ['--enable-source-maps'],
   // One file per app whatever the instance count. stdout goes to PM2's bus only (`pm2 logs` shows it):
   // the app writes the same lines to VOLUME_API_LOG_FILE itself, which PM2 cannot reopen without loss.
   merge_logs: true,

@@ -8,6 +8,11 @@
  * message naming the key and the value. Computed values (database URL, backend path) are filled in
  * after validation, in `computeDerived`, so there is one place that knows how they relate.
  *
+ * The file is `--config FILE`, else VOLUME_API_CONFIG, else /etc/volume-api/volume-api.json when it exists
+ * (issue 18). An environment variable named like a setting but matching none is an error, as an unknown
+ * file key is, with the nearest name. With VOLUME_API_ENV_KEYS only the listed variables apply (the
+ * ecosystem pins a config file so: docs/operations.md).
+ *
  * Run `node dist/config.js [--config FILE]` to print the effective configuration; docs/configuration.md
  * is generated from ConfigSchema (`npm run docs:config`).
  */
@@ -248,8 +253,20 @@ export const ConfigSchema = Type.Object(
       },
       { default: {} },
     ),
+    // --- operator console and quarantine (issue 18) ---
+    log_format: Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('text')], {
+      default: 'auto',
+      description:
+        'Format of the log on stdout: `text` (one human-readable line per record), `json` (Bunyan JSON, for `bunyan`, journald and log shippers), `auto` (text on a terminal, JSON otherwise). The `log_file` is always JSON.',
+    }),
     worker: Type.Object(
       {
+        quarantine_max_age_days: Type.Integer({
+          minimum: 0,
+          default: 7,
+          description:
+            "The worker deletes files in the file backend's quarantine (`<backend.path>/quarantine`: files without a volume row found at start, crash leftovers) once they are this many days old, at start and daily. 0: keep them until `volume-api-manage quarantine purge`.",
+        }),
         poll_interval_ms: Type.Integer({
           minimum: 10,
           default: 2000,
@@ -397,12 +414,76 @@ function getPath(source: unknown, keyPath: readonly string[]): unknown {
   return node;
 }
 
+// --- pinned configuration, environment names checked (issue 18) ---
+
+/** The configuration file of a host set up by `volume-api-deploy host-setup`, read when it exists. */
+export const DEFAULT_CONFIG_FILE = '/etc/volume-api/volume-api.json';
+
+/**
+ * `VOLUME_API_*` variables that are not settings: the config file, the ecosystem's own knobs (PM2
+ * instances and memory, the log directory and rotation) and the test harness's (`VOLUME_API_TEST_*`).
+ * Any other name that no setting has is a typo, refused like an unknown file key.
+ */
+export const OTHER_ENV_NAMES: ReadonlySet<string> = new Set([
+  'VOLUME_API_CONFIG',
+  'VOLUME_API_ENV_KEYS',
+  'VOLUME_API_INSTANCES',
+  'VOLUME_API_LOG_DIR',
+  'VOLUME_API_MAX_MEMORY',
+  'VOLUME_API_WORKER_MAX_MEMORY',
+  'VOLUME_API_LOG_MAX_SIZE',
+  'VOLUME_API_LOG_RETAIN',
+  'VOLUME_API_KEEP_TEST_DIRS',
+  'VOLUME_API_UPDATE_SCHEMA_SNAPSHOT',
+]);
+const OTHER_ENV_PREFIX = 'VOLUME_API_TEST_';
+
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** ` (did you mean X?)` for the closest known name within a few edits, else ''. */
+export function didYouMean(name: string, known: Iterable<string>): string {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = distance(name.toUpperCase(), k.toUpperCase());
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 4)) ? ` (did you mean ${best}?)` : '';
+}
+
+/**
+ * The environment variables that apply. With VOLUME_API_ENV_KEYS (a comma-separated list of names, which
+ * the ecosystem sets next to a pinned config file) only those do, and every other VOLUME_API_* variable
+ * is ignored: `pm2 reload` hands the apps the environment of the shell it runs from.
+ */
+function applicableEnv(env: NodeJS.ProcessEnv): [string, string][] {
+  const allowed = env.VOLUME_API_ENV_KEYS === undefined ? undefined : new Set(env.VOLUME_API_ENV_KEYS.split(',').map((s) => s.trim()));
+  return Object.entries(env).filter(
+    (e): e is [string, string] =>
+      e[0].startsWith(ENV_PREFIX) && e[1] !== undefined && !OTHER_ENV_NAMES.has(e[0]) && !e[0].startsWith(OTHER_ENV_PREFIX) && (!allowed || allowed.has(e[0])),
+  );
+}
+
 /** Environment values are text; arrays are comma-separated. Numbers are coerced by Ajv. */
 function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const byName = new Map(CONFIG_KEYS.map((leaf) => [envName(leaf.path), leaf]));
   const out: Record<string, unknown> = {};
-  for (const leaf of CONFIG_KEYS) {
-    const raw = env[envName(leaf.path)];
-    if (raw === undefined) continue;
+  const unknown: string[] = [];
+  for (const [name, raw] of applicableEnv(env)) {
+    const leaf = byName.get(name);
+    if (!leaf) {
+      unknown.push(`unknown environment variable ${name}${didYouMean(name, byName.keys())}`);
+      continue;
+    }
     const value =
       leaf.schema[Kind] === 'Record'
         ? parseJsonEnv(leaf.path, raw)
@@ -414,6 +495,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
           : raw;
     setPath(out, leaf.path, value);
   }
+  if (unknown.length > 0) throw new ConfigError(`invalid configuration: ${unknown.join('; ')}`);
   return out;
 }
 
@@ -461,8 +543,11 @@ function readConfigFile(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** Finds `--config FILE` / `--config=FILE` in argv, else VOLUME_API_CONFIG. */
-export function configFileFrom(argv: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+/**
+ * The configuration file: `--config FILE` / `--config=FILE` in argv, else VOLUME_API_CONFIG, else
+ * DEFAULT_CONFIG_FILE when it exists. `VOLUME_API_CONFIG=` (empty) reads no file at all.
+ */
+export function configFileFrom(argv: readonly string[], env: NodeJS.ProcessEnv, defaultFile: string | null = DEFAULT_CONFIG_FILE): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--config') {
       if (!argv[i + 1]) throw new ConfigError('--config needs a file name');
@@ -470,7 +555,8 @@ export function configFileFrom(argv: readonly string[], env: NodeJS.ProcessEnv):
     }
     if (argv[i].startsWith('--config=')) return argv[i].slice('--config='.length);
   }
-  return env.VOLUME_API_CONFIG || undefined;
+  if (env.VOLUME_API_CONFIG !== undefined) return env.VOLUME_API_CONFIG || undefined;
+  return defaultFile !== null && fs.existsSync(defaultFile) ? defaultFile : undefined;
 }
 
 /** Keys that have a default of '' in the schema but are required by the chosen auth strategy. */
@@ -544,21 +630,44 @@ export interface LoadOptions {
   cwd?: string;
   /** Values that win over everything (tests). */
   overrides?: Record<string, unknown>;
+  /** The file read when neither --config nor VOLUME_API_CONFIG names one (null: none). */
+  defaultFile?: string | null;
+}
+
+/** Where a setting's value came from (`volume-api-manage config show`). */
+export type ConfigSource = 'default' | 'file' | 'env' | 'override';
+
+export interface LoadedConfig {
+  config: Config;
+  /** The configuration file read, if any (absolute). */
+  file?: string;
+  /** Each key (dotted path) and where its value came from. */
+  sources: Record<string, ConfigSource>;
 }
 
 export function loadConfig(opts: LoadOptions = {}): Config {
+  return loadConfigWithSources(opts).config;
+}
+
+export function loadConfigWithSources(opts: LoadOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const argv = opts.argv ?? process.argv.slice(2);
-  const file = configFileFrom(argv, env);
+  const cwd = opts.cwd ?? process.cwd();
+  const file = configFileFrom(argv, env, opts.defaultFile);
+  const layers: [ConfigSource, Record<string, unknown>][] = [];
+  if (file) layers.push(['file', readConfigFile(path.resolve(cwd, file))]);
+  layers.push(['env', fromEnv(env)]);
+  if (opts.overrides) layers.push(['override', opts.overrides]);
   let merged: Record<string, unknown> = {};
-  if (file) merged = deepMerge(merged, readConfigFile(file));
-  merged = deepMerge(merged, fromEnv(env));
-  if (opts.overrides) merged = deepMerge(merged, opts.overrides);
+  for (const [, layer] of layers) merged = deepMerge(merged, layer);
   if (!validateConfig(merged)) {
     const problems = (validateConfig.errors ?? []).map((e) => {
       if (e.keyword === 'additionalProperties') {
         const key = [...e.instancePath.split('/').filter(Boolean), String(e.params.additionalProperty)].join('.');
-        return `unknown key ${key}`;
+        return `unknown key ${key}${didYouMean(
+          key,
+          CONFIG_KEYS.map((l) => l.path.join('.')),
+        )}`;
       }
       const keyPath = e.instancePath.split('/').filter(Boolean);
       const key = keyPath.join('.');
@@ -571,7 +680,21 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     throw new ConfigError(`invalid configuration: ${[...new Set(problems)].join('; ')}`);
   }
   requireStrategyKeys(merged as FileConfig);
-  return computeDerived(merged as FileConfig, opts.cwd ?? process.cwd());
+  const sources: Record<string, ConfigSource> = {};
+  for (const leaf of CONFIG_KEYS) {
+    const from = layers.filter(([, layer]) => getPath(layer, leaf.path) !== undefined).pop();
+    sources[leaf.path.join('.')] = from ? from[0] : 'default';
+  }
+  return { config: computeDerived(merged as FileConfig, cwd), file: file && path.resolve(cwd, file), sources };
+}
+
+/** The configuration as it may be printed or logged: passwords replaced by `***`. */
+export function censoredConfig(config: Config): Config {
+  return {
+    ...config,
+    database_url: censorDatabaseUrl(config.database_url),
+    auth: { ...config.auth, keystone: { ...config.auth.keystone, password: config.auth.keystone.password ? '***' : '' } },
+  };
 }
 
 /** This machine's name in the services table and in host strings: config worker.host, else the host name. */
@@ -601,9 +724,7 @@ export function sqlitePath(databaseUrl: string): string {
 
 if (require.main === module) {
   try {
-    const config = loadConfig();
-    const censored = config.auth.keystone.password ? { ...config, auth: { ...config.auth, keystone: { ...config.auth.keystone, password: '***' } } } : config;
-    process.stdout.write(JSON.stringify({ ...censored, database_url: censorDatabaseUrl(config.database_url) }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify(censoredConfig(loadConfig()), null, 2) + '\n');
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);

@@ -5,6 +5,9 @@
  * Config `log_stdout_level` limits what goes to stdout (the ecosystem keeps only warnings there, since
  * under PM2 each stdout line is an IPC message to the daemon).
  *
+ * Config `log_format` (issue 18): stdout carries one human-readable line per record (`formatRecord`) on a
+ * terminal or with `text`, Bunyan JSON otherwise or with `json`; the log file is always JSON.
+ *
  * With config `log_file` the records also go to that file, through a stream that can be reopened
  * (`reopenLogFiles`, on SIGUSR2 or PM2's `pm2 trigger <app> logs:reopen`). Rotation is then: rename the
  * file, ask for a reopen. Writes before the reopen land in the renamed file, writes after it in the new
@@ -85,16 +88,69 @@ export function setLogLevel(log: Logger, level: LogLevelName): void {
   for (const s of kept) log.levels(s.i, s.level);
 }
 
+// --- human-readable console (issue 18) ---
+
+const LEVEL_LABEL: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const LEVEL_COLOUR: Record<number, string> = { 10: '90', 20: '36', 30: '32', 40: '33', 50: '31', 60: '35' };
+/** Bunyan's own record fields: shown in the line's head, not repeated as key=value. */
+const CORE_FIELDS = new Set(['v', 'level', 'name', 'hostname', 'pid', 'time', 'msg', 'src', 'err', 'component']);
+
+function fieldText(value: unknown): string {
+  if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+  return JSON.stringify(value) ?? String(value);
+}
+
+/**
+ * One record as a console line, like `bunyan -o short`: `05:40:01.123Z  INFO volume-api: msg (k=v, ...)`,
+ * an error's stack on the lines below. Colours only when `colour`.
+ */
+export function formatRecord(rec: Record<string, unknown>, colour = false): string {
+  const level = Number(rec.level);
+  const label = (LEVEL_LABEL[level] ?? `L${level}`).padStart(5);
+  const time = rec.time instanceof Date ? rec.time.toISOString() : String(rec.time ?? '');
+  const name = rec.component ? `${String(rec.name)}/${String(rec.component)}` : String(rec.name);
+  const extras = Object.entries(rec)
+    .filter(([k, v]) => !CORE_FIELDS.has(k) && v !== undefined)
+    .map(([k, v]) => `${k}=${fieldText(v)}`);
+  const head = `${time.slice(11)} ${colour ? `\x1b[${LEVEL_COLOUR[level] ?? '0'}m${label}\x1b[0m` : label} ${name}: ${String(rec.msg ?? '')}`;
+  const err = rec.err as { stack?: string; message?: string } | undefined;
+  const stack = err
+    ? `\n    ${String(err.stack ?? err.message)
+        .split('\n')
+        .join('\n    ')}`
+    : '';
+  return `${head}${extras.length > 0 ? ` (${extras.join(', ')})` : ''}${stack}\n`;
+}
+
+/** Whether stdout gets text lines: `text`, or `auto` on a terminal. */
+export function textConsole(format: Config['log_format'], stream: NodeJS.WritableStream = process.stdout): boolean {
+  return format === 'text' || (format === 'auto' && (stream as { isTTY?: boolean }).isTTY === true);
+}
+
 export function createLogger(
   name: 'volume-api' | 'volume-worker',
   level: string,
   stream: NodeJS.WritableStream = process.stdout,
   file?: string,
   streamLevel: string = level,
+  text = false,
 ): Logger {
   // Streams at `level` are named MAIN_STREAM: set-log changes them, and a stdout kept at its own level stays.
+  const stdoutName = streamLevel === level ? MAIN_STREAM : 'stdout';
+  const colour = (stream as { isTTY?: boolean }).isTTY === true;
   const streams: bunyan.Stream[] =
-    streamLevel === 'off' ? [] : [{ name: streamLevel === level ? MAIN_STREAM : 'stdout', level: streamLevel as bunyan.LogLevel, stream }];
+    streamLevel === 'off'
+      ? []
+      : text
+        ? [
+            {
+              name: stdoutName,
+              level: streamLevel as bunyan.LogLevel,
+              type: 'raw',
+              stream: { write: (rec: object) => stream.write(formatRecord(rec as Record<string, unknown>, colour)) } as unknown as NodeJS.WritableStream,
+            },
+          ]
+        : [{ name: stdoutName, level: streamLevel as bunyan.LogLevel, stream }];
   if (file) {
     const fileStream = new ReopenableFileStream(file);
     fileStreams.add(fileStream);
@@ -116,7 +172,17 @@ export function reopenLogFilesOnSignal(log: Logger): void {
   process.on('SIGUSR2', () => log.info({ files: reopenLogFiles() }, 'log files reopened'));
 }
 
-/** The logger of an entry point: stdout at `log_stdout_level` (default `log_level`), plus `log_file`. */
-export function processLogger(name: 'volume-api' | 'volume-worker', config: Pick<Config, 'log_level' | 'log_file' | 'log_stdout_level'>): Logger {
-  return createLogger(name, config.log_level, process.stdout, config.log_file || undefined, config.log_stdout_level || config.log_level);
+/** The logger of an entry point: stdout at `log_stdout_level` (default `log_level`) in `log_format`, plus `log_file`. */
+export function processLogger(
+  name: 'volume-api' | 'volume-worker',
+  config: Pick<Config, 'log_level' | 'log_file' | 'log_stdout_level' | 'log_format'>,
+): Logger {
+  return createLogger(
+    name,
+    config.log_level,
+    process.stdout,
+    config.log_file || undefined,
+    config.log_stdout_level || config.log_level,
+    textConsole(config.log_format),
+  );
 }

@@ -7,13 +7,20 @@
  */
 import { censorDatabaseUrl } from './config';
 import { buildApiMetrics, buildApp, startSchedulerHeartbeat } from './bootstrap';
-import { closeServer, listen, runMain } from './lifecycle';
+import { closeServer, listen, runMain, type EntryPoint } from './lifecycle';
 import { WorkerWakeSignal } from './worker/wake-signal';
 
 /** Long enough for keep-alive clients and proxies to see `Connection: close` and move on. */
 const DRAIN_DELAY_MS = 1000;
 
-runMain('volume-api', async ({ config, log, services }) => {
+const ENTRY: EntryPoint = {
+  name: 'volume-api',
+  about: 'The Block Storage API alone (the PM2 app volume-api, cluster mode), beside a separate volume-worker process.',
+  listens: true,
+  runsWorker: false,
+};
+
+runMain(ENTRY, async ({ config, log, services }) => {
   // The worker is another process: tell it about new operations instead of waiting for its next poll.
   const wakeWorker = WorkerWakeSignal.forDataDir(config.data_dir, log);
   services.queue.onEnqueue(() => wakeWorker.notify());

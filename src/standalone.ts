@@ -5,9 +5,16 @@
  */
 import { censorDatabaseUrl } from './config';
 import { buildApp, buildWorker, startSchedulerHeartbeat } from './bootstrap';
-import { cinderCommandLine, closeServer, listen, runMain, STOP_GRACE_MS } from './lifecycle';
+import { cinderCommandLine, closeServer, listen, runMain, STOP_GRACE_MS, type EntryPoint } from './lifecycle';
 
-runMain('volume-api', async ({ config, log, services }) => {
+const ENTRY: EntryPoint = {
+  name: 'volume-api',
+  about: 'The whole service in one process: the Block Storage API (OpenStack Cinder v3) and the volume worker.',
+  listens: true,
+  runsWorker: true,
+};
+
+runMain(ENTRY, async ({ config, log, services }) => {
   // Not a "simple" child: its own stream levels, so set-log can change the worker's apart from the API's.
   const worker = buildWorker(services, log.child({ component: 'volume-worker' }));
   services.queue.onEnqueue(() => worker.wake());

@@ -7,11 +7,18 @@
  */
 import { censorDatabaseUrl } from './config';
 import { buildWorker, serveWorkerMetrics } from './bootstrap';
-import { runMain, STOP_GRACE_MS } from './lifecycle';
+import { runMain, STOP_GRACE_MS, type EntryPoint } from './lifecycle';
 import { startWorkerMetrics } from './metrics';
 import { WorkerWakeSignal } from './worker/wake-signal';
 
-runMain('volume-worker', async ({ config, log, services }) => {
+const ENTRY: EntryPoint = {
+  name: 'volume-worker',
+  about: 'The volume worker: runs the storage operations the API queues, against the shared store.',
+  listens: false,
+  runsWorker: true,
+};
+
+runMain(ENTRY, async ({ config, log, services }) => {
   const worker = buildWorker(services, log);
   const stopWatching = WorkerWakeSignal.forDataDir(config.data_dir, log).watch(() => worker.wake());
   await worker.start();

@@ -46,7 +46,7 @@ async function canary(app: EcosystemApp, cwd: string, env: NodeJS.ProcessEnv, ti
   // Its "listening" line (info) tells the port: keep info on stdout whatever the ecosystem sets there.
   const canaryEnv: NodeJS.ProcessEnv = { ...env, VOLUME_API_HOST: '127.0.0.1', VOLUME_API_PORT: '0', VOLUME_API_LOG_STDOUT_LEVEL: 'info' };
   delete canaryEnv.pm_id; // not a PM2 process: no metrics agent
-  const child = spawn(process.execPath, ['--disable-warning=DEP0111', script], { cwd, env: canaryEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script], { cwd, env: canaryEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   try {
     const port = await new Promise<number>((resolve, reject) => {

@@ -6,7 +6,8 @@
  * Content-Type check -> body -> per route: name, auth, project path check, version gate, handler.
  * Responses and all errors go through the one JSON formatter (formatter.ts).
  */
-import restify, { type Request, type Response, type Next, type Server } from 'restify';
+import type { Request, Response, Next, Server, ServerOptions } from 'restify';
+import restify from './restify';
 import type { ApiDeps } from './deps';
 import type { ApiMetrics } from '../metrics';
 import { formatJson, formatText } from './formatter';
@@ -45,7 +46,7 @@ export function createApp(deps: ApiDeps, metrics?: ApiMetrics): App {
     // find-my-way's default (100) would make a longer path segment a 404 before any handler can answer
     // Cinder's 400 (a 256-character quota class name, metadata key); Cinder has no such limit.
     maxParamLength: 4096,
-  } as restify.ServerOptions);
+  } as ServerOptions);
   let draining = false;
 
   server.pre(requestId());

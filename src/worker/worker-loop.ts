@@ -56,6 +56,9 @@ import type { QuotaService } from '../services/quota-service';
 import { poolView } from '../services/backend-capabilities';
 import { backendCapabilities, Heartbeat } from './heartbeat';
 
+/** How often a running worker purges old quarantined files. */
+const QUARANTINE_PURGE_INTERVAL_MS = 86400000;
+
 /** Longest pause between two polls while the store keeps failing. */
 const BACKOFF_MAX_MS = 30000;
 
@@ -76,6 +79,7 @@ export class WorkerLoop {
   /** Backup operations log through their own logger: the cinder-backup service's for set-log. */
   private readonly backupLog: Logger;
   private readonly heartbeat: Heartbeat;
+  private quarantineTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
@@ -131,6 +135,10 @@ export class WorkerLoop {
     await this.backend.init();
     await reconcileBackend(this.store, this.backend, this.log);
     if (opts.reconcileBackups !== false) await reconcileBackups(this.store, this.backupDriver, this.log);
+    await this.purgeOldQuarantine();
+    // Daily after that (issue 18): crash copies must not fill the disk.
+    this.quarantineTimer = setInterval(() => void this.purgeOldQuarantine(), QUARANTINE_PURGE_INTERVAL_MS);
+    this.quarantineTimer.unref();
     await this.reclaimOrphans();
     await this.heartbeat.start();
     LIVE_OWNERS.add(this.owner);
@@ -144,6 +152,7 @@ export class WorkerLoop {
    * hands its lease back (expires it now) so the next worker resumes it at once instead of a lease later.
    */
   async stop(graceMs = Infinity): Promise<void> {
+    clearInterval(this.quarantineTimer);
     this.heartbeat.stop();
     this.running = false;
     this.wake();
@@ -308,6 +317,18 @@ export class WorkerLoop {
 
   private async claim(): Promise<OperationRow | undefined> {
     return ops.claimNextOperation(this.store.db, this.owner, nowIso(), this.leaseUntil(), this.scope);
+  }
+
+  /** Deletes quarantined files older than config worker.quarantine_max_age_days (0: never). */
+  private async purgeOldQuarantine(): Promise<void> {
+    const days = this.config.worker.quarantine_max_age_days;
+    if (days <= 0) return;
+    try {
+      const purged = await this.backend.purgeQuarantine(new Date(Date.now() - days * 86400000));
+      if (purged.length > 0) this.log.info({ files: purged.map((f) => f.name), max_age_days: days }, 'purged old quarantined files');
+    } catch (err) {
+      this.log.warn({ err }, 'cannot purge the quarantine');
+    }
   }
 
   private async reclaimOrphans(): Promise<void> {

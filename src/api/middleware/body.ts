@@ -3,7 +3,8 @@
  * with a body is 415 before a byte is read. Size limit and parsing are Restify's bodyReader and
  * jsonBodyParser (413 over config max_body_size, 400 "Malformed request body" for bad JSON).
  */
-import restify, { type Request, type Response, type Next } from 'restify';
+import type { Request, Response, Next, plugins } from 'restify';
+import restify from '../restify';
 import { ApiError } from '../../errors';
 
 const JSON_TYPES = new Set(['application/json', 'application/vnd.openstack.volume+json']);
@@ -23,5 +24,5 @@ export function requireJsonContentType() {
 }
 
 export function jsonBody(maxBodySize: number) {
-  return restify.plugins.jsonBodyParser({ mapParams: false, maxBodySize } as restify.plugins.BodyParserOptions);
+  return restify.plugins.jsonBodyParser({ mapParams: false, maxBodySize } as plugins.BodyParserOptions);
 }

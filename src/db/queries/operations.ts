@@ -277,3 +277,38 @@ export async function oldestQueuedCreatedAt(db: Db): Promise<string | null> {
   const row = await db.selectFrom('operations').select('created_at').where('state', '=', 'pending').orderBy('created_at').limit(1).executeTakeFirst();
   return row?.created_at ?? null;
 }
+
+// --- operator commands: volume-api-manage operation list|show|retry|cancel (issue 18) ---
+
+/** Operations, newest first, optionally in one state. */
+export async function listOperations(db: Db, f: { state?: OperationState; limit: number }): Promise<OperationRow[]> {
+  let q = db.selectFrom('operations').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(f.limit);
+  if (f.state) q = q.where('state', '=', f.state);
+  return q.execute();
+}
+
+export async function getOperation(db: Db, id: string): Promise<OperationRow | undefined> {
+  return db.selectFrom('operations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A failed operation back to the queue with its attempts reset (guarded: only while failed). */
+export async function requeueFailedOperation(db: Db, id: string, now: string): Promise<boolean> {
+  const res = await db
+    .updateTable('operations')
+    .set({ state: 'pending', owner: null, lease_expires_at: null, attempts: 0, error: null, updated_at: now })
+    .where('id', '=', id)
+    .where('state', '=', 'failed')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** A queued operation ended as failed with `error` before any worker took it (guarded: only while pending). */
+export async function cancelPendingOperation(db: Db, id: string, now: string, error: string): Promise<boolean> {
+  const res = await db
+    .updateTable('operations')
+    .set({ state: 'failed', error, updated_at: now })
+    .where('id', '=', id)
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}

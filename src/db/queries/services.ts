@@ -265,3 +265,11 @@ export async function requeueServiceOperations(
     .executeTakeFirst();
   return Number(res.numUpdatedRows);
 }
+
+// --- volume-api-manage service remove (issue 18) ---
+
+/** Removes a service row (`cinder-manage service remove`); false when there is none. */
+export async function deleteService(db: Db, host: string, binary: string): Promise<boolean> {
+  const res = await db.deleteFrom('services').where('host', '=', host).where('binary', '=', binary).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}

@@ -73,6 +73,17 @@ export interface VolumeBackend {
   inventory(): Promise<BackendEntry[]>;
   /** Moves an entry aside (never deletes it): reconciliation found no row for it. */
   quarantine(entry: BackendEntry): Promise<string>;
+  // --- quarantine housekeeping (issue 18) ---
+  /** What the quarantine holds: file name, bytes allocated, when it was moved there. */
+  quarantined(): Promise<QuarantinedFile[]>;
+  /** Deletes quarantined files moved there before `before`; returns them. */
+  purgeQuarantine(before: Date): Promise<QuarantinedFile[]>;
+}
+
+export interface QuarantinedFile {
+  name: string;
+  bytes: number;
+  quarantinedAt: Date;
 }
 
 export interface BackendEntry {

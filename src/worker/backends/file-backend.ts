@@ -13,7 +13,7 @@ import fs from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
-import type { BackendEntry, BackendStats, BackendVolume, Capacity, SnapshotRef, VolumeBackend, VolumeRef } from './backend';
+import type { BackendEntry, BackendStats, BackendVolume, Capacity, SnapshotRef, QuarantinedFile, VolumeBackend, VolumeRef } from './backend';
 
 export const GiB = 1024 ** 3;
 
@@ -206,6 +206,31 @@ export class FileBackend implements VolumeBackend {
     const target = path.join(this.quarantineDir, `${entry.name}.${Date.now()}`);
     await fs.rename(path.join(this.dir, path.basename(entry.name)), target);
     return target;
+  }
+
+  async quarantined(): Promise<QuarantinedFile[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.quarantineDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const out: QuarantinedFile[] = [];
+    for (const name of names) {
+      const st = await fs.stat(path.join(this.quarantineDir, name)).catch(() => undefined);
+      if (!st) continue;
+      // The name ends with the time of the move (quarantine above); else the file's change time.
+      const stamp = /\.(\d{13})$/.exec(name);
+      out.push({ name, bytes: st.blocks * 512, quarantinedAt: stamp ? new Date(Number(stamp[1])) : st.ctime });
+    }
+    return out.sort((a, b) => a.quarantinedAt.getTime() - b.quarantinedAt.getTime());
+  }
+
+  async purgeQuarantine(before: Date): Promise<QuarantinedFile[]> {
+    const old = (await this.quarantined()).filter((f) => f.quarantinedAt < before);
+    for (const f of old) await fs.rm(path.join(this.quarantineDir, f.name), { force: true, recursive: true });
+    return old;
   }
 
   /** Refuses `gb` more GiB when the filesystem has less free (the volume could never be written in full). */
