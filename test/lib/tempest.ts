@@ -38,6 +38,9 @@ export const NEEDS_GLANCE_EVEN_WHEN_OFF: readonly RegExp[] = [
  */
 export const NOT_BUILT_YET = '';
 
+/** The backends the service runs under Tempest: `backend_names` in tempest.conf (issue 16). */
+export const TEMPEST_BACKENDS = 'file-1,file-2';
+
 const TOOLS: Record<string, string> = {
   '/usr/bin/tempest': 'tempest',
   '/usr/lib/python3/dist-packages/cinder_tempest_plugin': 'cinder-tempest-plugin',
@@ -126,6 +129,8 @@ build_interval = 1
 volume_size = 1
 storage_protocol = iSCSI
 vendor_name = Open Source
+# The service runs two file backends (VOLUME_API_ENABLED_BACKENDS below): multi-backend and retype-with-migration tests.
+backend_names = ${TEMPEST_BACKENDS}
 
 [volume-feature-enabled]
 backup = true
@@ -134,7 +139,7 @@ clone = true
 manage_volume = false
 manage_snapshot = false
 extend_attached_volume = false
-multi_backend = false
+multi_backend = true
 api_extensions = all
 volume_revert = true
 consistency_group = false
@@ -223,7 +228,7 @@ export async function runTempest(o: TempestOptions): Promise<TempestResult> {
   let api: RunningMode | undefined;
   try {
     ks = await startKeystone();
-    const env: Record<string, string> = { VOLUME_API_AUTH_STRATEGY: 'keystone', ...o.serviceEnv };
+    const env: Record<string, string> = { VOLUME_API_AUTH_STRATEGY: 'keystone', VOLUME_API_ENABLED_BACKENDS: TEMPEST_BACKENDS, ...o.serviceEnv };
     for (const [k, v] of Object.entries(ks.serviceAuth())) env[`VOLUME_API_AUTH_KEYSTONE_${k.toUpperCase()}`] = String(v);
     api = await startStandalone([], env);
     await ks.registerVolumeEndpoints(api.url);
