@@ -263,12 +263,14 @@ export function runMain(entry: EntryPoint, start: (started: Started) => Promise<
       return;
     }
     const config = loadConfig({ argv });
-    await startupChecks(entry, config);
-    const log = processLogger(processName, config);
-    reopenLogFilesOnSignal(log);
+    // Before the first await (metrics.ts loadIo inits PM2's agent): registered after one, the agent's
+    // own heap metrics showed in `pm2 jlist` again (test/functional/pm2.test.ts).
     registerPm2Action('logs:reopen', () => reopenLogFiles());
     // What this process runs with, for `npm run upgrade` to compare with the new settings.
     registerPm2Action('config:effective', () => censoredConfig(config));
+    await startupChecks(entry, config);
+    const log = processLogger(processName, config);
+    reopenLogFilesOnSignal(log);
     const services = await openServices(config, log);
     const stop = await start({ config, log, services });
     if (processName === 'volume-api') warnIfNoauthIsReachable(config, log);

@@ -260,7 +260,7 @@ describe('volume-worker as its own process', function () {
     await s.waitForVolume(clone.id, ['available'], 60000);
 
     const after = (await operationFor(s, clone.id, 'create_volume'))!;
-    expect(after).to.include({ state: 'succeeded', owner: w2.owner, attempts: 2 });
+    expect(after).to.include({ state: 'succeeded', owner: w2.owner, attempts: 1, interruptions: 1 });
     expect((await expectConsistent(s)).sort()).to.deep.equal([`volume-${source.id}`, `volume-${clone.id}`].sort());
     const moved = fs.readdirSync(path.join(s.config.backend.path, 'quarantine'));
     expect(moved).to.have.length(1);
@@ -294,7 +294,7 @@ describe('volume-worker as its own process', function () {
     const w2 = await startWorker(s.dataDir);
     expect(w2.lines.filter((l) => l.msg.startsWith('quarantined'))).to.deep.equal([]);
     await s.waitForVolume(id, ['available'], 10000);
-    expect((await operationFor(s, id, 'create_volume'))!).to.include({ state: 'succeeded', owner: w2.owner, attempts: 2 });
+    expect((await operationFor(s, id, 'create_volume'))!).to.include({ state: 'succeeded', owner: w2.owner, attempts: 1, interruptions: 1 });
     expect(await expectConsistent(s)).to.deep.equal([`volume-${id}`]);
     expect(fs.statSync(file).size).to.equal(GiB);
   });
@@ -317,7 +317,7 @@ describe('volume-worker as its own process', function () {
 
     const w2 = await startWorker(s.dataDir);
     await s.waitForVolume(id, ['deleted'], 10000);
-    expect((await operationFor(s, id, 'delete_volume'))!).to.include({ state: 'succeeded', owner: w2.owner, attempts: 2 });
+    expect((await operationFor(s, id, 'delete_volume'))!).to.include({ state: 'succeeded', owner: w2.owner, attempts: 1, interruptions: 1 });
     const row = await s.services.store.db.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(row).to.include({ deleted: 1, status: 'deleted' });
     const limits = (await s.request('GET', '/v3/limits')).body.limits.absolute;

@@ -183,7 +183,12 @@ export function underPrefix(prefix: string, server: 'apache' | 'nginx'): Front {
  * The whole suite (basics + more: two files, so that `mocha --parallel` runs them side by side) runs
  * directly against the API; the smoke set runs through each generated web-server front (Apache, Nginx).
  */
-export type CinderPart = 'basics' | 'more' | 'smoke' | 'admin' | 'groups';
+export type CinderPart = 'basics' | 'more' | 'smoke' | 'admin' | 'groups' | 'backends';
+
+/** Settings a part's server needs beside the test defaults. */
+const PART_SERVER_SETTINGS: Partial<Record<CinderPart, Record<string, unknown>>> = {
+  backends: { enabled_backends: ['file-1', 'file-2'] },
+};
 
 export function cinderSuite(label: string, part: CinderPart, front?: Front): void {
   describe(`cinder CLI (python-cinderclient) against the service${label}`, function () {
@@ -268,7 +273,7 @@ export function cinderSuite(label: string, part: CinderPart, front?: Front): voi
       cliEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OS_|CINDER)/i.test(k)));
       // cinderclient writes a UUID completion cache under ~/.cache; keep it out of $HOME.
       cliEnv.CINDERCLIENT_UUID_CACHE_DIR = cacheDir;
-      server = await startServer();
+      server = await startServer(PART_SERVER_SETTINGS[part] ?? {});
       if (front) proxy = await front(server);
     });
 
@@ -1526,6 +1531,68 @@ export function cinderSuite(label: string, part: CinderPart, front?: Front): voi
         for (let i = 0; i < 100 && fs.existsSync(volumeFile(vid())); i++) await sleep(20);
         expect(fs.existsSync(volumeFile(vid())), 'backing file removed').to.equal(false);
         expect((await srv().request('GET', `/v3/volumes/${vid()}`, { mv: '3.70' })).status).to.equal(404);
+      });
+    });
+    // --- several backends, migration (issue 16) ---
+    block('backends', 'two backends: get-pools, migrate, retype --migration-policy on-demand', function () {
+      const pool = (name: string) => `${srv().services.backends.hostName}@${name}#${name}`;
+      const fileOn = (backend: string, volumeId: string) => path.join(srv().dataDir, 'backends', backend, `volume-${volumeId}`);
+      let volumeId: string | undefined;
+      const vid = (): string => volumeId ?? expect.fail('no volume: an earlier step failed');
+
+      /** Waits over HTTP until the volume's migration ended; returns the volume as an admin sees it. */
+      async function migrated(id: string): Promise<Row> {
+        await eventually(
+          `volume ${id} finished migrating`,
+          async () => {
+            const v = (await srv().request('GET', `/v3/volumes/${id}`, { mv: '3.70' })).body.volume;
+            return v.status === 'available' && ['success', 'error'].includes(v.migration_status);
+          },
+          600,
+        );
+        return parseProps(await cinderOk('show', id));
+      }
+
+      it('`cinder get-pools --detail` lists one pool per backend, each with its volume_backend_name', async function () {
+        const pools = parseTables(await cinderOk('get-pools', '--detail')).map((t) => Object.fromEntries(t.slice(1).map(([k, v]) => [k, v])));
+        expect(pools.map((p) => p.name)).to.have.members([pool('file-1'), pool('file-2')]);
+        expect(pools.map((p) => p.volume_backend_name)).to.have.members(['file-1', 'file-2']);
+      });
+
+      it('`cinder retype --migration-policy on-demand` moves a volume to the backend its new type names, with its data', async function () {
+        for (const name of ['file-1', 'file-2']) {
+          await cinderOk('type-create', `on-${name}`);
+          await cinderOk('type-key', `on-${name}`, 'set', `volume_backend_name=${name}`);
+        }
+        volumeId = await createAvailableVolume('--volume-type', 'on-file-1', '--name', 'mover', '1');
+        expect(parseProps(await cinderOk('show', vid()))['os-vol-host-attr:host']).to.equal(pool('file-1'));
+        writePattern(fileOn('file-1', vid()), 'moved-by-retype');
+        await cinderOk('retype', '--migration-policy', 'on-demand', vid(), 'on-file-2');
+        const shown = await migrated(vid());
+        expect(shown).to.include({ id: vid(), status: 'available', volume_type: 'on-file-2', 'os-vol-host-attr:host': pool('file-2') });
+        expect(shown['os-vol-mig-status-attr:migstat']).to.equal('success');
+        expectPattern(fileOn('file-2', vid()), 'moved-by-retype');
+        await eventually('the source file is removed', async () => !fs.existsSync(fileOn('file-1', vid())), 200);
+      });
+
+      it('`cinder migrate <volume> <host@backend#pool>` moves it back: same id and data, source removed', async function () {
+        writePattern(fileOn('file-2', vid()), 'moved-by-migrate');
+        await cinderOk('migrate', vid(), pool('file-1'));
+        const shown = await migrated(vid());
+        expect(shown).to.include({ id: vid(), name: 'mover', status: 'available', 'os-vol-host-attr:host': pool('file-1') });
+        expect(shown['os-vol-mig-status-attr:migstat']).to.equal('success');
+        expectPattern(fileOn('file-1', vid()), 'moved-by-migrate');
+        await eventually('the source file is removed', async () => !fs.existsSync(fileOn('file-2', vid())), 200);
+      });
+
+      it("`cinder migrate` to the pool the volume is on prints the API's refusal and changes nothing; `cinder delete` removes it", async function () {
+        // cinderclient reports a refused migration on stdout and exits 0.
+        const refused = await cinderOk('migrate', vid(), pool('file-1'));
+        expect(refused).to.contain(`Migration for volume ${vid()} failed: Invalid volume: Volume ${vid()} status must be available`).and.contain('(HTTP 400)');
+        expect(parseProps(await cinderOk('show', vid()))).to.include({ status: 'available', 'os-vol-host-attr:host': pool('file-1') });
+        await cinderOk('delete', vid());
+        await eventually('the volume file is gone', async () => !fs.existsSync(fileOn('file-1', vid())), 200);
+        for (const name of ['file-1', 'file-2']) await cinderOk('type-delete', `on-${name}`);
       });
     });
     // --- generic volume groups (issue 16) ---

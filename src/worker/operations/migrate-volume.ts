@@ -9,7 +9,7 @@
  *   backend of the same worker), else into the staging area of the shared backup storage
  *   (`<backup.path>/migrations`, which every worker host mounts: docs/scaling.md), then `receive`;
  * - receive, on the destination host: from the staging area into its backend;
- * - the move: `cmp` has found source and copy equal; one transaction sets host, provider_location,
+ * - the move: a byte comparison has found source and copy equal; one transaction sets host, provider_location,
  *   migration_status `success` and the status back, and queues cleanup;
  * - cleanup, on the source host: deletes the source data (and the staged copy);
  * - discard, on the destination host, after a failure: deletes the copy there.
@@ -52,24 +52,28 @@ function stagingDir(ctx: OperationContext): string {
 const COMPARE_CHUNK = 4 * 1024 * 1024;
 
 /**
- * Byte-for-byte comparison: a copy counts only once it equals its source. Buffer.compare is a memcmp,
- * several times faster than coreutils cmp on the zero pages a sparse volume mostly is.
+ * Whether two files hold the same bytes. Buffer.compare is a memcmp, several times faster than
+ * coreutils cmp on the zero pages a sparse volume mostly is.
  */
-async function requireSameData(a: string, b: string): Promise<void> {
-  const differs = () => new Error(`migration copy ${path.basename(b)} differs from its source ${path.basename(a)}`);
+export async function sameData(a: string, b: string): Promise<boolean> {
   const [fa, fb] = await Promise.all([fs.open(a, 'r'), fs.open(b, 'r')]);
   try {
     const ba = Buffer.allocUnsafe(COMPARE_CHUNK);
     const bb = Buffer.allocUnsafe(COMPARE_CHUNK);
     for (let pos = 0; ;) {
       const [ra, rb] = await Promise.all([fa.read(ba, 0, COMPARE_CHUNK, pos), fb.read(bb, 0, COMPARE_CHUNK, pos)]);
-      if (ra.bytesRead !== rb.bytesRead || ba.compare(bb, 0, rb.bytesRead, 0, ra.bytesRead) !== 0) throw differs();
-      if (ra.bytesRead === 0) return;
+      if (ra.bytesRead !== rb.bytesRead || ba.compare(bb, 0, rb.bytesRead, 0, ra.bytesRead) !== 0) return false;
+      if (ra.bytesRead === 0) return true;
       pos += ra.bytesRead;
     }
   } finally {
     await Promise.all([fa.close(), fb.close()]);
   }
+}
+
+/** A copy counts only once it equals its source, byte for byte. */
+async function requireSameData(a: string, b: string): Promise<void> {
+  if (!(await sameData(a, b))) throw new Error(`migration copy ${path.basename(b)} differs from its source ${path.basename(a)}`);
 }
 
 async function stageCopy(ctx: OperationContext, source: string, op: OperationRow): Promise<string> {
